@@ -1,0 +1,59 @@
+# «Семейное окно». The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYBABEL := $(BIN)/pybabel
+SOURCES := bot handlers
+
+.PHONY: install run test lint i18n i18n-check i18n-compile migrations-check check pytest demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## install and run the bot (BOT_TOKEN in .env)
+	$(BIN)/python -m bot run
+
+test: install lint i18n-check migrations-check check pytest  ## install and run the whole test suite
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+i18n: install  ## extract messages from the code and update the catalogues
+	$(PYBABEL) extract -F babel.cfg -k _:1,1t -k _:1,2 -k __ -k N_ --no-location --sort-output \
+		--project=semeynoe-okno -o locales/messages.pot $(SOURCES)
+	$(PYBABEL) update -d locales -D messages -i locales/messages.pot --no-fuzzy-matching --omit-header
+
+i18n-check: install  ## fail when the catalogues are out of date with the code or a message lacks a translation
+	mkdir -p build
+	$(PYBABEL) extract -F babel.cfg -k _:1,1t -k _:1,2 -k __ -k N_ --no-location --sort-output \
+		--project=semeynoe-okno -o build/messages.pot $(SOURCES) 2>/dev/null
+	$(PYBABEL) update --check -d locales -D messages -i build/messages.pot --no-fuzzy-matching --omit-header
+	$(BIN)/python -m bot.i18n_check locales
+
+i18n-compile: install
+	$(PYBABEL) compile -d locales -D messages --statistics
+
+migrations-check: install  ## models and migrations agree (alembic check on a fresh database)
+	rm -f build/alembic-check.sqlite3
+	mkdir -p build
+	DATABASE_URL=sqlite+aiosqlite:///build/alembic-check.sqlite3 $(BIN)/alembic upgrade head
+	DATABASE_URL=sqlite+aiosqlite:///build/alembic-check.sqlite3 $(BIN)/alembic check
+
+check: install  ## validate settings and every file in data/ (strict: stale review_by dates fail)
+	BOT_TOKEN=$${BOT_TOKEN:-123456:check-token-placeholder} $(BIN)/python -m bot check --strict
+
+pytest: install
+	$(BIN)/python -m pytest -q
+
+demo: install  ## the real bot against the local fake Bot API, with a scripted family and operator
+	$(BIN)/python -m bot demo
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache
