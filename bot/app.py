@@ -1,0 +1,151 @@
+"""One factory for polling, webhook, tests and the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from bot.commands import set_commands
+from bot.config import Settings
+from bot.db.engine import make_engine, make_sessionmaker
+from bot.db.migrate import ensure_sqlite_dir, upgrade_to_head
+from bot.fsm_storage import SqlStorage
+from bot.i18n import DbI18nMiddleware, make_i18n
+from bot.middlewares.context import ContextMiddleware
+from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
+from bot.services.catalog import Catalog, load_catalog
+from bot.telegram import build_bot
+from handlers import get_routers
+from handlers.errors import on_error
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker
+    bot: Bot
+    dp: Dispatcher
+    i18n: I18n
+    catalog: Catalog
+
+
+def make_storage(
+    settings: Settings, sessionmaker: async_sessionmaker
+) -> tuple[BaseStorage, BaseEventIsolation]:
+    if settings.redis_url:
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        storage = RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
+        )
+        return storage, storage.create_isolation()
+    return SqlStorage(sessionmaker), SimpleEventIsolation()
+
+
+def build_dispatcher(
+    settings: Settings, sessionmaker: async_sessionmaker, i18n: I18n, catalog: Catalog
+) -> Dispatcher:
+    storage, isolation = make_storage(settings, sessionmaker)
+    dp = Dispatcher(storage=storage, events_isolation=isolation)
+    dp["settings"] = settings
+    dp["sessionmaker"] = sessionmaker
+    dp["catalog"] = catalog
+    dp["i18n"] = i18n
+    dp.update.outer_middleware(UpdateLogMiddleware())
+    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(ContextMiddleware(settings))
+    DbI18nMiddleware(i18n).setup(dp)
+    for observer in dp.observers.values():
+        if observer.event_name not in {"update", "error"}:
+            observer.middleware(HandlerNameMiddleware())
+    dp.errors.register(on_error)
+    dp.include_routers(*get_routers(settings))
+    return dp
+
+
+async def build_app(settings: Settings, *, migrate: bool = True) -> App:
+    ensure_sqlite_dir(settings.database_url)
+    engine = make_engine(settings.database_url)
+    if migrate:
+        await upgrade_to_head(engine)
+    sessionmaker = make_sessionmaker(engine)
+    i18n = make_i18n(settings.locales_dir, settings.default_locale)
+    catalog = load_catalog(settings.data_dir)
+    bot = build_bot(settings)
+    dp = build_dispatcher(settings, sessionmaker, i18n, catalog)
+    return App(settings, engine, sessionmaker, bot, dp, i18n, catalog)
+
+
+async def _on_startup(app: App) -> None:
+    me = await app.bot.get_me()
+    log.info("started as @%s (id %s)", me.username, me.id)
+    await set_commands(app.bot, app.i18n)
+
+
+async def run(settings: Settings) -> None:
+    app = await build_app(settings)
+    try:
+        await _on_startup(app)
+        if settings.webhook_url:
+            await _run_webhook(app)
+        else:
+            await app.bot.delete_webhook(drop_pending_updates=False)
+            await app.dp.start_polling(
+                app.bot,
+                polling_timeout=settings.polling_timeout,
+                allowed_updates=app.dp.resolve_used_update_types(),
+                handle_signals=True,
+                close_bot_session=False,
+            )
+    finally:
+        await app.dp.storage.close()
+        await app.bot.session.close()
+        await app.engine.dispose()
+        log.info("stopped")
+
+
+async def _run_webhook(app: App) -> None:
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
+
+    settings = app.settings
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    web_app = web.Application()
+    SimpleRequestHandler(app.dp, app.bot, secret_token=secret, handle_in_background=False).register(
+        web_app, path="/webhook"
+    )
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    web_app.router.add_get("/health", health)
+    setup_application(web_app, app.dp, bot=app.bot)
+    await app.bot.set_webhook(
+        f"{settings.webhook_url}/webhook",
+        secret_token=secret,
+        allowed_updates=app.dp.resolve_used_update_types(),
+    )
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, "0.0.0.0", settings.webhook_port)
+    await site.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("webhook server on port %s", settings.webhook_port)
+    await stop.wait()
+    await runner.cleanup()

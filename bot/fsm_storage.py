@@ -1,0 +1,78 @@
+"""FSM storage in our own database, so a family mid-flow continues after a restart.
+
+Inside an update the state is written through the update's own session (set by the database middleware),
+so the flow state and the update's other writes commit together — and SQLite never sees two writers from
+one update. Outside an update the storage opens a short session of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import FsmRecord
+
+current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
+
+
+class SqlStorage(BaseStorage):
+    def __init__(self, sessionmaker: async_sessionmaker) -> None:
+        self._sessionmaker = sessionmaker
+        self._keys = DefaultKeyBuilder(with_destiny=True)
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        shared = current_session.get()
+        if shared is not None:
+            yield shared
+            await shared.flush()
+            return
+        async with self._sessionmaker() as session:
+            yield session
+            await session.commit()
+
+    async def _upsert(self, key: StorageKey, **values: Any) -> None:
+        k = self._keys.build(key)
+        async with self._session() as session:
+            row = await session.get(FsmRecord, k)
+            if row is None:
+                row = FsmRecord(key=k, state=None, data={})
+                session.add(row)
+            for name, value in values.items():
+                setattr(row, name, value)
+            if row.state is None and not row.data:
+                if row in session.new:
+                    session.expunge(row)
+                else:
+                    await session.delete(row)
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        value = state.state if isinstance(state, State) else state
+        await self._upsert(key, state=value)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        async with self._session() as session:
+            return await session.scalar(select(FsmRecord.state).where(FsmRecord.key == self._keys.build(key)))
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        await self._upsert(key, data=dict(data))
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        async with self._session() as session:
+            data = await session.scalar(select(FsmRecord.data).where(FsmRecord.key == self._keys.build(key)))
+        return dict(data or {})
+
+    async def forget_user(self, user_id: int) -> None:
+        """Erase every state kept for a user (used by /forget)."""
+        async with self._session() as session:
+            await session.execute(delete(FsmRecord).where(FsmRecord.key.like(f"%:{user_id}:%")))
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,50 @@
+"""Translations: gettext catalogues in locales/, compiled on demand, one locale per family."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiogram.types import TelegramObject, User
+from aiogram.utils.i18n import I18n, I18nMiddleware
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.config import SUPPORTED_LOCALES
+
+DOMAIN = "messages"
+
+
+def compile_catalogs(locales_dir: Path, *, force: bool = False) -> list[Path]:
+    """Compile every stale `.po` into `.mo` (skips ones whose `.mo` is newer). Returns what was written."""
+    written = []
+    for po_path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if not force and mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as f:
+            catalog = read_po(f, locale=po_path.parent.parent.name)
+        with mo_path.open("wb") as f:
+            write_mo(f, catalog)
+        written.append(mo_path)
+    return written
+
+
+def make_i18n(locales_dir: Path, default_locale: str) -> I18n:
+    compile_catalogs(locales_dir)
+    return I18n(path=locales_dir, default_locale=default_locale, domain=DOMAIN)
+
+
+def guess_locale(user: User | None, default: str) -> str:
+    code = (user.language_code or "").split("-")[0].lower() if user else ""
+    return code if code in SUPPORTED_LOCALES else default
+
+
+class DbI18nMiddleware(I18nMiddleware):
+    """Locale from the family's saved language (database), then the pre-consent choice, then Telegram's guess."""
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        ctx = data.get("ctx")
+        if ctx is not None and ctx.locale:
+            return ctx.locale
+        return guess_locale(data.get("event_from_user"), self.i18n.default_locale)

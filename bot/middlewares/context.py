@@ -1,0 +1,82 @@
+"""Who is writing: the family record (if consented), the staff record and roles, the locale."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, User
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.db.models import Family, Staff
+from bot.i18n import guess_locale
+
+STAFF_ROLES = frozenset({"operator", "specialist", "crisis", "supervisor", "coordinator", "admin"})
+
+
+@dataclass
+class UserContext:
+    user: User
+    family: Family | None = None
+    staff: Staff | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    locale: str = "ru"
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return bool(self.roles & {"coordinator", "admin"})
+
+    @property
+    def consented(self) -> bool:
+        return self.family is not None and self.family.consent_at is not None
+
+
+class ContextMiddleware(BaseMiddleware):
+    """Outer middleware on `update`, inside the database one. Roles are read at every update (never cached)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None or user.is_bot:
+            data["ctx"] = None
+            return await handler(event, data)
+        session = data["session"]
+        family = await session.scalar(select(Family).where(Family.tg_user_id == user.id))
+        staff = await session.scalar(select(Staff).where(Staff.tg_user_id == user.id, Staff.active.is_(True)))
+        roles: set[str] = set()
+        if staff is not None:
+            roles.add(staff.role)
+        if user.id in self.settings.coordinator_ids:
+            roles.add("coordinator")
+        if user.id in self.settings.admin_ids:
+            roles.update({"admin", "coordinator"})
+        locale = None
+        if family is not None:
+            locale = family.language
+        else:
+            state = data.get("state")
+            if state is not None:
+                locale = (await state.get_data()).get("lang")
+        ctx = UserContext(
+            user=user,
+            family=family,
+            staff=staff,
+            roles=frozenset(roles),
+            locale=locale or guess_locale(user, self.settings.default_locale),
+        )
+        data["ctx"] = ctx
+        return await handler(event, data)

@@ -1,0 +1,97 @@
+"""The family's data rights (152-ФЗ): a copy of everything stored, and erasure. No Telegram here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import AuditLog, Case, CaseMessageLink, CrisisEvent, Family, TriageResult
+from bot.services.audit import audit
+
+
+def _dt(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+async def export(session: AsyncSession, family: Family) -> dict[str, Any]:
+    """Everything stored about the family, as plain data."""
+    cases = (await session.scalars(select(Case).where(Case.family_id == family.id).order_by(Case.id))).all()
+    triage = (
+        await session.scalars(
+            select(TriageResult).where(TriageResult.family_id == family.id).order_by(TriageResult.id)
+        )
+    ).all()
+    crisis = (
+        await session.scalars(
+            select(CrisisEvent).where(CrisisEvent.family_id == family.id).order_by(CrisisEvent.id)
+        )
+    ).all()
+    return {
+        "family_number": family.id,
+        "telegram_user_id": family.tg_user_id,
+        "language": family.language,
+        "region": family.region,
+        "consent": {"given_at": _dt(family.consent_at), "notice_version": family.consent_version},
+        "profile": family.profile or {},
+        "settings": {
+            "discreet_mode": family.discreet,
+            "reminders_off": family.reminders_off,
+            "announcements_off": family.broadcasts_off,
+            "share_name": family.share_name,
+        },
+        "display_name": family.display_name,
+        "created_at": _dt(family.created_at),
+        "requests": [
+            {
+                "number": c.id,
+                "tier": c.tier,
+                "specialty": c.specialty,
+                "category": c.category,
+                "urgency": c.urgency,
+                "status": c.status,
+                "opened_at": _dt(c.opened_at),
+                "closed_at": _dt(c.closed_at),
+                "summary": c.summary or {},
+                "rating": c.rating,
+            }
+            for c in cases
+        ],
+        "triage_results": [
+            {
+                "category": t.category,
+                "urgency": t.urgency,
+                "route": t.route,
+                "path": t.path,
+                "at": _dt(t.created_at),
+            }
+            for t in triage
+        ],
+        "danger_signals_answered": [{"categories": e.categories, "at": _dt(e.created_at)} for e in crisis],
+    }
+
+
+async def erase(session: AsyncSession, family: Family) -> dict[str, int]:
+    """Erase the family's personal data. Requests stay only as anonymous statistics (no link, no content)."""
+    fid, tg_id = family.id, family.tg_user_id
+    case_ids = (await session.scalars(select(Case.id).where(Case.family_id == fid))).all()
+    counts = {"requests": len(case_ids)}
+    if case_ids:
+        await session.execute(delete(CaseMessageLink).where(CaseMessageLink.case_id.in_(case_ids)))
+        await session.execute(
+            update(Case).where(Case.id.in_(case_ids)).values(family_id=None, summary={}, comment=None)
+        )
+    await session.execute(
+        update(TriageResult).where(TriageResult.family_id == fid).values(family_id=None, path=[])
+    )
+    await session.execute(update(CrisisEvent).where(CrisisEvent.family_id == fid).values(family_id=None))
+    # the audit trail keeps what happened, but no longer who: the person's id is removed from it
+    await session.execute(update(AuditLog).where(AuditLog.actor_tg_id == tg_id).values(actor_tg_id=None))
+    await session.delete(family)
+    await session.flush()
+    await audit(
+        session, actor_tg_id=None, role="family", action="family.erased", obj=("family", fid), details=counts
+    )
+    return counts
