@@ -1,0 +1,27 @@
+"""Families, in private chat with the bot."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+
+from handlers.family import crisis, fallback, measures, menu, onboarding, privacy, profile, triage
+
+
+def get_router() -> Router:
+    router = Router(name="family")
+    router.message.filter(F.chat.type == "private")
+    router.edited_message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.outer_middleware(crisis.CrisisMiddleware())
+    router.edited_message.outer_middleware(crisis.CrisisMiddleware())  # a danger signal added by an edit
+    router.include_router(measures.router)  # support measures: before the fallback below
+    router.include_routers(
+        onboarding.router,
+        privacy.router,
+        menu.router,
+        profile.router,
+        triage.router,
+        crisis.router,
+        fallback.router,
+    )
+    return router

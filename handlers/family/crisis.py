@@ -1,0 +1,123 @@
+"""The crisis path: every free text is checked for danger signals, at any moment, even before consent."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, F, Router
+from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import CrisisEvent
+from bot.middlewares.context import UserContext
+from bot.services import cases, families
+from bot.services.catalog import Catalog
+from handlers.callbacks import Crisis
+from handlers.family.common import discreet, family_kb
+from handlers.family.render import crisis_reply_text, org_card, region_of
+from handlers.ui import kb, show
+
+log = logging.getLogger(__name__)
+router = Router(name="family.crisis")
+
+
+def crisis_kb():
+    return kb(
+        [(_("Yes, I am safe"), Crisis(action="safe")), (_("No"), Crisis(action="unsafe"))],
+        [(_("Connect me to the crisis centre"), Crisis(action="connect"))],
+    )
+
+
+class CrisisMiddleware(BaseMiddleware):
+    """Outer middleware on the family router's messages: runs before any filter or flow."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        assert isinstance(event, Message)
+        if event.chat.type != "private":  # outer middlewares run before the router's private-chat filter
+            return await handler(event, data)
+        text = event.text or event.caption
+        catalog: Catalog = data["catalog"]
+        hit = catalog.detector.detect(text) if text else None
+        if hit is None:
+            return await handler(event, data)
+        ctx: UserContext = data["ctx"]
+        await event.answer(crisis_reply_text(catalog, ctx, discreet(ctx)), reply_markup=crisis_kb())
+        session: AsyncSession = data["session"]
+        session.add(
+            CrisisEvent(
+                family_id=ctx.family.id if ctx.consented else None,
+                region=region_of(ctx),
+                categories=list(hit.categories),
+                source="free_text",
+            )
+        )
+        data["trace"]["handler"] = f"crisis:{','.join(hit.categories)}"
+        log.warning("danger signal (%s) answered with emergency contacts", ",".join(hit.categories))
+        return None
+
+
+@router.callback_query(Crisis.filter(F.action == "safe"))
+async def safe(call: CallbackQuery, ctx: UserContext) -> None:
+    await call.answer()
+    text = _(
+        "Good. If anything changes, write here or call 112 at any time. "
+        "If you want to talk to someone, a specialist of the crisis centre can help."
+    )
+    await show(call, text, family_kb(ctx, [(_("Connect me to the crisis centre"), Crisis(action="connect"))]))
+
+
+@router.callback_query(Crisis.filter(F.action == "unsafe"))
+async def unsafe(call: CallbackQuery, ctx: UserContext, catalog: Catalog) -> None:
+    await call.answer()
+    text = _(
+        "<b>Call 112 now.</b> Say where you are and what is happening. If you cannot talk, "
+        "try to get to a safe place: neighbours, a shop, a pharmacy, and ask for help there."
+    )
+    await call.message.answer(
+        text, reply_markup=kb([(_("Connect me to the crisis centre"), Crisis(action="connect"))])
+    )
+
+
+@router.callback_query(Crisis.filter(F.action.in_({"connect", "connect_consent"})))
+async def connect(
+    call: CallbackQuery, callback_data: Crisis, ctx: UserContext, session: AsyncSession, catalog: Catalog
+) -> None:
+    await call.answer()
+    if not ctx.consented:
+        if callback_data.action != "connect_consent":
+            text = _(
+                "To pass your request to the crisis centre we need to keep your messages. "
+                "Only the centre's specialists will see them. Do you agree?"
+            )
+            await call.message.answer(
+                text, reply_markup=kb([(_("Yes, pass it on"), Crisis(action="connect_consent"))])
+            )
+            return
+        ctx.family = await families.give_consent(
+            session, call.from_user.id, language=ctx.locale, version=catalog.privacy_version
+        )
+    case = await cases.record_request(
+        session,
+        ctx.family,
+        tier=3,
+        specialty=None,
+        category="violence_safety",
+        urgency="emergency",
+        route="crisis_centre",
+        source="crisis",
+        summary={"crisis": True},
+    )
+    lines = [
+        _("Your urgent request № {number} to the crisis centre is saved.").format(number=case.id),
+        _("To get help right now, please call:"),
+    ]
+    lines += [org_card(org, ctx.locale) for org in catalog.crisis_contacts(region_of(ctx))]
+    await call.message.answer("\n\n".join(lines), reply_markup=family_kb(ctx))

@@ -1,0 +1,301 @@
+"""The main menu and the simple sections: urgent help, contacts, settings, discreet mode, requests."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Case
+from bot.middlewares.context import UserContext
+from bot.services import cases
+from bot.services.catalog import Catalog
+from handlers.callbacks import Consent, Dir, Nav, Setting, Specialist
+from handlers.family.common import discreet, end_flow, family_kb, main_menu_kb, main_menu_text
+from handlers.family.render import org_card, status_label, urgent_help_text
+from handlers.ui import chunk, kb, show
+
+router = Router(name="family.menu")
+
+
+@router.message(Command("menu"))
+async def menu_cmd(message: Message, state: FSMContext, ctx: UserContext) -> None:
+    await end_flow(state)
+    await message.answer(main_menu_text(ctx), reply_markup=main_menu_kb(ctx))
+
+
+@router.callback_query(Nav.filter(F.to == "menu"))
+async def menu_cb(call: CallbackQuery, state: FSMContext, ctx: UserContext) -> None:
+    await end_flow(state)
+    await call.answer()
+    await show(call, main_menu_text(ctx), main_menu_kb(ctx))
+
+
+@router.message(Command("help"))
+async def help_cmd(message: Message, ctx: UserContext, catalog: Catalog) -> None:
+    text = (
+        urgent_help_text(catalog, ctx)
+        + "\n\n"
+        + _(
+            "<b>What the bot can do</b>\n"
+            "/menu: main menu\n"
+            "/language: change language\n"
+            "/privacy: how we keep your data\n"
+            "/mydata: get a copy of your data\n"
+            "/forget: erase your data"
+        )
+    )
+    await message.answer(text, reply_markup=family_kb(ctx))
+
+
+@router.callback_query(Nav.filter(F.to == "urgent"))
+async def urgent_cb(call: CallbackQuery, ctx: UserContext, catalog: Catalog) -> None:
+    await call.answer()
+    await show(call, urgent_help_text(catalog, ctx), family_kb(ctx))
+
+
+@router.callback_query(Nav.filter(F.to == "hide"))
+async def hide(call: CallbackQuery, state: FSMContext) -> None:
+    """Discreet mode: end the flow, remove the screen and leave a neutral line."""
+    await end_flow(state)
+    await call.answer()
+    if isinstance(call.message, Message):
+        try:
+            await call.message.delete()
+        except Exception:
+            await call.message.edit_text(_("Menu closed."))
+            return
+    await call.bot.send_message(call.from_user.id, _("Menu closed. To open it again, send /menu."))
+
+
+# --- contacts (directory) ---------------------------------------------------------------------------
+
+
+@router.callback_query(Nav.filter(F.to == "contacts"))
+async def contacts(call: CallbackQuery, ctx: UserContext, catalog: Catalog) -> None:
+    await call.answer()
+    buttons = [(label, Dir(kind=kind)) for kind, label in catalog.directory_kinds(ctx.locale)]
+    region = ctx.family.region if ctx.family else None
+    text = _("What kind of help are you looking for?")
+    if region is None:
+        text += "\n" + _("You have not chosen a region, so we show federal contacts.")
+    await show(call, text, family_kb(ctx, *chunk(buttons, 2)))
+
+
+@router.callback_query(Dir.filter())
+async def contacts_of_kind(
+    call: CallbackQuery, callback_data: Dir, ctx: UserContext, catalog: Catalog
+) -> None:
+    kinds = dict(catalog.directory_kinds(ctx.locale))
+    if callback_data.kind not in kinds:
+        await call.answer(_("This button no longer works."), show_alert=True)
+        return
+    await call.answer()
+    region = ctx.family.region if ctx.family else None
+    orgs = catalog.directory(region, callback_data.kind)
+    if not orgs:
+        text = _("We have no contacts of this kind for your region yet. Here are the federal hotlines.")
+        orgs = catalog.directory(None, "crisis")
+        body = [text]
+    else:
+        body = [_("<b>{kind}</b>").format(kind=kinds[callback_data.kind])]
+    body += [org_card(org, ctx.locale) for org in orgs[:6]]
+    await show(call, "\n\n".join(body), family_kb(ctx, [(_("« Kinds of help"), Nav(to="contacts"))]))
+
+
+# --- talk to a specialist --------------------------------------------------------------------------
+
+SPECIALTIES = ("lawyer", "psychologist", "social_consultant")
+
+
+def specialty_label(kind: str) -> str:
+    return {
+        "lawyer": _("Lawyer"),
+        "psychologist": _("Psychologist"),
+        "social_consultant": _("Social consultant"),
+        "crisis": _("Crisis centre"),
+    }[kind]
+
+
+@router.callback_query(Nav.filter(F.to == "specialist"))
+async def specialist(call: CallbackQuery, ctx: UserContext) -> None:
+    await call.answer()
+    if not ctx.consented:
+        await show(
+            call,
+            _(
+                "To pass your question to a specialist we need your consent to store your messages. "
+                "Without it you can still read the information and call the hotlines."
+            ),
+            family_kb(ctx, [(_("Read and agree"), Consent(action="ask"))]),
+        )
+        return
+    buttons = [(specialty_label(k), Specialist(kind=k)) for k in SPECIALTIES]
+    await show(
+        call,
+        _("Who would you like to talk to? If you are not sure, choose «What happened» in the menu."),
+        family_kb(ctx, *chunk(buttons, 1)),
+    )
+
+
+@router.callback_query(Specialist.filter())
+async def specialist_chosen(
+    call: CallbackQuery, callback_data: Specialist, ctx: UserContext, session: AsyncSession, catalog: Catalog
+) -> None:
+    if callback_data.kind not in (*SPECIALTIES, "crisis") or not ctx.consented:
+        await call.answer(_("This button no longer works."), show_alert=True)
+        return
+    await call.answer()
+    tier = 3 if callback_data.kind == "crisis" else 2
+    case = await cases.record_request(
+        session,
+        ctx.family,
+        tier=tier,
+        specialty=None if tier == 3 else callback_data.kind,
+        category="violence_safety" if tier == 3 else "other",
+        urgency="emergency" if tier == 3 else "routine",
+        route="crisis_centre" if tier == 3 else "consultant",
+        source="menu",
+        summary={},
+    )
+    await show(call, request_recorded_text(case, catalog, ctx), family_kb(ctx))
+
+
+def request_recorded_text(case: Case, catalog: Catalog, ctx: UserContext) -> str:
+    who = specialty_label("crisis" if case.tier == 3 else (case.specialty or "social_consultant"))
+    lines = [_("Your request № {number} to: {who} is saved.").format(number=case.id, who=who)]
+    lines.append(
+        _(
+            "Online consultations in the bot are being connected now, so for a quick answer please call "
+            "your Family Resource Centre or the hotline below."
+        )
+    )
+    region = ctx.family.region if ctx.family else None
+    lines += [org_card(org, ctx.locale, brief=True) for org in catalog.first_line_contacts(region)]
+    lines.append(_("If you are in danger, call <b>112</b>."))
+    return "\n\n".join(lines)
+
+
+# --- my requests ---------------------------------------------------------------------------------------
+
+
+@router.callback_query(Nav.filter(F.to == "requests"))
+async def my_requests(call: CallbackQuery, ctx: UserContext, session: AsyncSession) -> None:
+    await call.answer()
+    if not ctx.consented:
+        await show(call, _("You have no requests yet."), family_kb(ctx))
+        return
+    rows = (
+        await session.scalars(
+            select(Case).where(Case.family_id == ctx.family.id).order_by(Case.opened_at.desc()).limit(10)
+        )
+    ).all()
+    if not rows:
+        await show(call, _("You have no requests yet."), family_kb(ctx))
+        return
+    lines = [_("<b>Your requests</b>")]
+    for case in rows:
+        lines.append(
+            _("№ {number} · {who} · {status}").format(
+                number=case.id,
+                who=specialty_label("crisis" if case.tier == 3 else (case.specialty or "social_consultant")),
+                status=status_label(case.status),
+            )
+        )
+    await show(call, "\n".join(lines), family_kb(ctx))
+
+
+# --- settings and discreet mode -------------------------------------------------------------------------
+
+
+def settings_text(ctx: UserContext, catalog: Catalog) -> str:
+    if not ctx.consented:
+        return _("Settings. You have not given consent, so we keep nothing about you.")
+    region = catalog.region(ctx.family.region) if ctx.family.region else None
+    state = _("on") if ctx.family.discreet else _("off")
+    return "\n".join(
+        [
+            _("<b>Settings</b>"),
+            _("Language: English"),
+            _("Region: {region}").format(region=region.name.get(ctx.locale) if region else "—"),
+            _("Discreet mode: {state}").format(state=state),
+        ]
+    )
+
+
+def settings_kb(ctx: UserContext):
+    if not ctx.consented:
+        return family_kb(
+            ctx, [(_("Language"), Setting(name="language"))], [(_("Give consent"), Consent(action="ask"))]
+        )
+    return family_kb(
+        ctx,
+        [(_("Language"), Setting(name="language")), (_("Region"), Nav(to="region"))],
+        [(_("Family profile"), Nav(to="profile")), (_("Discreet mode"), Setting(name="discreet"))],
+        [(_("Privacy"), Consent(action="notice")), (_("Erase my data"), Setting(name="forget"))],
+    )
+
+
+@router.callback_query(Nav.filter(F.to == "settings"))
+async def settings(call: CallbackQuery, ctx: UserContext, catalog: Catalog) -> None:
+    await call.answer()
+    await show(call, settings_text(ctx, catalog), settings_kb(ctx))
+
+
+@router.callback_query(Setting.filter(F.name == "language"))
+async def settings_language(call: CallbackQuery) -> None:
+    from handlers.callbacks import Lang
+    from handlers.family.onboarding import LANGUAGE_NAMES
+
+    await call.answer()
+    await show(
+        call,
+        _("Choose the language of the bot."),
+        kb([(name, Lang(code=code)) for code, name in LANGUAGE_NAMES.items()]),
+    )
+
+
+@router.callback_query(Setting.filter(F.name == "discreet"))
+async def settings_discreet(call: CallbackQuery, ctx: UserContext) -> None:
+    await call.answer()
+    if not ctx.consented:
+        await show(call, _("Discreet mode needs your consent to remember the setting."), family_kb(ctx))
+        return
+    on = ctx.family.discreet
+    text = _(
+        "<b>Discreet mode</b> is for those who worry that someone may see the chat.\n\n"
+        "When it is on, our messages start with neutral words, notifications show nothing alarming, "
+        "and every screen has a «Hide» button that closes it at once.\n\n"
+        "To clear the chat: press and hold the chat in the list, choose «Delete» and «Also delete for the bot». "
+        "You can also set a passcode in Telegram settings under «Privacy and Security»."
+    )
+    label = _("Turn off") if on else _("Turn on")
+    await show(call, text, family_kb(ctx, [(label, Setting(name="discreet_off" if on else "discreet_on"))]))
+
+
+@router.callback_query(Setting.filter(F.name.in_({"discreet_on", "discreet_off"})))
+async def toggle_discreet(call: CallbackQuery, callback_data: Setting, ctx: UserContext) -> None:
+    if not ctx.consented:
+        await call.answer(_("This button no longer works."), show_alert=True)
+        return
+    ctx.family.discreet = callback_data.name == "discreet_on"
+    await call.answer(_("Discreet mode is on.") if ctx.family.discreet else _("Discreet mode is off."))
+    await show(call, main_menu_text(ctx), main_menu_kb(ctx))
+
+
+@router.callback_query(Nav.filter(F.to == "card"))
+async def family_card(call: CallbackQuery, ctx: UserContext) -> None:
+    await call.answer()
+    text = _(
+        "<b>Family card</b>\n\n"
+        "The social family card gives families with children discounts from partner shops and services "
+        "of the regional Family Resource Centre. Applications in the bot are not open yet: "
+        "we will write here when they open in your region."
+    )
+    if discreet(ctx):
+        text = _("Discounts for families. Applications are not open yet.")
+    await show(call, text, family_kb(ctx))

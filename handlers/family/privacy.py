@@ -1,0 +1,113 @@
+"""/mydata and /forget: the family's own data, on request."""
+
+from __future__ import annotations
+
+import json
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.fsm_storage import SqlStorage
+from bot.middlewares.context import UserContext
+from bot.services import privacy
+from handlers.callbacks import Setting
+from handlers.family.common import family_kb
+from handlers.ui import kb, show
+
+router = Router(name="family.privacy")
+
+
+def summary_text(data: dict) -> str:
+    profile = data["profile"]
+    return "\n".join(
+        [
+            _("<b>What we keep about you</b>"),
+            _("Your number with us: {number}").format(number=data["family_number"]),
+            _("Consent given: {date}").format(date=(data["consent"]["given_at"] or "—")[:10]),
+            _("Region: {region}").format(region=data["region"] or "—"),
+            _("Profile answers: {count}").format(count=len(profile)),
+            _("Requests: {count}").format(count=len(data["requests"])),
+            "",
+            _("The full copy is in the file above. To erase everything, send /forget."),
+        ]
+    )
+
+
+@router.message(Command("mydata"))
+async def mydata(message: Message, ctx: UserContext, session: AsyncSession, state: FSMContext) -> None:
+    if not ctx.consented:
+        data = await state.get_data()
+        await message.answer(
+            _(
+                "We keep nothing about you: you have not given consent. "
+                "Only your choice of language is remembered while you use the bot: {lang}."
+            ).format(lang=data.get("lang") or ctx.locale),
+            reply_markup=family_kb(ctx),
+        )
+        return
+    data = await privacy.export(session, ctx.family)
+    raw = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    await message.answer_document(BufferedInputFile(raw, filename="my-data.json"))
+    await message.answer(summary_text(data), reply_markup=family_kb(ctx))
+
+
+@router.message(Command("forget"))
+async def forget(message: Message, ctx: UserContext) -> None:
+    await ask_forget(message, ctx)
+
+
+@router.callback_query(Setting.filter(F.name == "forget"))
+async def forget_cb(call: CallbackQuery, ctx: UserContext) -> None:
+    await call.answer()
+    await ask_forget(call, ctx)
+
+
+async def ask_forget(event: Message | CallbackQuery, ctx: UserContext) -> None:
+    if not ctx.consented:
+        await show(event, _("We keep nothing about you, so there is nothing to erase."), family_kb(ctx))
+        return
+    text = _(
+        "<b>Erase your data?</b>\n\n"
+        "We will delete your profile, region, consent, your requests' texts and answers, and settings. "
+        "Requests remain only as anonymous numbers for statistics, with nothing that points to you. "
+        "This cannot be undone."
+    )
+    await show(
+        event,
+        text,
+        kb([(_("Yes, erase"), Setting(name="forget_yes"))], [(_("No, keep"), Setting(name="forget_no"))]),
+    )
+
+
+@router.callback_query(Setting.filter(F.name == "forget_no"))
+async def forget_no(call: CallbackQuery, ctx: UserContext) -> None:
+    await call.answer()
+    await show(call, _("Nothing was erased."), family_kb(ctx))
+
+
+@router.callback_query(Setting.filter(F.name == "forget_yes"))
+async def forget_yes(
+    call: CallbackQuery, ctx: UserContext, session: AsyncSession, state: FSMContext, fsm_storage: BaseStorage
+) -> None:
+    if not ctx.consented:
+        await call.answer(_("This button no longer works."), show_alert=True)
+        return
+    await privacy.erase(session, ctx.family)
+    ctx.family = None
+    await state.set_state(None)
+    await state.set_data({})
+    if isinstance(fsm_storage, SqlStorage):
+        await fsm_storage.forget_user(call.from_user.id)
+    await call.answer()
+    await show(
+        call,
+        _(
+            "Your data is erased. If you write again, we will start from the beginning. Take care of yourself."
+        ),
+        None,
+    )
