@@ -22,6 +22,7 @@ from bot.i18n import DbI18nMiddleware, make_i18n
 from bot.middlewares.context import ContextMiddleware
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
+from bot.scheduler import JobContext, start_scheduler
 from bot.services.catalog import Catalog, load_catalog
 from bot.telegram import build_bot
 from handlers import get_routers
@@ -97,8 +98,10 @@ async def _on_startup(app: App) -> None:
 
 async def run(settings: Settings) -> None:
     app = await build_app(settings)
+    scheduler = None
     try:
         await _on_startup(app)
+        scheduler = start_scheduler(JobContext(app.bot, app.sessionmaker, settings, app.catalog, app.i18n))
         if settings.webhook_url:
             await _run_webhook(app)
         else:
@@ -111,6 +114,8 @@ async def run(settings: Settings) -> None:
                 close_bot_session=False,
             )
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         await app.dp.storage.close()
         await app.bot.session.close()
         await app.engine.dispose()
