@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AuditLog, Case, CaseMessageLink, CrisisEvent, Family, TriageResult
+from bot.services import followup
 from bot.services.audit import audit
 
 
@@ -70,6 +71,7 @@ async def export(session: AsyncSession, family: Family) -> dict[str, Any]:
             for t in triage
         ],
         "danger_signals_answered": [{"categories": e.categories, "at": _dt(e.created_at)} for e in crisis],
+        "support_measure_followups": await followup.export(session, family.id),
     }
 
 
@@ -87,6 +89,7 @@ async def erase(session: AsyncSession, family: Family) -> dict[str, int]:
         update(TriageResult).where(TriageResult.family_id == fid).values(family_id=None, path=[])
     )
     await session.execute(update(CrisisEvent).where(CrisisEvent.family_id == fid).values(family_id=None))
+    await followup.erase(session, fid)
     # the audit trail keeps what happened, but no longer who: the person's id is removed from it
     await session.execute(update(AuditLog).where(AuditLog.actor_tg_id == tg_id).values(actor_tg_id=None))
     await session.delete(family)

@@ -1,0 +1,1 @@
+"""Scheduler job modules (see bot/scheduler.py)."""
