@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_LOCALES = ("ru", "en")
 
 IdList = Annotated[list[int], NoDecode]
+UrgencyMinutes = Annotated[dict[str, float], NoDecode]
+URGENCY_LEVELS = ("routine", "soon", "urgent", "emergency")
 
 
 class SettingsError(Exception):
@@ -44,6 +46,26 @@ class Settings(BaseSettings):
     polling_timeout: int = 10
     telegram_timeout: float = 20.0
     strict_content: bool = False
+    # Support-measure follow-up: days after the results to ask whether the family applied; scan interval.
+    followup_after_days: float = Field(default=14, gt=0)
+    followup_scan_seconds: float = Field(default=60, gt=0)
+    # Operator desk: Telegram pace, reminders and thresholds (minutes per urgency: "emergency=2,urgent=10,…").
+    group_messages_per_window: int = 20
+    group_window_seconds: float = 60.0
+    private_messages_per_second: float = 1.0
+    desk_take_reminder_minutes: UrgencyMinutes = Field(
+        default_factory=lambda: {"emergency": 2, "urgent": 10, "soon": 30, "routine": 60}
+    )
+    desk_answer_reminder_minutes: UrgencyMinutes = Field(
+        default_factory=lambda: {"emergency": 5, "urgent": 15, "soon": 60, "routine": 120}
+    )
+    desk_escalate_minutes: UrgencyMinutes = Field(
+        default_factory=lambda: {"emergency": 10, "urgent": 30, "soon": 120, "routine": 240}
+    )
+    desk_still_waiting_minutes: float = 30.0
+    desk_capacity: int = 100
+    desk_scan_seconds: float = 30.0
+    checkin_after_hours: float = 24.0
 
     @field_validator("bot_token")
     @classmethod
@@ -64,6 +86,27 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise ValueError("must be comma-separated Telegram user ids, e.g. 111,222") from exc
         return v
+
+    @field_validator(
+        "desk_take_reminder_minutes", "desk_answer_reminder_minutes", "desk_escalate_minutes", mode="before"
+    )
+    @classmethod
+    def _urgency_minutes(cls, v: object) -> object:
+        if not isinstance(v, str):
+            return v
+        result: dict[str, float] = {}
+        for part in (p.strip() for p in v.split(",") if p.strip()):
+            name, sep, value = part.partition("=")
+            try:
+                if not sep or name.strip() not in URGENCY_LEVELS:
+                    raise ValueError
+                result[name.strip()] = float(value)
+            except ValueError as exc:
+                raise ValueError("must look like emergency=2,urgent=10,soon=30,routine=60 (minutes)") from exc
+        missing = [u for u in URGENCY_LEVELS if u not in result]
+        if missing:
+            raise ValueError("needs a value for every urgency; missing: " + ", ".join(missing))
+        return result
 
     @field_validator("default_locale")
     @classmethod

@@ -90,6 +90,16 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rating: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
+    # Operator desk (revision c2d4e6f8a001)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_family_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_staff_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminder_stage: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    answer_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    family_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checkin_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checkin_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unmet_needs: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
 
 class CaseMessageLink(Base):
@@ -170,3 +180,51 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class OutboxItem(Base):
+    """A message waiting to go out through the relay. Durable: survives a restart or a kill.
+
+    ``target`` is "family" (the family's private chat) or "staff" (the case's topic, resolved when sent,
+    so a re-created topic is used). ``kind``: copy, text, edit, topic. Items of one album share ``group_key``.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(8))
+    from_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    from_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    group_key: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(8), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(String(255))
+
+
+class FollowUp(Base):
+    """Some days after a consented family saw its screener results, one question: did you apply?
+
+    status: pending (waiting for due_at) → sent (asked) → answered; or cancelled (reminders switched off)
+    or closed (could not be delivered: the bot was blocked). At most one pending row per family.
+    """
+
+    __tablename__ = "followups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"), index=True)
+    measure_ids: Mapped[list[str]] = mapped_column(JSON, default=list)  # likely and possible results seen
+    region: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)  # when results were seen
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(String(32))  # got_it | applied_waiting | refused | not_applied
+    reason: Mapped[str | None] = mapped_column(String(32))  # didnt_know_how | documents | no_time | other
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
