@@ -22,13 +22,20 @@ from bot.i18n import DbI18nMiddleware, make_i18n
 from bot.middlewares.context import ContextMiddleware
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
+from bot.outbox import OutboxWorker
 from bot.scheduler import JobContext, start_scheduler
 from bot.services.catalog import Catalog, load_catalog
+from bot.services.desk import DeskChats
 from bot.telegram import build_bot
 from handlers import get_routers
 from handlers.errors import on_error
 
 log = logging.getLogger(__name__)
+
+
+def desk_chats(settings: Settings, catalog: Catalog) -> DeskChats:
+    regional = {r.code: r.operator_chat_id for r in catalog.regions if r.operator_chat_id}
+    return DeskChats(settings.operator_chat_id, settings.crisis_chat, regional)
 
 
 @dataclass
@@ -65,6 +72,7 @@ def build_dispatcher(
     dp["sessionmaker"] = sessionmaker
     dp["catalog"] = catalog
     dp["i18n"] = i18n
+    dp["desk_chats"] = desk_chats(settings, catalog)
     dp.update.outer_middleware(UpdateLogMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(ContextMiddleware(settings))
@@ -99,9 +107,12 @@ async def _on_startup(app: App) -> None:
 async def run(settings: Settings) -> None:
     app = await build_app(settings)
     scheduler = None
+    worker = OutboxWorker(app.bot, app.sessionmaker, settings, app.catalog, app.i18n, app.dp["desk_chats"])
+    relay_task: asyncio.Task | None = None
     try:
         await _on_startup(app)
         scheduler = start_scheduler(JobContext(app.bot, app.sessionmaker, settings, app.catalog, app.i18n))
+        relay_task = asyncio.create_task(worker.run(), name="relay")
         if settings.webhook_url:
             await _run_webhook(app)
         else:
@@ -116,6 +127,9 @@ async def run(settings: Settings) -> None:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        if relay_task is not None:
+            worker.stop()
+            await asyncio.wait([relay_task], timeout=15)
         await app.dp.storage.close()
         await app.bot.session.close()
         await app.engine.dispose()

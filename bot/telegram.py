@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
+from collections import deque
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -54,12 +56,141 @@ class RetryMiddleware(BaseRequestMiddleware):
         raise AssertionError("unreachable")
 
 
+_COPY_METHODS = frozenset({"copyMessage", "copyMessages", "forwardMessage", "forwardMessages"})
+
+
+def _send_count(method: TelegramMethod) -> int:
+    """How many messages a call sends (0: not a send)."""
+    name = method.__api_method__
+    if name == "sendChatAction" or not (name.startswith("send") or name in _COPY_METHODS):
+        return 0
+    if name == "sendMediaGroup":
+        return len(getattr(method, "media", []) or [1])
+    if name in ("copyMessages", "forwardMessages"):
+        return len(getattr(method, "message_ids", []) or [1])
+    return 1
+
+
+class Pacer:
+    """Keeps the bot under Telegram's limits on its own side: a token bucket per private chat and one for all
+    chats together, and a sliding window per group (shared by all topics of a forum). Sends to one chat go
+    one at a time; tokens are taken before a send, group slots are counted when the answer comes back."""
+
+    def __init__(
+        self,
+        group_limit: int,
+        group_window: float,
+        private_rate: float,
+        *,
+        private_burst: int = 3,
+        global_rate: float = 28.0,
+        global_burst: int = 25,
+    ) -> None:
+        self.group_limit = group_limit
+        self.group_window = group_window
+        self.private = (private_rate, float(private_burst))
+        self.everyone = (global_rate, float(global_burst))
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._group: dict[int, deque[float]] = {}
+        self._buckets: dict[int | None, tuple[float, float]] = {}  # chat id (None: all chats) → tokens, stamp
+        self._blocked_until: dict[int, float] = {}
+
+    def _tokens(self, key: int | None, now: float) -> float:
+        rate, burst = self.everyone if key is None else self.private
+        tokens, stamp = self._buckets.get(key, (burst, now))
+        tokens = min(burst, tokens + (now - stamp) * rate)
+        self._buckets[key] = (tokens, now)
+        return tokens
+
+    def _wait(self, chat_id: int, n: int, now: float) -> float:
+        wait = self._blocked_until.get(chat_id, 0.0) - now
+        global_tokens = self._tokens(None, now)
+        if global_tokens < n:
+            wait = max(wait, (n - global_tokens) / self.everyone[0])
+        if chat_id < 0:
+            window = self._group.setdefault(chat_id, deque())
+            while window and window[0] <= now - self.group_window:
+                window.popleft()
+            excess = len(window) + n - self.group_limit
+            if excess > 0:
+                wait = max(wait, window[min(excess, len(window)) - 1] + self.group_window - now + 0.05)
+        else:
+            tokens = self._tokens(chat_id, now)
+            if tokens < n:
+                wait = max(wait, (n - tokens) / self.private[0] + 0.02)
+        return wait
+
+    def _take(self, key: int | None, n: int) -> None:
+        tokens, stamp = self._buckets[key]
+        self._buckets[key] = (tokens - n, stamp)
+
+    async def acquire(self, chat_id: int, n: int) -> None:
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        await lock.acquire()
+        try:
+            while (wait := self._wait(chat_id, n, time.monotonic())) > 0:  # noqa: ASYNC110 (a timed wait)
+                await asyncio.sleep(wait)
+        except BaseException:
+            lock.release()
+            raise
+        self._take(None, n)
+        if chat_id > 0:
+            self._take(chat_id, n)
+
+    def release(self, chat_id: int, n: int, *, sent: bool) -> None:
+        if sent and chat_id < 0:
+            self._group.setdefault(chat_id, deque()).extend([time.monotonic()] * n)
+        self._locks[chat_id].release()
+
+    def penalise(self, chat_id: int, seconds: float) -> None:
+        self._blocked_until[chat_id] = max(self._blocked_until.get(chat_id, 0.0), time.monotonic() + seconds)
+
+
+class PaceMiddleware(BaseRequestMiddleware):
+    def __init__(self, pacer: Pacer) -> None:
+        self.pacer = pacer
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        n = _send_count(method)
+        chat_id = getattr(method, "chat_id", None)
+        if not n or not isinstance(chat_id, int):
+            return await make_request(bot, method)
+        await self.pacer.acquire(chat_id, n)
+        sent = False
+        try:
+            response = await make_request(bot, method)
+            sent = True
+            return response
+        except TelegramRetryAfter as exc:
+            self.pacer.penalise(chat_id, exc.retry_after)
+            raise
+        except TelegramServerError:
+            sent = True  # it may have been delivered: count it, to stay on the safe side
+            raise
+        finally:
+            self.pacer.release(chat_id, n, sent=sent)
+
+
 def build_bot(settings: Settings) -> Bot:
     timeout = settings.telegram_timeout
     session = AiohttpSession(timeout=timeout)
     if settings.telegram_api_url:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=timeout)
     session.middleware(RetryMiddleware())
+    session.middleware(
+        PaceMiddleware(
+            Pacer(
+                settings.group_messages_per_window,
+                settings.group_window_seconds,
+                settings.private_messages_per_second,
+            )
+        )
+    )
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

@@ -71,6 +71,10 @@ class ContextMiddleware(BaseMiddleware):
             state = data.get("state")
             if state is not None:
                 locale = (await state.get_data()).get("lang")
+        chat = data.get("event_chat")
+        desk_chats = data.get("desk_chats")
+        if chat is not None and desk_chats is not None and chat.id in desk_chats.all:
+            locale = self.settings.default_locale  # one shared language in the staff groups
         ctx = UserContext(
             user=user,
             family=family,

@@ -1,0 +1,577 @@
+"""The relay worker: sends what the outbox holds, one lane per chat, within Telegram's limits.
+
+* A lane is a target chat: a family's private chat, or a staff group (all topics of a forum share one lane,
+  because the 20 messages a minute limit is per group). Within a lane items go in order of urgency, then age;
+  one case's items never overtake each other.
+* Every outcome of a Telegram call is an expected event: 429 → wait retry_after; 5xx and timeouts → retry
+  with back-off; 403 (family blocked the bot) → the case becomes unreachable and the topic says so;
+  "message thread not found" (topic deleted) → a new topic with the card, then the message; anything else
+  → the sender's side is told the message did not go through. Nothing is dropped silently.
+* Items are marked sent in the same transaction as the message-id link; a restart re-reads the table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup, MessageEntity, ReplyParameters
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.db.base import utcnow
+from bot.db.models import Case, Family, OutboxItem, Staff
+from bot.services import desk, relay
+from bot.services.audit import audit
+from bot.services.cases import TRANSITIONS, transition
+from bot.services.catalog import Catalog
+
+log = logging.getLogger(__name__)
+
+TOPIC_CAPTION_LIMIT = (
+    1000  # media with a longer caption cannot be copied into a topic (tdlib/telegram-bot-api#334)
+)
+MAX_ATTEMPTS = 8
+BATCH = 200
+
+
+@dataclass
+class Outcome:
+    done: bool  # False: try again later (the case's later items wait too)
+
+
+DONE = Outcome(True)
+LATER = Outcome(False)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split at whitespace near ``limit`` so nothing is cut mid-word where avoidable."""
+    parts = []
+    while len(text) > limit:
+        cut = text.rfind(" ", limit // 2, limit)
+        cut = cut if cut > 0 else limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip()
+    if text:
+        parts.append(text)
+    return parts
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        bot: Bot,
+        sessionmaker: async_sessionmaker,
+        settings: Settings,
+        catalog: Catalog,
+        i18n: I18n,
+        chats: desk.DeskChats,
+        poll_interval: float = 0.25,
+    ) -> None:
+        self.bot = bot
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.catalog = catalog
+        self.i18n = i18n
+        self.chats = chats
+        self.poll_interval = poll_interval
+        self._lanes: dict[tuple[str, int], asyncio.Task] = {}
+        self._stopping = asyncio.Event()
+
+    # ------------------------------------------------------------------ lifecycle
+    async def run(self) -> None:
+        log.info("relay worker started")
+        while not self._stopping.is_set():
+            try:
+                await self._dispatch()
+            except Exception:
+                log.exception("relay dispatch failed")
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self.poll_interval)
+            except TimeoutError:
+                pass
+        if self._lanes:
+            await asyncio.wait(list(self._lanes.values()), timeout=10)
+        log.info("relay worker stopped")
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _dispatch(self) -> None:
+        async with self.sessionmaker() as s:
+            rows = (
+                await s.execute(
+                    select(OutboxItem.target, Case.chat_id, Family.tg_user_id)
+                    .join(Case, Case.id == OutboxItem.case_id)
+                    .outerjoin(Family, Family.id == Case.family_id)
+                    .where(OutboxItem.status == "pending", OutboxItem.not_before <= utcnow())
+                    .distinct()
+                )
+            ).all()
+            orphans = (
+                await s.scalars(
+                    select(OutboxItem).where(OutboxItem.status == "pending", OutboxItem.case_id.is_(None))
+                )
+            ).all()
+            for item in orphans:
+                item.status, item.error = "failed", "case erased"
+            await s.commit()
+        for target, chat_id, family_chat in rows:
+            lane = (target, chat_id if target == "staff" else family_chat)
+            if lane[1] is None and target == "family":
+                lane = ("family", 0)  # the family was erased: its items fail in the lane
+            task = self._lanes.get(lane)
+            if task is None or task.done():
+                self._lanes[lane] = asyncio.create_task(self._drain(lane), name=f"lane-{lane}")
+
+    # ------------------------------------------------------------------ one lane
+    async def _lane_items(self, s: AsyncSession, lane: tuple[str, int]) -> list[tuple[OutboxItem, Case]]:
+        target, chat = lane
+        query = (
+            select(OutboxItem, Case)
+            .join(Case, Case.id == OutboxItem.case_id)
+            .where(
+                OutboxItem.status == "pending", OutboxItem.target == target, OutboxItem.not_before <= utcnow()
+            )
+        )
+        if target == "staff":
+            query = query.where(Case.chat_id == chat)
+        elif chat:
+            query = query.join(Family, Family.id == Case.family_id).where(Family.tg_user_id == chat)
+        else:
+            query = query.where(Case.family_id.is_(None))
+        rows = list((await s.execute(query.order_by(OutboxItem.id).limit(BATCH))).tuples().all())
+        rows.sort(key=lambda r: (-desk.urgency_rank(r[1].urgency), r[0].id))
+        return rows
+
+    async def _drain(self, lane: tuple[str, int]) -> None:
+        while not self._stopping.is_set():
+            progressed = False
+            held: set[int] = set()
+            async with self.sessionmaker() as s:
+                rows = await self._lane_items(s, lane)
+                ids = [(item.id, case.id) for item, case in rows]
+            if not ids:
+                return
+            for item_id, case_id in ids:
+                if case_id in held or self._stopping.is_set():
+                    continue
+                async with self.sessionmaker() as s:
+                    item = await s.get(OutboxItem, item_id)
+                    case = await s.get(Case, case_id)
+                    if item is None or case is None or item.status != "pending":
+                        continue
+                    try:
+                        outcome = await self._process(s, item, case)
+                    except Exception as exc:  # a bug must not kill the lane: back off and tell the logs
+                        log.exception("relay item %s failed unexpectedly", item_id)
+                        await s.rollback()
+                        item = await s.get(OutboxItem, item_id)
+                        case = await s.get(Case, case_id)
+                        outcome = await self._transient(s, item, case, exc)
+                    await s.commit()
+                if outcome.done:
+                    progressed = True
+                else:
+                    held.add(case_id)
+            if not progressed:
+                return
+
+    # ------------------------------------------------------------------ one item
+    async def _process(self, s: AsyncSession, item: OutboxItem, case: Case) -> Outcome:
+        family = await s.get(Family, case.family_id) if case.family_id else None
+        if item.target == "family" and family is None:
+            return self._fail(item, "family erased")
+        try:
+            if item.target == "staff":
+                return await self._to_staff(s, item, case, family)
+            return await self._to_family(s, item, case, family)
+        except TelegramRetryAfter as exc:
+            item.not_before = utcnow() + timedelta(seconds=exc.retry_after)
+            log.info("relay item %s: 429, retry after %ss", item.id, exc.retry_after)
+            return LATER
+        except TelegramForbiddenError as exc:
+            return await self._forbidden(s, item, case, family, exc)
+        except TelegramBadRequest as exc:
+            return await self._bad_request(s, item, case, family, exc)
+        except (TelegramServerError, TelegramNetworkError) as exc:
+            return await self._transient(s, item, case, exc)
+
+    async def _transient(self, s: AsyncSession, item: OutboxItem, case: Case, exc: Exception) -> Outcome:
+        item.attempts += 1
+        if item.attempts >= MAX_ATTEMPTS:
+            self._fail(item, f"{type(exc).__name__}: {exc}")
+            await self._tell_sender(s, item, case)
+            return DONE
+        item.not_before = utcnow() + timedelta(seconds=min(60, 0.5 * 2**item.attempts))
+        log.warning("relay item %s: %s, attempt %s", item.id, type(exc).__name__, item.attempts)
+        return LATER
+
+    @staticmethod
+    def _fail(item: OutboxItem, error: str) -> Outcome:
+        item.status = "failed"
+        item.error = error[:255]
+        log.warning("relay item %s failed: %s", item.id, error)
+        return DONE
+
+    @staticmethod
+    def _sent(item: OutboxItem) -> Outcome:
+        item.status = "sent"
+        item.sent_at = utcnow()
+        return DONE
+
+    # ------------------------------------------------------------------ staff side
+    async def ensure_topic(self, s: AsyncSession, case: Case) -> int:
+        """The case's topic, created with its card if missing. Called only from the case's lane."""
+        if case.thread_id is not None:
+            return case.thread_id
+        if case.chat_id is None:
+            case.chat_id = self.chats.for_case(case)
+        family = await s.get(Family, case.family_id) if case.family_id else None
+        with self.staff_locale():
+            from handlers.operators.card import title_for
+
+            topic = await self.bot.create_forum_topic(
+                case.chat_id, title_for(case, self.catalog, self.locale)
+            )
+        case.thread_id = topic.message_thread_id
+        case.card_message_id = None
+        await audit(s, actor_tg_id=None, role="bot", action="case.topic", obj=("case", case.id))
+        await s.commit()  # a crash from here on must not create a second topic
+        await self.post_card(s, case, family)
+        if case.urgency == "emergency" and case.status != "closed":
+            await self._alert_crisis_staff(s, case)
+        return case.thread_id
+
+    @property
+    def locale(self) -> str:
+        return self.settings.default_locale
+
+    def staff_locale(self):
+        return _LocaleScope(self.i18n, self.settings.default_locale)
+
+    async def post_card(self, s: AsyncSession, case: Case, family: Family | None) -> None:
+        from handlers.operators.card import card_kb, card_text
+
+        owner = await s.get(Staff, case.owner_id) if case.owner_id else None
+        previous = await desk.previous_cases(s, case)
+        with self.staff_locale():
+            text = card_text(case, family, owner, previous, self.catalog, self.locale)
+            markup = card_kb(case)
+        msg = await self.bot.send_message(
+            case.chat_id, text, message_thread_id=case.thread_id, reply_markup=markup
+        )
+        case.card_message_id = msg.message_id
+        await s.commit()
+
+    async def _alert_crisis_staff(self, s: AsyncSession, case: Case) -> None:
+        from handlers.operators.card import mention
+
+        on_duty = (await s.scalars(select(Staff).where(Staff.role == "crisis", Staff.active.is_(True)))).all()
+        with self.staff_locale():
+            text = _("🔴 Emergency request № {number}: please take it now.").format(number=case.id)
+            if on_duty:
+                text += "\n" + ", ".join(mention(st) for st in on_duty)
+        await self.bot.send_message(case.chat_id, text, message_thread_id=case.thread_id)
+
+    async def _to_staff(
+        self, s: AsyncSession, item: OutboxItem, case: Case, family: Family | None
+    ) -> Outcome:
+        if case.chat_id is None:
+            case.chat_id = self.chats.for_case(case)
+        if case.chat_id is None:
+            self._fail(item, "no operators' group configured")
+            await self._tell_sender(s, item, case)
+            return DONE
+        thread_id = await self.ensure_topic(s, case)
+        if item.kind == "topic":
+            return self._sent(item)
+        if item.kind == "card":
+            from handlers.operators.card import sync_topic
+
+            with self.staff_locale():
+                await sync_topic(self.bot, s, case, self.catalog, self.locale)
+            return self._sent(item)
+        if item.kind == "text":
+            await self.bot.send_message(
+                case.chat_id,
+                item.payload["text"],
+                message_thread_id=thread_id,
+                reply_markup=_markup(item.payload.get("markup")),
+            )
+            return self._sent(item)
+        if item.kind == "edit":
+            return await self._edit(s, item, case, case.chat_id)
+        if item.group_key:
+            return await self._album(s, item, case, case.chat_id, thread_id, direction="in")
+        return await self._copy(s, item, case, case.chat_id, thread_id, direction="in")
+
+    # ------------------------------------------------------------------ family side
+    async def _to_family(self, s: AsyncSession, item: OutboxItem, case: Case, family: Family) -> Outcome:
+        chat = family.tg_user_id
+        if item.kind == "text":
+            await self.bot.send_message(
+                chat, item.payload["text"], reply_markup=_markup(item.payload.get("markup"))
+            )
+            return self._sent(item)
+        if item.kind == "edit":
+            return await self._edit(s, item, case, chat)
+        if item.group_key:
+            return await self._album(s, item, case, chat, None, direction="out")
+        return await self._copy(s, item, case, chat, None, direction="out")
+
+    # ------------------------------------------------------------------ kinds
+    async def _copy(
+        self,
+        s: AsyncSession,
+        item: OutboxItem,
+        case: Case,
+        chat: int,
+        thread_id: int | None,
+        *,
+        direction: str,
+    ) -> Outcome:
+        assert item.from_chat_id is not None and item.from_message_id is not None
+        if await relay.counterpart(
+            s, chat_id=item.from_chat_id, message_id=item.from_message_id, other_chat_id=chat
+        ):
+            return self._sent(item)  # already delivered before a restart
+        reply = None
+        if item.payload.get("reply_to"):
+            twin = await relay.counterpart(
+                s, chat_id=item.from_chat_id, message_id=item.payload["reply_to"], other_chat_id=chat
+            )
+            if twin:
+                reply = ReplyParameters(message_id=twin, allow_sending_without_reply=True)
+        caption = item.payload.get("caption")
+        rest: list[str] = []
+        kwargs = {}
+        if caption and thread_id is not None and len(caption) > TOPIC_CAPTION_LIMIT:
+            head, *rest = split_text(caption, TOPIC_CAPTION_LIMIT)
+            kwargs = {"caption": head, "parse_mode": None}
+        result = await self.bot.copy_message(
+            chat,
+            item.from_chat_id,
+            item.from_message_id,
+            message_thread_id=thread_id,
+            reply_parameters=reply,
+            **kwargs,
+        )
+        relay.link(
+            s,
+            case,
+            from_chat=item.from_chat_id,
+            from_id=item.from_message_id,
+            to_chat=chat,
+            to_id=result.message_id,
+            direction=direction,
+        )
+        self._sent(item)
+        await s.commit()
+        for part in rest:  # the caption's continuation, as replies to the copied media
+            await self.bot.send_message(
+                chat,
+                part,
+                message_thread_id=thread_id,
+                parse_mode=None,
+                reply_parameters=ReplyParameters(
+                    message_id=result.message_id, allow_sending_without_reply=True
+                ),
+            )
+        return DONE
+
+    async def _album(
+        self,
+        s: AsyncSession,
+        item: OutboxItem,
+        case: Case,
+        chat: int,
+        thread_id: int | None,
+        *,
+        direction: str,
+    ) -> Outcome:
+        items = list(
+            (
+                await s.scalars(
+                    select(OutboxItem).where(
+                        OutboxItem.group_key == item.group_key,
+                        OutboxItem.case_id == case.id,
+                        OutboxItem.target == item.target,
+                        OutboxItem.status == "pending",
+                    )
+                )
+            ).all()
+        )
+        newest = max(i.created_at for i in items)
+        if utcnow() - newest < relay.ALBUM_SETTLE:
+            item.not_before = newest + relay.ALBUM_SETTLE
+            return LATER
+        items.sort(key=lambda i: i.from_message_id or 0)
+        result = await self.bot.copy_messages(
+            chat, item.from_chat_id, [i.from_message_id for i in items], message_thread_id=thread_id
+        )
+        for src, dst in zip(items, result, strict=False):
+            relay.link(
+                s,
+                case,
+                from_chat=src.from_chat_id,
+                from_id=src.from_message_id,
+                to_chat=chat,
+                to_id=dst.message_id,
+                direction=direction,
+            )
+            self._sent(src)
+        for src in items[len(result) :]:
+            self._fail(src, "not copied (deleted before it could be sent)")
+        return DONE
+
+    async def _edit(self, s: AsyncSession, item: OutboxItem, case: Case, chat: int) -> Outcome:
+        assert item.from_chat_id is not None and item.from_message_id is not None
+        twin = await relay.counterpart(
+            s, chat_id=item.from_chat_id, message_id=item.from_message_id, other_chat_id=chat
+        )
+        if twin is None:
+            pending = await s.scalar(
+                select(OutboxItem.id).where(
+                    OutboxItem.status == "pending",
+                    OutboxItem.kind == "copy",
+                    OutboxItem.from_chat_id == item.from_chat_id,
+                    OutboxItem.from_message_id == item.from_message_id,
+                )
+            )
+            if pending:
+                item.not_before = utcnow() + timedelta(seconds=1)
+                return LATER
+            return self._fail(item, "the original was never relayed")
+        entities = [MessageEntity.model_validate(e) for e in item.payload.get("entities") or []] or None
+        try:
+            if item.payload.get("caption"):
+                await self.bot.edit_message_caption(
+                    chat_id=chat,
+                    message_id=twin,
+                    caption=item.payload["text"],
+                    caption_entities=entities,
+                    parse_mode=None,
+                )
+            else:
+                await self.bot.edit_message_text(
+                    chat_id=chat,
+                    message_id=twin,
+                    text=item.payload["text"],
+                    entities=entities,
+                    parse_mode=None,
+                )
+        except TelegramBadRequest as exc:
+            if "not modified" not in exc.message:
+                raise
+        return self._sent(item)
+
+    # ------------------------------------------------------------------ errors
+    async def _forbidden(
+        self, s: AsyncSession, item: OutboxItem, case: Case, family: Family | None, exc: Exception
+    ) -> Outcome:
+        self._fail(item, f"forbidden: {exc}")
+        if item.target == "family" and family is not None:
+            await self.mark_unreachable(s, case, family)
+        else:
+            log.error("the bot cannot write to the staff group %s: %s", case.chat_id, exc)
+            await self._tell_sender(s, item, case)
+        return DONE
+
+    async def mark_unreachable(self, s: AsyncSession, case: Case, family: Family) -> None:
+        family.is_active = False
+        if "unreachable" in TRANSITIONS.get(case.status, frozenset()):
+            await transition(s, case, "unreachable", actor_tg_id=None, role="bot")
+        with self.staff_locale():
+            text = _(
+                "🚫 The family has blocked the bot, so messages cannot reach them. "
+                "The request is marked «family unreachable»; it becomes active again if they write."
+            )
+        relay.enqueue_text(s, case, target="staff", text=text, notice="blocked")
+
+    async def _bad_request(
+        self, s: AsyncSession, item: OutboxItem, case: Case, family: Family | None, exc: TelegramBadRequest
+    ) -> Outcome:
+        message = exc.message.lower()
+        if item.target == "staff" and ("thread not found" in message or "topic_deleted" in message):
+            log.warning("topic of case %s is gone; creating a new one", case.id)
+            await audit(s, actor_tg_id=None, role="bot", action="case.topic_lost", obj=("case", case.id))
+            case.thread_id = None
+            case.card_message_id = None
+            return LATER if await self._retry_soon(item) else DONE
+        if item.target == "staff" and "topic_closed" in message and case.thread_id:
+            await self.bot.reopen_forum_topic(case.chat_id, case.thread_id)
+            return LATER if await self._retry_soon(item) else DONE
+        if "message to copy not found" in message or "message to edit not found" in message:
+            return self._fail(item, exc.message)
+        self._fail(item, exc.message)
+        await self._tell_sender(s, item, case)
+        return DONE
+
+    async def _retry_soon(self, item: OutboxItem) -> bool:
+        item.attempts += 1
+        if item.attempts >= MAX_ATTEMPTS:
+            self._fail(item, "gave up after repeated topic errors")
+            return False
+        item.not_before = utcnow()
+        return True
+
+    async def _tell_sender(self, s: AsyncSession, item: OutboxItem, case: Case) -> None:
+        """A message that could not be delivered: whoever wrote it is told, so nothing is lost silently."""
+        if item.kind in ("topic", "card", "edit") or (item.kind == "text" and item.target == "staff"):
+            return
+        if item.target == "staff":  # the family's message did not reach the operators
+            family = await s.get(Family, case.family_id) if case.family_id else None
+            if family is None:
+                return
+            with _LocaleScope(self.i18n, family.language):
+                text = _(
+                    "Sorry, we could not pass your last message on to a specialist. "
+                    "Please send it again, or write it as text."
+                )
+            relay.enqueue_text(s, case, target="family", text=text)
+        elif case.chat_id:
+            with self.staff_locale():
+                text = _("⚠️ Your message could not be delivered to the family ({error}).").format(
+                    error=item.error or "?"
+                )
+            relay.enqueue_text(s, case, target="staff", text=text)
+
+
+class _LocaleScope:
+    """Translations outside an update (the worker and scheduled jobs)."""
+
+    def __init__(self, i18n: I18n, locale: str) -> None:
+        self.i18n = i18n
+        self.locale = locale
+
+    def __enter__(self) -> None:
+        self._ctx = self.i18n.context()
+        self._ctx.__enter__()
+        self._use = self.i18n.use_locale(self.locale)
+        self._use.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self._use.__exit__(*exc)
+        self._ctx.__exit__(*exc)
+
+
+def locale_scope(i18n: I18n, locale: str) -> _LocaleScope:
+    return _LocaleScope(i18n, locale)
+
+
+def _markup(data: dict | None) -> InlineKeyboardMarkup | None:
+    return InlineKeyboardMarkup.model_validate(data) if data else None

@@ -1,0 +1,189 @@
+"""The relay's durable side: what is to be sent is written to the outbox in the update's own transaction,
+so a message the bot has acknowledged is never only in memory. The worker (`bot/outbox.py`) sends it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.base import utcnow
+from bot.db.models import Case, CaseMessageLink, OutboxItem
+
+TARGETS = ("family", "staff")
+ALBUM_SETTLE = timedelta(seconds=1.2)  # items of one album arrive as separate updates within moments
+
+
+def enqueue(
+    session: AsyncSession,
+    case: Case,
+    *,
+    target: str,
+    kind: str,
+    from_chat_id: int | None = None,
+    from_message_id: int | None = None,
+    group_key: str | None = None,
+    payload: dict[str, Any] | None = None,
+    delay: timedelta | None = None,
+) -> OutboxItem:
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}")
+    now = utcnow()
+    item = OutboxItem(
+        case_id=case.id,
+        target=target,
+        kind=kind,
+        from_chat_id=from_chat_id,
+        from_message_id=from_message_id,
+        group_key=group_key,
+        payload=payload or {},
+        not_before=now + (delay or timedelta(0)),
+        created_at=now,
+    )
+    session.add(item)
+    return item
+
+
+def enqueue_copy(
+    session: AsyncSession,
+    case: Case,
+    *,
+    target: str,
+    chat_id: int,
+    message_id: int,
+    album: str | None = None,
+    reply_to: int | None = None,
+    caption: str | None = None,
+) -> OutboxItem:
+    """Copy a message of the family (target "staff") or of staff (target "family") to the other side."""
+    payload: dict[str, Any] = {}
+    if reply_to is not None:
+        payload["reply_to"] = reply_to
+    if caption is not None:
+        payload["caption"] = caption
+    return enqueue(
+        session,
+        case,
+        target=target,
+        kind="copy",
+        from_chat_id=chat_id,
+        from_message_id=message_id,
+        group_key=f"{chat_id}:{album}" if album else None,
+        payload=payload,
+    )
+
+
+def enqueue_text(
+    session: AsyncSession,
+    case: Case,
+    *,
+    target: str,
+    text: str,
+    markup: dict[str, Any] | None = None,
+    notice: str | None = None,
+) -> OutboxItem:
+    """A text of the bot's own. ``notice`` names it (e.g. "blocked") so the same notice is not queued twice."""
+    payload: dict[str, Any] = {"text": text}
+    if markup:
+        payload["markup"] = markup
+    if notice:
+        payload["notice"] = notice
+    return enqueue(session, case, target=target, kind="text", payload=payload)
+
+
+def enqueue_edit(
+    session: AsyncSession,
+    case: Case,
+    *,
+    target: str,
+    chat_id: int,
+    message_id: int,
+    text: str | None,
+    entities: list[dict[str, Any]] | None,
+    is_caption: bool,
+) -> OutboxItem:
+    """Mirror an edit onto the copy on the other side (found through the message-id map when sent)."""
+    return enqueue(
+        session,
+        case,
+        target=target,
+        kind="edit",
+        from_chat_id=chat_id,
+        from_message_id=message_id,
+        payload={"text": text or "", "entities": entities or [], "caption": is_caption},
+    )
+
+
+def ensure_topic(session: AsyncSession, case: Case) -> OutboxItem:
+    """Ask the worker to create the case's topic and post its card (serialised there, one topic per case)."""
+    return enqueue(session, case, target="staff", kind="topic")
+
+
+def sync_topic(session: AsyncSession, case: Case) -> OutboxItem:
+    """Ask the worker to bring the topic in line with the case (card, title, open or closed)."""
+    return enqueue(session, case, target="staff", kind="card")
+
+
+async def counterpart(
+    session: AsyncSession, *, chat_id: int, message_id: int, other_chat_id: int
+) -> int | None:
+    """The id, in ``other_chat_id``, of the relayed twin of ``message_id`` (either direction)."""
+    link = await session.scalar(
+        select(CaseMessageLink).where(
+            or_(
+                (CaseMessageLink.from_chat_id == chat_id)
+                & (CaseMessageLink.from_message_id == message_id)
+                & (CaseMessageLink.to_chat_id == other_chat_id),
+                (CaseMessageLink.to_chat_id == chat_id)
+                & (CaseMessageLink.to_message_id == message_id)
+                & (CaseMessageLink.from_chat_id == other_chat_id),
+            )
+        )
+    )
+    if link is None:
+        return None
+    return link.to_message_id if link.from_chat_id == chat_id else link.from_message_id
+
+
+async def case_of_message(session: AsyncSession, chat_id: int, message_id: int) -> Case | None:
+    """The case a relayed message belongs to (by either of its ids)."""
+    link = await session.scalar(
+        select(CaseMessageLink).where(
+            or_(
+                (CaseMessageLink.from_chat_id == chat_id) & (CaseMessageLink.from_message_id == message_id),
+                (CaseMessageLink.to_chat_id == chat_id) & (CaseMessageLink.to_message_id == message_id),
+            )
+        )
+    )
+    return await session.get(Case, link.case_id) if link is not None else None
+
+
+def link(
+    session: AsyncSession,
+    case: Case,
+    *,
+    from_chat: int,
+    from_id: int,
+    to_chat: int,
+    to_id: int,
+    direction: str,
+) -> None:
+    session.add(
+        CaseMessageLink(
+            case_id=case.id,
+            from_chat_id=from_chat,
+            from_message_id=from_id,
+            to_chat_id=to_chat,
+            to_message_id=to_id,
+            direction=direction,
+        )
+    )
+
+
+async def pending_count(session: AsyncSession) -> int:
+    from sqlalchemy import func
+
+    return await session.scalar(select(func.count(OutboxItem.id)).where(OutboxItem.status == "pending")) or 0

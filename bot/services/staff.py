@@ -1,0 +1,68 @@
+"""Staff members and their roles. Every change is audited."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Staff
+from bot.services.audit import audit
+
+ROLES = ("operator", "specialist", "crisis", "supervisor", "coordinator", "admin")
+SPECIALTIES = ("lawyer", "psychologist", "social_consultant")
+
+
+async def upsert(
+    session: AsyncSession,
+    tg_user_id: int,
+    role: str,
+    *,
+    specialty: str | None = None,
+    region: str | None = None,
+    name: str | None = None,
+    actor_tg_id: int | None = None,
+) -> Staff:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if specialty is not None and specialty not in SPECIALTIES:
+        raise ValueError(f"specialty must be one of {', '.join(SPECIALTIES)}")
+    staff = await session.scalar(select(Staff).where(Staff.tg_user_id == tg_user_id))
+    if staff is None:
+        staff = Staff(tg_user_id=tg_user_id, role=role)
+        session.add(staff)
+    staff.role, staff.specialty, staff.region, staff.active = role, specialty, region, True
+    if name:
+        staff.name = name
+    await session.flush()
+    await audit(
+        session,
+        actor_tg_id=actor_tg_id,
+        role="admin",
+        action="staff.set",
+        obj=("staff", staff.id),
+        details={"role": role, "specialty": specialty, "region": region},
+    )
+    return staff
+
+
+async def deactivate(session: AsyncSession, tg_user_id: int, *, actor_tg_id: int | None = None) -> bool:
+    staff = await session.scalar(select(Staff).where(Staff.tg_user_id == tg_user_id))
+    if staff is None:
+        return False
+    staff.active = False
+    await audit(
+        session, actor_tg_id=actor_tg_id, role="admin", action="staff.removed", obj=("staff", staff.id)
+    )
+    return True
+
+
+async def ensure_for_roles(
+    session: AsyncSession, tg_user_id: int, roles: frozenset[str], name: str | None
+) -> Staff | None:
+    """Coordinators and admins named in the settings act as staff too: give them a record on first use."""
+    staff = await session.scalar(select(Staff).where(Staff.tg_user_id == tg_user_id, Staff.active.is_(True)))
+    if staff is None and roles & {"coordinator", "admin"}:
+        staff = await upsert(session, tg_user_id, "admin" if "admin" in roles else "coordinator", name=name)
+    if staff is not None and not staff.name and name:
+        staff.name = name
+    return staff
