@@ -8,6 +8,6 @@ from bot.config import Settings
 
 
 def get_routers(settings: Settings) -> list[Router]:
-    from handlers import common, family
+    from handlers import common, family, operators
 
-    return [common.get_router(settings), family.get_router()]
+    return [common.get_router(settings), operators.get_router(), family.get_router()]

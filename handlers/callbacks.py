@@ -47,3 +47,28 @@ class Specialist(CallbackData, prefix="spec"):
 
 class Setting(CallbackData, prefix="set"):
     name: str
+
+
+class FollowUpAnswer(CallbackData, prefix="fu"):
+    id: int  # the follow-up's number
+    a: str  # got | wait | refused | no | stop (no more such reminders)
+
+
+class FollowUpReason(CallbackData, prefix="fur"):
+    id: int
+    r: str  # how | docs | time | other
+
+
+class Rate(CallbackData, prefix="rate"):
+    case: int
+    v: int  # 1..5; 0 = skip the comment
+
+
+class Req(CallbackData, prefix="req"):
+    case: int
+    a: str  # close | reopen
+
+
+class CheckIn(CallbackData, prefix="chk"):
+    case: int
+    a: str  # safe | help

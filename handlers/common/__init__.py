@@ -9,6 +9,7 @@ from aiogram.types import ChatMemberUpdated
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.services.desk import DeskChats
 from bot.services.families import get_family
 
 log = logging.getLogger(__name__)
@@ -24,10 +25,10 @@ def get_router(settings: Settings) -> Router:
             family.is_active = event.new_chat_member.status not in {"kicked", "left"}
 
     @router.my_chat_member(F.chat.type.in_({"group", "supergroup", "channel"}))
-    async def added_to_group(event: ChatMemberUpdated) -> None:
+    async def added_to_group(event: ChatMemberUpdated, desk_chats: DeskChats) -> None:
         if event.new_chat_member.status in {"left", "kicked"}:
             return
-        if event.chat.id not in settings.staff_chat_ids:
+        if event.chat.id not in desk_chats.all:
             log.warning("added to an unconfigured chat %s; leaving", event.chat.id)
             await event.bot.leave_chat(event.chat.id)
 

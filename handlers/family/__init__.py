@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers.family import crisis, fallback, measures, menu, onboarding, privacy, profile, triage
+from handlers.family import (
+    crisis,
+    fallback,
+    followup,
+    handoff,
+    measures,
+    menu,
+    onboarding,
+    privacy,
+    profile,
+    requests,
+    triage,
+)
 
 
 def get_router() -> Router:
@@ -22,6 +34,9 @@ def get_router() -> Router:
         profile.router,
         triage.router,
         crisis.router,
+        requests.router,
+        handoff.router,
+        followup.router,
         fallback.router,
     )
     return router

@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CrisisEvent
 from bot.middlewares.context import UserContext
-from bot.services import cases, families
+from bot.services import cases, desk, families, relay
 from bot.services.catalog import Catalog
 from handlers.callbacks import Crisis
 from handlers.family.common import discreet, family_kb
+from handlers.family.handoff import hand_off
 from handlers.family.render import crisis_reply_text, org_card, region_of
 from handlers.ui import kb, show
 
@@ -59,9 +60,40 @@ class CrisisMiddleware(BaseMiddleware):
                 source="free_text",
             )
         )
+        if ctx.consented:
+            await relay_danger(session, ctx, event, data["desk_chats"])
         data["trace"]["handler"] = f"crisis:{','.join(hit.categories)}"
         log.warning("danger signal (%s) answered with emergency contacts", ",".join(hit.categories))
         return None
+
+
+async def relay_danger(
+    session: AsyncSession, ctx: UserContext, message: Message, chats: desk.DeskChats
+) -> None:
+    """A danger signal inside an open request still reaches its specialist, now marked as an emergency."""
+    case = await desk.latest_open_case(session, ctx.family.id)
+    if case is None:
+        return
+    await hand_off(session, case, chats, notify_staff=False)
+    if case.urgency != "emergency":
+        case.urgency = "emergency"
+        relay.enqueue_text(
+            session,
+            case,
+            target="staff",
+            text=_("⚠️ A danger signal in the family's next message: they were sent emergency contacts."),
+        )
+        relay.sync_topic(session, case)
+    relay.enqueue_copy(
+        session,
+        case,
+        target="staff",
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        album=message.media_group_id,
+        caption=message.caption,
+    )
+    await desk.note_family_message(session, case, actor_tg_id=message.chat.id)
 
 
 @router.callback_query(Crisis.filter(F.action == "safe"))
@@ -88,7 +120,12 @@ async def unsafe(call: CallbackQuery, ctx: UserContext, catalog: Catalog) -> Non
 
 @router.callback_query(Crisis.filter(F.action.in_({"connect", "connect_consent"})))
 async def connect(
-    call: CallbackQuery, callback_data: Crisis, ctx: UserContext, session: AsyncSession, catalog: Catalog
+    call: CallbackQuery,
+    callback_data: Crisis,
+    ctx: UserContext,
+    session: AsyncSession,
+    catalog: Catalog,
+    desk_chats: desk.DeskChats,
 ) -> None:
     await call.answer()
     if not ctx.consented:
@@ -115,8 +152,12 @@ async def connect(
         source="crisis",
         summary={"crisis": True},
     )
+    await hand_off(session, case, desk_chats)
     lines = [
-        _("Your urgent request № {number} to the crisis centre is saved.").format(number=case.id),
+        _(
+            "Your urgent request № {number} has been passed to the crisis centre. Write here what is happening: "
+            "a specialist will answer you in this chat."
+        ).format(number=case.id),
         _("To get help right now, please call:"),
     ]
     lines += [org_card(org, ctx.locale) for org in catalog.crisis_contacts(region_of(ctx))]

@@ -22,15 +22,17 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.middlewares.context import UserContext
-from bot.services import cases, families
+from bot.services import cases, families, followup
 from bot.services import measures as ms
 from bot.services.catalog import Catalog
+from bot.services.desk import DeskChats
 from bot.services.measures.engine import format_date
 from bot.services.profile import FIELDS
 from handlers.callbacks import Consent, Nav
 from handlers.family.common import family_kb
-from handlers.family.menu import request_recorded_text
+from handlers.family.menu import request_handed_off
 from handlers.ui import Row, chunk, clip, show
 
 router = Router(name="family.measures")
@@ -266,8 +268,8 @@ def years_kb(ctx: UserContext, index: int):
     )
 
 
-async def ask_or_finish(call: CallbackQuery, state: FSMContext, ctx: UserContext, cat: ms.Catalogue) -> None:
-    """Show the next useful question, or the results when there is none left."""
+async def ask_or_finish(call: CallbackQuery, state: FSMContext, ctx: UserContext, cat: ms.Catalogue) -> bool:
+    """Show the next useful question, or the results when there is none left (then True)."""
     data = await state.get_data()
     answers = dict(data.get("ms_answers") or {})
     asked = int(data.get("ms_n") or 0)
@@ -281,7 +283,7 @@ async def ask_or_finish(call: CallbackQuery, state: FSMContext, ctx: UserContext
         await state.update_data(ms_answers=answers, ms_q=None, ms_done=True)
         await state.set_state(MeasuresFlow.browsing)
         await show_results(call, state, ctx, cat)
-        return
+        return True
     await state.set_state(MeasuresFlow.asking)
     await state.update_data(ms_answers=answers, ms_q=question.id, ms_years=[])
     rq = ms.render_question(question, facts, ctx.locale, cat, on=date.today())
@@ -290,15 +292,16 @@ async def ask_or_finish(call: CallbackQuery, state: FSMContext, ctx: UserContext
         total = children_to_ask(facts)
         text += "\n\n" + _("Child {n} of {total}: year of birth?").format(n=1, total=total)
         await show(call, text, years_kb(ctx, 0))
-        return
+        return False
     await show(call, text, family_kb(ctx, *option_rows(rq), [(_("Show results now"), MsNav(a="done"))]))
+    return False
 
 
-async def start_screener(call: CallbackQuery, state: FSMContext, ctx: UserContext, cat: ms.Catalogue) -> None:
+async def start_screener(call: CallbackQuery, state: FSMContext, ctx: UserContext, cat: ms.Catalogue) -> bool:
     data = await state.get_data()
     kept = {k: v for k, v in (data.get("ms_answers") or {}).items() if k == "region"}
     await state.update_data(ms_answers=kept, ms_n=0, ms_done=False, ms_q=None)
-    await ask_or_finish(call, state, ctx, cat)
+    return await ask_or_finish(call, state, ctx, cat)
 
 
 async def save_to_profile(session: AsyncSession, ctx: UserContext, fact: str, value: Any) -> None:
@@ -313,6 +316,20 @@ async def save_to_profile(session: AsyncSession, ctx: UserContext, fact: str, va
     await families.update_profile(session, family, **{fact: value})
 
 
+async def results_seen(
+    session: AsyncSession, settings: Settings, ctx: UserContext, state: FSMContext, cat: ms.Catalogue
+) -> None:
+    """A screener run ended with results: a consented family is asked later whether it applied."""
+    family = consented_family(ctx)
+    if family is None:
+        return
+    data = await state.get_data()
+    res = screening(ctx, data, cat)
+    ids = [r.measure.id for r in (*res.likely, *res.maybe)]
+    after = followup.delay(settings.followup_after_days)
+    await followup.schedule(session, family, ids, region_of(facts_of(ctx, data)), after=after)
+
+
 @router.callback_query(MsQ.filter())
 async def answer(
     call: CallbackQuery,
@@ -321,6 +338,7 @@ async def answer(
     ctx: UserContext,
     catalog: Catalog,
     session: AsyncSession,
+    settings: Settings,
 ) -> None:
     cat = catalog.measures
     data = await state.get_data()
@@ -342,8 +360,10 @@ async def answer(
     value = rq.options[callback_data.o][1]
     answers = {**(data.get("ms_answers") or {}), question.fact: value}
     await state.update_data(ms_answers=answers, ms_n=int(data.get("ms_n") or 0) + 1)
-    await ask_or_finish(call, state, ctx, cat)
+    finished = await ask_or_finish(call, state, ctx, cat)
     await save_to_profile(session, ctx, question.fact, value)  # last: SQLite locks the FSM table until commit
+    if finished:
+        await results_seen(session, settings, ctx, state, cat)
 
 
 @router.callback_query(MsY.filter())
@@ -354,6 +374,7 @@ async def answer_year(
     ctx: UserContext,
     catalog: Catalog,
     session: AsyncSession,
+    settings: Settings,
 ) -> None:
     cat = catalog.measures
     data = await state.get_data()
@@ -378,8 +399,10 @@ async def answer_year(
         return
     answers = {**(data.get("ms_answers") or {}), "children_birth_years": years}
     await state.update_data(ms_answers=answers, ms_years=[], ms_n=int(data.get("ms_n") or 0) + 1)
-    await ask_or_finish(call, state, ctx, cat)
+    finished = await ask_or_finish(call, state, ctx, cat)
     await save_to_profile(session, ctx, "children_birth_years", years)  # last, as above
+    if finished:
+        await results_seen(session, settings, ctx, state, cat)
 
 
 # --- the screener: results ------------------------------------------------------------------------------------
@@ -741,6 +764,8 @@ async def navigate(
     ctx: UserContext,
     catalog: Catalog,
     session: AsyncSession,
+    settings: Settings,
+    desk_chats: DeskChats,
 ) -> None:
     cat = catalog.measures
     action, value = callback_data.a, callback_data.v
@@ -764,19 +789,21 @@ async def navigate(
 
     if action in ("start", "restart"):
         await call.answer()
-        await start_screener(call, state, ctx, cat)
+        if await start_screener(call, state, ctx, cat):
+            await results_seen(session, settings, ctx, state, cat)
         return
     if action == "done":
         await call.answer()
         await state.update_data(ms_q=None, ms_done=True)
         await state.set_state(MeasuresFlow.browsing)
         await show_results(call, state, ctx, cat)
+        await results_seen(session, settings, ctx, state, cat)
         return
     if action == "save":
         await save_summary(call, state, ctx, cat)
         return
     if action == "ask":
-        await ask_specialist(call, state, ctx, catalog, session)
+        await ask_specialist(call, state, ctx, catalog, session, settings, desk_chats)
         return
 
     await call.answer()
@@ -836,7 +863,13 @@ async def save_summary(call: CallbackQuery, state: FSMContext, ctx: UserContext,
 
 
 async def ask_specialist(
-    call: CallbackQuery, state: FSMContext, ctx: UserContext, catalog: Catalog, session: AsyncSession
+    call: CallbackQuery,
+    state: FSMContext,
+    ctx: UserContext,
+    catalog: Catalog,
+    session: AsyncSession,
+    settings: Settings,
+    desk_chats: DeskChats,
 ) -> None:
     await call.answer()
     if not ctx.consented:
@@ -868,8 +901,15 @@ async def ask_specialist(
             "maybe": [r.measure.id for r in res.maybe],
         },
     )
-    await show(
-        call, request_recorded_text(case, catalog, ctx), family_kb(ctx, [(_("« Back"), MsNav(a="results"))])
+    await request_handed_off(
+        call,
+        case,
+        session=session,
+        catalog=catalog,
+        ctx=ctx,
+        settings=settings,
+        desk_chats=desk_chats,
+        back=[(_("« Back"), MsNav(a="results"))],
     )
 
 

@@ -10,12 +10,15 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.db.models import Case
 from bot.middlewares.context import UserContext
-from bot.services import cases
+from bot.services import cases, desk
 from bot.services.catalog import Catalog
-from handlers.callbacks import Consent, Dir, Nav, Setting, Specialist
+from bot.services.desk import DeskChats
+from handlers.callbacks import Consent, Dir, Nav, Req, Setting, Specialist
 from handlers.family.common import discreet, end_flow, family_kb, main_menu_kb, main_menu_text
+from handlers.family.handoff import case_who, expectations_text, hand_off, specialty_label
 from handlers.family.render import org_card, status_label, urgent_help_text
 from handlers.ui import chunk, kb, show
 
@@ -112,15 +115,6 @@ async def contacts_of_kind(
 SPECIALTIES = ("lawyer", "psychologist", "social_consultant")
 
 
-def specialty_label(kind: str) -> str:
-    return {
-        "lawyer": _("Lawyer"),
-        "psychologist": _("Psychologist"),
-        "social_consultant": _("Social consultant"),
-        "crisis": _("Crisis centre"),
-    }[kind]
-
-
 @router.callback_query(Nav.filter(F.to == "specialist"))
 async def specialist(call: CallbackQuery, ctx: UserContext) -> None:
     await call.answer()
@@ -144,7 +138,13 @@ async def specialist(call: CallbackQuery, ctx: UserContext) -> None:
 
 @router.callback_query(Specialist.filter())
 async def specialist_chosen(
-    call: CallbackQuery, callback_data: Specialist, ctx: UserContext, session: AsyncSession, catalog: Catalog
+    call: CallbackQuery,
+    callback_data: Specialist,
+    ctx: UserContext,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
+    desk_chats: DeskChats,
 ) -> None:
     if callback_data.kind not in (*SPECIALTIES, "crisis") or not ctx.consented:
         await call.answer(_("This button no longer works."), show_alert=True)
@@ -162,22 +162,27 @@ async def specialist_chosen(
         source="menu",
         summary={},
     )
-    await show(call, request_recorded_text(case, catalog, ctx), family_kb(ctx))
-
-
-def request_recorded_text(case: Case, catalog: Catalog, ctx: UserContext) -> str:
-    who = specialty_label("crisis" if case.tier == 3 else (case.specialty or "social_consultant"))
-    lines = [_("Your request № {number} to: {who} is saved.").format(number=case.id, who=who)]
-    lines.append(
-        _(
-            "Online consultations in the bot are being connected now, so for a quick answer please call "
-            "your Family Resource Centre or the hotline below."
-        )
+    await request_handed_off(
+        call, case, session=session, catalog=catalog, ctx=ctx, settings=settings, desk_chats=desk_chats
     )
-    region = ctx.family.region if ctx.family else None
-    lines += [org_card(org, ctx.locale, brief=True) for org in catalog.first_line_contacts(region)]
-    lines.append(_("If you are in danger, call <b>112</b>."))
-    return "\n\n".join(lines)
+
+
+async def request_handed_off(
+    call: CallbackQuery,
+    case: Case,
+    *,
+    session: AsyncSession,
+    catalog: Catalog,
+    ctx: UserContext,
+    settings: Settings,
+    desk_chats: DeskChats,
+    back: list | None = None,
+) -> None:
+    """After a request is recorded: open its topic and tell the family what to expect."""
+    await hand_off(session, case, desk_chats)
+    await session.flush()
+    text = await expectations_text(session, case, catalog, ctx, settings)
+    await show(call, text, family_kb(ctx, *([back] if back else [])))
 
 
 # --- my requests ---------------------------------------------------------------------------------------
@@ -197,16 +202,25 @@ async def my_requests(call: CallbackQuery, ctx: UserContext, session: AsyncSessi
     if not rows:
         await show(call, _("You have no requests yet."), family_kb(ctx))
         return
+    await show(call, *(await requests_screen(session, list(rows), ctx)))
+
+
+async def requests_screen(session: AsyncSession, rows: list[Case], ctx: UserContext):
     lines = [_("<b>Your requests</b>")]
+    buttons = []
     for case in rows:
-        lines.append(
-            _("№ {number} · {who} · {status}").format(
-                number=case.id,
-                who=specialty_label("crisis" if case.tier == 3 else (case.specialty or "social_consultant")),
-                status=status_label(case.status),
-            )
+        line = _("№ {number} · {who} · {status}").format(
+            number=case.id, who=case_who(case), status=status_label(case.status)
         )
-    await show(call, "\n".join(lines), family_kb(ctx))
+        position = await desk.queue_position(session, case)
+        if position is not None:
+            line += " · " + _("number {position} in the queue").format(position=position)
+        lines.append(line)
+        if case.status in cases.OPEN_STATUSES:
+            buttons.append((_("Close № {number}").format(number=case.id), Req(case=case.id, a="close")))
+        elif case.status == "closed" and case.family_id is not None:
+            buttons.append((_("Reopen № {number}").format(number=case.id), Req(case=case.id, a="reopen")))
+    return "\n".join(lines), family_kb(ctx, *chunk(buttons[:6], 2))
 
 
 # --- settings and discreet mode -------------------------------------------------------------------------
@@ -223,6 +237,7 @@ def settings_text(ctx: UserContext, catalog: Catalog) -> str:
             _("Language: English"),
             _("Region: {region}").format(region=region.name.get(ctx.locale) if region else "—"),
             _("Discreet mode: {state}").format(state=state),
+            _("Reminders: off") if ctx.family.reminders_off else _("Reminders: on"),
         ]
     )
 
@@ -236,6 +251,12 @@ def settings_kb(ctx: UserContext):
         ctx,
         [(_("Language"), Setting(name="language")), (_("Region"), Nav(to="region"))],
         [(_("Family profile"), Nav(to="profile")), (_("Discreet mode"), Setting(name="discreet"))],
+        [
+            (
+                _("Turn reminders on") if ctx.family.reminders_off else _("Turn reminders off"),
+                Setting(name="reminders"),
+            )
+        ],
         [(_("Privacy"), Consent(action="notice")), (_("Erase my data"), Setting(name="forget"))],
     )
 

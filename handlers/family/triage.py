@@ -10,14 +10,16 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.db.models import TriageResult
 from bot.middlewares.context import UserContext
 from bot.services import cases
 from bot.services.catalog import Catalog
+from bot.services.desk import DeskChats
 from bot.services.triage import Node, Outcome
 from handlers.callbacks import Consent, Crisis, Dir, Nav, Tri
 from handlers.family.common import discreet, family_kb
-from handlers.family.menu import request_recorded_text
+from handlers.family.menu import request_handed_off
 from handlers.family.render import crisis_reply_text, region_of
 from handlers.ui import kb, show
 
@@ -115,7 +117,13 @@ async def show_outcome(call: CallbackQuery, ctx: UserContext, catalog: Catalog, 
 
 @router.callback_query(Nav.filter(F.to == "triage_handoff"))
 async def handoff(
-    call: CallbackQuery, state: FSMContext, ctx: UserContext, catalog: Catalog, session: AsyncSession
+    call: CallbackQuery,
+    state: FSMContext,
+    ctx: UserContext,
+    catalog: Catalog,
+    session: AsyncSession,
+    settings: Settings,
+    desk_chats: DeskChats,
 ) -> None:
     data = await state.get_data()
     outcome = catalog.triage_outcome(data.get("tri_outcome") or "")
@@ -141,4 +149,6 @@ async def handoff(
         source="triage",
         summary={"triage": data.get("tri_path", []), "outcome": outcome.id},
     )
-    await show(call, request_recorded_text(case, catalog, ctx), family_kb(ctx))
+    await request_handed_off(
+        call, case, session=session, catalog=catalog, ctx=ctx, settings=settings, desk_chats=desk_chats
+    )

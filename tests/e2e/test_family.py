@@ -185,7 +185,7 @@ async def test_triage_handoff_records_the_request_with_its_summary(bot, fake, ne
         tap(anna, label)
         await fake.wait_for(lambda b=before: anna.last_message()["text"] != b)
     tap(anna, "Передать мой запрос")
-    saved = await screen(anna, "сохранено")
+    saved = await screen(anna, "передано")
     assert "112" in saved["text"]
     [(tier, specialty, category, status, summary)] = await db_wait(
         fake, bot, "SELECT tier, specialty, category, status, summary FROM cases"
@@ -362,7 +362,7 @@ async def test_mydata_and_forget(bot, fake):
     tap(anna, "Поговорить со специалистом")
     await screen(anna, "С кем вы хотели бы поговорить")
     tap(anna, "Юрист")
-    await screen(anna, "сохранено")
+    await screen(anna, "передано")
     tap(anna, "« Меню")
     await screen(anna, "Чем мы можем помочь")
     tap(anna, "Настройки")

@@ -159,8 +159,21 @@ class BotMethods:
         reply_to, thread_id = self._reply(chat, p, thread_id)
         return chat, thread_id, reply_to
 
+    def _mentions(self, ents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A text_mention carries the whole User, as Telegram fills it in (or the mention is dropped)."""
+        out = []
+        for e in ents:
+            if e.get("type") == "text_mention":
+                user = self.world.users.get(int(e["user"]["id"]))
+                if user is None:
+                    continue  # Telegram drops mentions of users the bot has never seen
+                e = dict(e, user=user.to_dict())
+            out.append(e)
+        return out
+
     def _text_content(self, text: str, parse_mode: str | None, entities: list | None) -> dict[str, Any]:
         plain, ents = formatted(text, parse_mode, entities)
+        ents = self._mentions(ents)
         content: dict[str, Any] = {"text": plain}
         if ents:
             content["entities"] = ents
@@ -170,6 +183,7 @@ class BotMethods:
         if "caption" not in p:
             return
         plain, ents = formatted(p["caption"], p.get("parse_mode"), p.get("caption_entities"))
+        ents = self._mentions(ents)
         if plain:
             content["caption"] = plain
         if ents:

@@ -1,0 +1,216 @@
+"""The case card staff see at the top of each topic, and the labels the desk shows. Staff texts use the
+default locale (one shared group); what a family wrote is always escaped."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.markdown import html_decoration as hd
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Case, Family, Staff
+from bot.services import desk
+from bot.services.catalog import Catalog
+from bot.services.profile import FIELDS
+from handlers.family.profile import answer_label, field_title
+from handlers.ui import kb
+
+log = logging.getLogger(__name__)
+
+
+class CaseAct(CallbackData, prefix="case"):
+    id: int
+    a: str  # take | transfer | note | close | reopen | spec | crisis | region | back
+    v: str = ""
+
+
+def category_label(code: str) -> str:
+    return {
+        "children_health_education": _("Children: health and education"),
+        "disability": _("Disability"),
+        "family_relationships": _("Family relationships"),
+        "housing": _("Housing"),
+        "legal": _("Legal question"),
+        "material_help": _("Material help"),
+        "other": _("Other"),
+        "pregnancy_infants": _("Pregnancy and infants"),
+        "psychological": _("Psychological support"),
+        "social_benefits": _("Benefits and payments"),
+        "violence_safety": _("Violence and safety"),
+    }.get(code, code)
+
+
+def urgency_label(code: str) -> str:
+    return {
+        "routine": _("routine"),
+        "soon": _("soon"),
+        "urgent": _("urgent"),
+        "emergency": _("EMERGENCY"),
+    }.get(code, code)
+
+
+def staff_status_label(code: str) -> str:
+    return {
+        "new": _("new"),
+        "queued": _("in the queue"),
+        "in_progress": _("in progress"),
+        "waiting_family": _("waiting for the family"),
+        "closed": _("closed"),
+        "unreachable": _("family unreachable"),
+    }.get(code, code)
+
+
+def specialty_name(code: str | None) -> str:
+    return {
+        "lawyer": _("lawyer"),
+        "psychologist": _("psychologist"),
+        "social_consultant": _("social consultant"),
+        None: _("any specialist"),
+    }.get(code, code or "")
+
+
+def staff_name(staff: Staff | None) -> str:
+    if staff is None:
+        return "—"
+    return hd.quote(staff.name or f"id {staff.tg_user_id}")
+
+
+def mention(staff: Staff) -> str:
+    return f'<a href="tg://user?id={staff.tg_user_id}">{staff_name(staff)}</a>'
+
+
+def family_label(family: Family | None) -> str:
+    if family is None:
+        return _("family data erased")
+    label = _("Family № {number}").format(number=family.id)
+    if family.share_name and family.display_name:
+        label += f" ({hd.quote(family.display_name)})"
+    return label
+
+
+def title_for(case: Case, catalog: Catalog, locale: str) -> str:
+    region = catalog.region(case.region)
+    return desk.topic_title(case, category_label(case.category), region.code if region else "—")
+
+
+def card_text(
+    case: Case,
+    family: Family | None,
+    owner: Staff | None,
+    previous: list[Case],
+    catalog: Catalog,
+    locale: str,
+) -> str:
+    region = catalog.region(case.region)
+    tier = _("tier 3: crisis centre") if case.tier == 3 else _("tier 2: consultation")
+    lines = [
+        _("<b>Request № {number}</b> · {status}").format(
+            number=case.id, status=staff_status_label(case.status)
+        ),
+        f"{desk.URGENCY_ICONS.get(case.urgency, '')} {urgency_label(case.urgency)} · "
+        f"{category_label(case.category)} · {tier}",
+        _("Who: {family}").format(family=family_label(family)),
+        _("Region: {region}").format(region=hd.quote(region.name.get(locale)) if region else "—"),
+        _("Specialist: {who}").format(who=specialty_name(case.specialty)),
+        _("Owner: {who}").format(who=staff_name(owner)),
+        _("Opened: {at} (UTC)").format(at=case.opened_at.strftime("%d.%m.%Y %H:%M")),
+    ]
+    summary = case.summary or {}
+    pairs = catalog.triage_summary(summary.get("triage") or [], locale)
+    if pairs:
+        lines.append("")
+        lines.append(_("<b>What happened (triage)</b>"))
+        lines += [f"• {hd.quote(q)} — {hd.quote(a)}" for q, a in pairs]
+    outcome = catalog.triage_outcome(summary.get("outcome") or "")
+    if outcome is not None:
+        lines.append(_("Outcome: {title}").format(title=hd.quote(outcome.title.get(locale))))
+    if summary.get("screener"):
+        lines.append("")
+        lines.append(_("<b>Screener answers</b>"))
+        lines += [f"• {hd.quote(str(k))}: {hd.quote(str(v))}" for k, v in summary["screener"].items()]
+        likely = summary.get("likely") or []
+        if likely:
+            lines.append(_("Likely measures: {ids}").format(ids=hd.quote(", ".join(likely))))
+    if summary.get("crisis"):
+        lines.append(_("⚠️ The family asked for the crisis centre after a danger signal."))
+    profile = (family.profile if family else None) or {}
+    known = [f for f in FIELDS if profile.get(f) is not None]
+    if known:
+        lines.append("")
+        lines.append(_("<b>Family profile</b>"))
+        lines += [f"• {field_title(f)}: {answer_label(f, profile.get(f))}" for f in known]
+    if previous:
+        lines.append("")
+        lines.append(_("<b>Previous requests</b>"))
+        lines += [
+            f"• №{c.id} {category_label(c.category)} — {staff_status_label(c.status)}" for c in previous
+        ]
+    if case.unmet_needs:
+        lines.append("")
+        lines.append(_("<b>Unmet needs</b>"))
+        lines += [f"• {hd.quote(n)}" for n in case.unmet_needs]
+    text = "\n".join(lines)
+    return text if len(text) <= 4000 else text[:3999] + "…"
+
+
+def card_kb(case: Case) -> InlineKeyboardMarkup:
+    if case.status == "closed":
+        return kb([(_("Reopen"), CaseAct(id=case.id, a="reopen"))])
+    first = []
+    if case.owner_id is None:
+        first.append((_("Take"), CaseAct(id=case.id, a="take")))
+    first.append((_("Transfer"), CaseAct(id=case.id, a="transfer")))
+    return kb(
+        first, [(_("Note"), CaseAct(id=case.id, a="note")), (_("Close"), CaseAct(id=case.id, a="close"))]
+    )
+
+
+def transfer_kb(case: Case, catalog: Catalog, locale: str) -> InlineKeyboardMarkup:
+    rows = [
+        [(specialty_name(s), CaseAct(id=case.id, a="spec", v=s))]
+        for s in ("lawyer", "psychologist", "social_consultant")
+        if s != case.specialty
+    ]
+    if case.tier != 3:
+        rows.append([(_("Crisis centre"), CaseAct(id=case.id, a="crisis"))])
+    regions = [
+        (r.name.get(locale), CaseAct(id=case.id, a="region", v=r.code))
+        for r in catalog.regions
+        if r.code != case.region
+    ]
+    rows += [regions[i : i + 2] for i in range(0, len(regions), 2)]
+    rows.append([(_("« Back"), CaseAct(id=case.id, a="back"))])
+    return kb(*rows)
+
+
+async def sync_topic(bot: Bot, session: AsyncSession, case: Case, catalog: Catalog, locale: str) -> None:
+    """Bring the topic in line with the case: the card's text and buttons, the title, open or closed."""
+    if case.chat_id is None or case.thread_id is None:
+        return
+    family = await session.get(Family, case.family_id) if case.family_id else None
+    owner = await session.get(Staff, case.owner_id) if case.owner_id else None
+    previous = await desk.previous_cases(session, case)
+    calls = []
+    if case.card_message_id:
+        text = card_text(case, family, owner, previous, catalog, locale)
+        calls.append(
+            lambda: bot.edit_message_text(
+                text, chat_id=case.chat_id, message_id=case.card_message_id, reply_markup=card_kb(case)
+            )
+        )
+    title = title_for(case, catalog, locale)
+    calls.append(lambda: bot.edit_forum_topic(case.chat_id, case.thread_id, name=title))
+    if case.status == "closed":
+        calls.append(lambda: bot.close_forum_topic(case.chat_id, case.thread_id))
+    else:
+        calls.append(lambda: bot.reopen_forum_topic(case.chat_id, case.thread_id))
+    for call in calls:
+        try:
+            await call()
+        except TelegramBadRequest as exc:  # "not modified" and the like: the topic already shows it
+            log.info("topic of case %s: %s", case.id, exc.message)

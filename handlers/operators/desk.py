@@ -1,0 +1,507 @@
+"""The operators' forum group: case buttons, replies relayed to the family, notes, canned answers, /queue."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.markdown import html_decoration as hd
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.db.base import utcnow
+from bot.db.models import Case, Family, Staff
+from bot.middlewares.context import UserContext
+from bot.services import desk, relay
+from bot.services import staff as staff_service
+from bot.services.audit import audit
+from bot.services.cases import TransitionError
+from bot.services.catalog import Catalog
+from handlers.family.handoff import RELAYABLE
+from handlers.operators.card import (
+    CaseAct,
+    card_kb,
+    category_label,
+    specialty_name,
+    staff_name,
+    sync_topic,
+    transfer_kb,
+    urgency_label,
+)
+from handlers.ui import kb
+
+log = logging.getLogger(__name__)
+router = Router(name="operators.desk")
+
+NOTE_PREFIX = "!"
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+
+
+async def acting_staff(session: AsyncSession, ctx: UserContext | None) -> Staff | None:
+    if ctx is None or not ctx.is_staff:
+        return None
+    return await staff_service.ensure_for_roles(session, ctx.user.id, ctx.roles, ctx.user.full_name)
+
+
+async def tell_family(session: AsyncSession, case: Case, i18n, text_fn, markup=None) -> None:
+    """Queue a message for the family in its own language (the staff group uses the default one)."""
+    family = await session.get(Family, case.family_id) if case.family_id else None
+    if family is None:
+        return
+    with i18n.use_locale(family.language):
+        text = text_fn()
+        markup_dict = markup().model_dump(exclude_none=True) if markup else None
+    relay.enqueue_text(session, case, target="family", text=text, markup=markup_dict)
+
+
+def rating_kb(case_id: int):
+    from handlers.callbacks import Rate
+
+    return kb([(str(n), Rate(case=case_id, v=n)) for n in range(1, 6)])
+
+
+async def close_case(
+    bot: Bot,
+    session: AsyncSession,
+    case: Case,
+    *,
+    staff: Staff,
+    actor: int,
+    catalog: Catalog,
+    settings: Settings,
+    i18n,
+) -> None:
+    from datetime import timedelta
+
+    await desk.close(
+        session,
+        case,
+        actor_tg_id=actor,
+        role=staff.role,
+        checkin_after=timedelta(hours=settings.checkin_after_hours),
+    )
+    await tell_family(
+        session,
+        case,
+        i18n,
+        lambda: _(
+            "Your request № {number} is closed. Thank you for trusting us. "
+            "How helpful was our help? Tap a number from 1 (not at all) to 5 (very)."
+        ).format(number=case.id),
+        lambda: rating_kb(case.id),
+    )
+    await sync_topic(bot, session, case, catalog, settings.default_locale)
+
+
+async def reopen_case(
+    bot: Bot,
+    session: AsyncSession,
+    case: Case,
+    *,
+    actor: int,
+    role: str,
+    catalog: Catalog,
+    settings: Settings,
+) -> None:
+    await desk.reopen(session, case, actor_tg_id=actor, role=role)
+    await sync_topic(bot, session, case, catalog, settings.default_locale)
+
+
+async def move_case(
+    bot: Bot, session: AsyncSession, case: Case, chats: desk.DeskChats, *, old_chat: int | None
+) -> None:
+    """After a transfer that changes the group, the case gets a new topic there; the old one says where it went."""
+    new_chat = chats.for_case(case)
+    if new_chat == old_chat or new_chat is None:
+        return
+    if old_chat and case.thread_id:
+        try:
+            await bot.send_message(
+                old_chat,
+                _("This request was transferred to another group. Further messages go there."),
+                message_thread_id=case.thread_id,
+            )
+            await bot.close_forum_topic(old_chat, case.thread_id)
+        except TelegramBadRequest as exc:
+            log.info("old topic of case %s: %s", case.id, exc.message)
+    case.chat_id, case.thread_id, case.card_message_id = new_chat, None, None
+    relay.ensure_topic(session, case)
+
+
+# --- buttons on the card -------------------------------------------------------------------------------------
+
+
+@router.callback_query(CaseAct.filter())
+async def case_button(
+    call: CallbackQuery,
+    callback_data: CaseAct,
+    ctx: UserContext | None,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
+    desk_chats: desk.DeskChats,
+    i18n,
+) -> None:
+    staff = await acting_staff(session, ctx)
+    if staff is None:
+        await call.answer(_("Only the centre's staff can do this."), show_alert=True)
+        return
+    case = await session.get(Case, callback_data.id)
+    if case is None or case.chat_id != call.message.chat.id:
+        await call.answer(_("This request was not found."), show_alert=True)
+        return
+    action, actor = callback_data.a, call.from_user.id
+    bot = call.bot
+    locale = settings.default_locale
+    try:
+        if action == "take":
+            result = await desk.take(session, case.id, staff, actor_tg_id=actor)
+            if not result.ok:
+                who = staff_name(result.owner) if result.owner else _("nobody: the request is not open")
+                await call.answer(_("Already taken by {who}.").format(who=who), show_alert=True)
+                return
+            await call.answer(_("The request is yours."))
+            await tell_family(
+                session,
+                case,
+                i18n,
+                lambda: _(
+                    "A specialist has taken your request № {number} and will write to you here."
+                ).format(number=case.id),
+            )
+            await sync_topic(bot, session, result.case, catalog, locale)
+            return
+        if action == "transfer":
+            await call.answer()
+            await call.message.edit_reply_markup(reply_markup=transfer_kb(case, catalog, locale))
+            return
+        if action == "back":
+            await call.answer()
+            await call.message.edit_reply_markup(reply_markup=card_kb(case))
+            return
+        if action == "note":
+            await call.answer(
+                _("To leave a note only staff see, start the message with «!» or write /note and the text."),
+                show_alert=True,
+            )
+            return
+        if action == "close":
+            if case.status == "closed":
+                await call.answer(_("The request is already closed."))
+                return
+            await close_case(
+                bot, session, case, staff=staff, actor=actor, catalog=catalog, settings=settings, i18n=i18n
+            )
+            await call.answer(_("Closed. The family was asked to rate the help."))
+            return
+        if action == "reopen":
+            await reopen_case(
+                bot, session, case, actor=actor, role=staff.role, catalog=catalog, settings=settings
+            )
+            await call.answer(_("The request is open again."))
+            return
+        if action in ("spec", "crisis", "region"):
+            await transfer(call, callback_data, case, staff, session, catalog, settings, desk_chats)
+            return
+    except TransitionError:
+        await call.answer(_("This cannot be done in the request's current state."), show_alert=True)
+        return
+    await call.answer(_("This button no longer works."))
+
+
+async def transfer(
+    call: CallbackQuery,
+    data: CaseAct,
+    case: Case,
+    staff: Staff,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
+    chats: desk.DeskChats,
+) -> None:
+    old = {"specialty": case.specialty, "tier": case.tier, "region": case.region}
+    if data.a == "spec":
+        if data.v not in staff_service.SPECIALTIES:
+            await call.answer(_("This button no longer works."))
+            return
+        case.specialty = data.v
+        where = specialty_name(data.v)
+    elif data.a == "crisis":
+        case.tier, case.specialty = 3, None
+        if desk.urgency_rank(case.urgency) < desk.urgency_rank("urgent"):
+            case.urgency = "urgent"
+        where = _("the crisis centre")
+    else:
+        region = catalog.region(data.v)
+        if region is None or region.code != data.v:
+            await call.answer(_("This button no longer works."))
+            return
+        case.region = data.v
+        where = region.name.get(settings.default_locale)
+    old_chat = case.chat_id
+    await desk.release(session, case, actor_tg_id=call.from_user.id, role=staff.role)
+    await audit(
+        session,
+        actor_tg_id=call.from_user.id,
+        role=staff.role,
+        action="case.transferred",
+        obj=("case", case.id),
+        details={"from": old, "to": {"specialty": case.specialty, "tier": case.tier, "region": case.region}},
+    )
+    await call.answer(_("Transferred to: {where}.").format(where=where))
+    await sync_topic(call.bot, session, case, catalog, settings.default_locale)
+    await move_case(call.bot, session, case, chats, old_chat=old_chat)
+
+
+# --- commands ------------------------------------------------------------------------------------------------
+
+
+@router.message(Command("queue"))
+async def queue_cmd(
+    message: Message, ctx: UserContext | None, session: AsyncSession, catalog: Catalog
+) -> None:
+    if await acting_staff(session, ctx) is None:
+        await refuse(message)
+        return
+    waiting = await desk.waiting_queue(session, message.chat.id)
+    if not waiting:
+        await message.reply(_("The queue is empty: nobody is waiting."))
+        return
+    now = utcnow()
+    lines = [_("<b>Waiting requests</b> (most urgent first)")]
+    internal = str(message.chat.id).removeprefix("-100")
+    for i, case in enumerate(waiting[:30], 1):
+        minutes = round(desk.minutes_since(case.opened_at, now))
+        label = f"№{case.id}"
+        if case.thread_id:
+            label = hd.link(label, f"https://t.me/c/{internal}/{case.thread_id}")
+        lines.append(
+            _("{n}. {case} {icon} {urgency} · {category} · {region} · waiting {minutes} min").format(
+                n=i,
+                case=label,
+                icon=desk.URGENCY_ICONS.get(case.urgency, ""),
+                urgency=urgency_label(case.urgency),
+                category=category_label(case.category),
+                region=case.region or "—",
+                minutes=minutes,
+            )
+        )
+    if len(waiting) > 30:
+        lines.append(_("…and {count} more.").format(count=len(waiting) - 30))
+    await message.reply("\n".join(lines))
+
+
+@router.message(Command("help"))
+async def staff_help(message: Message) -> None:
+    await message.reply(desk_hint())
+
+
+def desk_hint() -> str:
+    return _(
+        "How the desk works:\n"
+        "• each request has its own topic; what you write there goes to the family;\n"
+        "• a message starting with «!» or /note is a note: it stays here;\n"
+        "• /c code — a canned answer (/c alone lists them);\n"
+        "• /unmet text — record a need we could not meet;\n"
+        "• /queue — waiting requests, most urgent first;\n"
+        "• the card's buttons take, transfer and close the request."
+    )
+
+
+async def refuse(message: Message) -> None:
+    await message.reply(_("Sorry, only the centre's staff can work here. Your message was not passed on."))
+
+
+async def topic_case(message: Message, session: AsyncSession) -> Case | None:
+    if not message.is_topic_message:
+        return None
+    return await desk.case_in_topic(session, message.chat.id, message.message_thread_id)
+
+
+@router.message(Command("note"))
+async def note_cmd(message: Message, ctx: UserContext | None, session: AsyncSession) -> None:
+    staff = await acting_staff(session, ctx)
+    if staff is None:
+        await refuse(message)
+        return
+    case = await topic_case(message, session)
+    if case is None:
+        await message.reply(desk_hint())
+        return
+    await record_note(session, case, staff, message)
+
+
+async def record_note(session: AsyncSession, case: Case, staff: Staff, message: Message) -> None:
+    await audit(
+        session,
+        actor_tg_id=message.from_user.id,
+        role=staff.role,
+        action="case.note",
+        obj=("case", case.id),
+        details={"message_id": message.message_id},
+    )
+
+
+@router.message(Command("unmet"))
+async def unmet_cmd(
+    message: Message,
+    command: CommandObject,
+    ctx: UserContext | None,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
+) -> None:
+    staff = await acting_staff(session, ctx)
+    if staff is None:
+        await refuse(message)
+        return
+    case = await topic_case(message, session)
+    need = (command.args or "").strip()[:200]
+    if case is None or not need:
+        await message.reply(_("Write it in the request's topic: /unmet what was needed but does not exist."))
+        return
+    case.unmet_needs = [*(case.unmet_needs or []), need]
+    await audit(
+        session,
+        actor_tg_id=message.from_user.id,
+        role=staff.role,
+        action="case.unmet_need",
+        obj=("case", case.id),
+        details={"need": need},
+    )
+    await sync_topic(message.bot, session, case, catalog, settings.default_locale)
+
+
+@router.message(Command("c", "canned"))
+async def canned_cmd(
+    message: Message,
+    command: CommandObject,
+    ctx: UserContext | None,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
+    i18n,
+) -> None:
+    staff = await acting_staff(session, ctx)
+    if staff is None:
+        await refuse(message)
+        return
+    answers = catalog.content.canned
+    code = (command.args or "").strip().lower()
+    case = await topic_case(message, session)
+    if not code or code not in answers:
+        lines = [_("Canned answers: /c code")]
+        lines += [
+            f"• <code>{hd.quote(a.code)}</code> — {hd.quote(a.title.get(settings.default_locale))}"
+            for a in answers.values()
+        ]
+        await message.reply("\n".join(lines))
+        return
+    if case is None:
+        await message.reply(desk_hint())
+        return
+    if case.status == "closed":
+        await message.reply(closed_hint())
+        return
+    family = await session.get(Family, case.family_id) if case.family_id else None
+    language = family.language if family else settings.default_locale
+    text = answers[code].text.get(language).replace("{case_id}", str(case.id))
+    relay.enqueue_text(session, case, target="family", text=hd.quote(text))
+    await desk.note_staff_message(session, case, staff, actor_tg_id=message.from_user.id)
+    await audit(
+        session,
+        actor_tg_id=message.from_user.id,
+        role=staff.role,
+        action="case.canned",
+        obj=("case", case.id),
+        details={"code": code},
+    )
+    await message.reply(_("Sent to the family:") + "\n\n" + hd.quote(text))
+
+
+def closed_hint() -> str:
+    return _("This request is closed, so the family will not get this. Press «Reopen» on the card first.")
+
+
+# --- everything else staff write ----------------------------------------------------------------------------
+
+
+@router.message()
+async def staff_message(
+    message: Message, ctx: UserContext | None, session: AsyncSession, settings: Settings
+) -> None:
+    if message.content_type not in RELAYABLE or message.from_user is None or message.from_user.is_bot:
+        return  # service messages: topic created, members joined…
+    staff = await acting_staff(session, ctx)
+    if staff is None:
+        await refuse(message)
+        return
+    if message.text and message.text.startswith("/"):
+        await message.reply(desk_hint())
+        return
+    case = await topic_case(message, session)
+    if case is None:
+        await message.reply(
+            _("This topic is not a request. To answer a family, write in the request's own topic.")
+            + "\n\n"
+            + desk_hint()
+        )
+        return
+    if (message.text or message.caption or "").startswith(NOTE_PREFIX):
+        await record_note(session, case, staff, message)
+        return
+    if case.status == "closed":
+        await message.reply(closed_hint())
+        return
+    if case.family_id is None:
+        await message.reply(_("The family has deleted its data; messages can no longer be sent."))
+        return
+    reply_to = message.reply_to_message
+    relay.enqueue_copy(
+        session,
+        case,
+        target="family",
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        album=message.media_group_id,
+        reply_to=reply_to.message_id
+        if reply_to and reply_to.message_id != message.message_thread_id
+        else None,
+        caption=message.caption,
+    )
+    await desk.note_staff_message(session, case, staff, actor_tg_id=message.from_user.id)
+    await audit(
+        session,
+        actor_tg_id=message.from_user.id,
+        role=staff.role,
+        action="case.reply",
+        obj=("case", case.id),
+        details={"kind": message.content_type},
+    )
+
+
+@router.edited_message()
+async def staff_edit(message: Message, ctx: UserContext | None, session: AsyncSession) -> None:
+    if await acting_staff(session, ctx) is None:
+        return
+    case = await relay.case_of_message(session, message.chat.id, message.message_id)
+    if case is None:
+        return
+    relay.enqueue_edit(
+        session,
+        case,
+        target="family",
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        text=message.text if message.text is not None else message.caption,
+        entities=[
+            e.model_dump(exclude_none=True) for e in (message.entities or message.caption_entities or [])
+        ],
+        is_caption=message.text is None,
+    )
