@@ -13,6 +13,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.broadcaster import BroadcastSender
 from bot.commands import set_commands
 from bot.config import Settings
 from bot.db.engine import make_engine, make_sessionmaker
@@ -109,10 +110,13 @@ async def run(settings: Settings) -> None:
     scheduler = None
     worker = OutboxWorker(app.bot, app.sessionmaker, settings, app.catalog, app.i18n, app.dp["desk_chats"])
     relay_task: asyncio.Task | None = None
+    sender = BroadcastSender(app.bot, app.sessionmaker, settings, app.i18n)
+    sender_task: asyncio.Task | None = None
     try:
         await _on_startup(app)
         scheduler = start_scheduler(JobContext(app.bot, app.sessionmaker, settings, app.catalog, app.i18n))
         relay_task = asyncio.create_task(worker.run(), name="relay")
+        sender_task = asyncio.create_task(sender.run(), name="broadcasts")
         if settings.webhook_url:
             await _run_webhook(app)
         else:
@@ -130,6 +134,9 @@ async def run(settings: Settings) -> None:
         if relay_task is not None:
             worker.stop()
             await asyncio.wait([relay_task], timeout=15)
+        if sender_task is not None:
+            sender.stop()
+            await asyncio.wait([sender_task], timeout=15)
         await app.dp.storage.close()
         await app.bot.session.close()
         await app.engine.dispose()
