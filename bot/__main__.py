@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|check|staff|demo]`."""
+"""`python -m bot [run|migrate|check|staff|report|import|export|demo]`."""
 
 from __future__ import annotations
 
@@ -63,6 +63,11 @@ def cmd_staff(args: argparse.Namespace) -> int:
     from bot.services import staff
 
     settings = load_settings()
+    if args.action == "list":
+        return cmd_staff_list(settings)
+    if args.user_id is None:
+        print("error: a Telegram user id is needed", file=sys.stderr)
+        return 2
 
     async def go() -> int:
         ensure_sqlite_dir(settings.database_url)
@@ -97,6 +102,116 @@ def cmd_staff(args: argparse.Namespace) -> int:
         return 2
 
 
+def cmd_staff_list(settings) -> int:
+    from bot.db.engine import make_engine, make_sessionmaker
+    from bot.db.migrate import ensure_sqlite_dir, upgrade_to_head
+    from bot.services import staff
+
+    async def go() -> int:
+        ensure_sqlite_dir(settings.database_url)
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade_to_head(engine)
+            async with make_sessionmaker(engine)() as session:
+                for m in await staff.members(session):
+                    print(f"{m.tg_user_id}\t{m.role}\t{m.specialty or ''}\t{m.region or ''}\t{m.name or ''}")
+        finally:
+            await engine.dispose()
+        return 0
+
+    return asyncio.run(go())
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """The same XLSX (and CSV) the coordinators get from /stats, written to a file."""
+    from datetime import date
+    from pathlib import Path
+
+    from bot.db.engine import make_engine, make_sessionmaker
+    from bot.db.migrate import ensure_sqlite_dir, upgrade_to_head
+    from bot.i18n import make_i18n
+    from bot.services import report_files, reports
+    from bot.services.catalog import load_catalog
+
+    settings = load_settings()
+    try:
+        start, end = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
+    except ValueError:
+        print("error: --from and --to must be dates like 2026-01-31", file=sys.stderr)
+        return 2
+    if end < start:
+        print("error: --to is earlier than --from", file=sys.stderr)
+        return 2
+    if args.region and load_catalog(settings.data_dir).region(args.region) is None:
+        print(f"error: unknown region {args.region!r}", file=sys.stderr)
+        return 2
+    i18n = make_i18n(settings.locales_dir, settings.default_locale)
+
+    async def go():
+        ensure_sqlite_dir(settings.database_url)
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade_to_head(engine)
+            async with make_sessionmaker(engine)() as session:
+                fig = await reports.build(session, reports.Period(start, end, settings.tz), args.region)
+        finally:
+            await engine.dispose()
+        return fig
+
+    fig = asyncio.run(go())
+    with i18n.context(), i18n.use_locale(args.locale or settings.default_locale):
+        from handlers.coordinators.render import value_label
+
+        t = i18n.gettext
+        out = Path(args.out or f"{report_files.file_stem(fig)}.xlsx")
+        out.write_bytes(report_files.xlsx_bytes(fig, t, value_label))
+        print(f"wrote {out}")
+        if args.csv:
+            csv_path = out.with_suffix(".csv")
+            csv_path.write_bytes(report_files.csv_bytes(fig, t, value_label))
+            print(f"wrote {csv_path}")
+        if args.chart:
+            png = out.with_suffix(".png")
+            png.write_bytes(report_files.chart_png(fig, t, value_label))
+            print(f"wrote {png}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.services import content_io
+
+    settings = load_settings()
+    try:
+        plan = content_io.apply(args.kind, settings.data_dir, Path(args.file), dry_run=args.dry_run)
+    except content_io.ImportError_ as exc:
+        print("import refused, nothing written:", file=sys.stderr)
+        for e in exc.errors:
+            print(f"  error: {e}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"import refused, nothing written: {exc}", file=sys.stderr)
+        return 1
+    print(("dry run, nothing written — " if args.dry_run else "imported — ") + plan.summary())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.services import content_io
+
+    settings = load_settings()
+    text = content_io.export(args.kind, settings.data_dir, args.format)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import main as demo_main
 
@@ -112,12 +227,32 @@ def main(argv: list[str] | None = None) -> int:
     p_check = sub.add_parser("check", help="validate settings and every file in data/")
     p_check.add_argument("--strict", action="store_true", help="a past review_by date is an error")
     p_staff = sub.add_parser("staff", help="add or remove a staff member (operator, specialist, crisis, …)")
-    p_staff.add_argument("action", choices=["add", "remove"])
-    p_staff.add_argument("user_id", type=int, help="Telegram user id")
+    p_staff.add_argument("action", choices=["add", "remove", "list"])
+    p_staff.add_argument("user_id", type=int, nargs="?", help="Telegram user id")
     p_staff.add_argument("role", nargs="?", default="operator")
     p_staff.add_argument("--specialty", choices=["lawyer", "psychologist", "social_consultant"])
     p_staff.add_argument("--region")
     p_staff.add_argument("--name")
+    p_report = sub.add_parser(
+        "report", help="write the coordinators' report (XLSX, optionally CSV and chart)"
+    )
+    p_report.add_argument("--from", dest="date_from", required=True, help="first day, e.g. 2026-01-01")
+    p_report.add_argument("--to", dest="date_to", required=True, help="last day, e.g. 2026-03-31")
+    p_report.add_argument("--region", help="region code such as RU-PNZ (default: all)")
+    p_report.add_argument("--out", help="the .xlsx file (default: report_<from>_<to>_<region>.xlsx)")
+    p_report.add_argument("--csv", action="store_true", help="also write the CSV next to it")
+    p_report.add_argument("--chart", action="store_true", help="also write the chart (PNG) next to it")
+    p_report.add_argument("--locale", choices=["ru", "en"])
+    p_import = sub.add_parser(
+        "import", help="import organisations or canned answers (YAML/CSV), validated first"
+    )
+    p_import.add_argument("kind", choices=["organisations", "canned"])
+    p_import.add_argument("file")
+    p_import.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+    p_export = sub.add_parser("export", help="export organisations or canned answers")
+    p_export.add_argument("kind", choices=["organisations", "canned"])
+    p_export.add_argument("--format", choices=["yaml", "csv"], default="yaml")
+    p_export.add_argument("--out")
     p_demo = sub.add_parser("demo", help="play a scripted conversation against the local fake Bot API")
     p_demo.add_argument("--keep", action="store_true", help="keep the demo database")
     args = parser.parse_args(argv)
@@ -127,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
         "check": cmd_check,
         "demo": cmd_demo,
         "staff": cmd_staff,
+        "report": cmd_report,
+        "import": cmd_import,
+        "export": cmd_export,
         None: cmd_run,
     }
     try:

@@ -21,6 +21,7 @@ async def upsert(
     region: str | None = None,
     name: str | None = None,
     actor_tg_id: int | None = None,
+    actor_role: str = "admin",
 ) -> Staff:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -37,7 +38,7 @@ async def upsert(
     await audit(
         session,
         actor_tg_id=actor_tg_id,
-        role="admin",
+        role=actor_role,
         action="staff.set",
         obj=("staff", staff.id),
         details={"role": role, "specialty": specialty, "region": region},
@@ -45,15 +46,32 @@ async def upsert(
     return staff
 
 
-async def deactivate(session: AsyncSession, tg_user_id: int, *, actor_tg_id: int | None = None) -> bool:
+async def deactivate(
+    session: AsyncSession, tg_user_id: int, *, actor_tg_id: int | None = None, actor_role: str = "admin"
+) -> bool:
     staff = await session.scalar(select(Staff).where(Staff.tg_user_id == tg_user_id))
-    if staff is None:
+    if staff is None or not staff.active:
         return False
     staff.active = False
     await audit(
-        session, actor_tg_id=actor_tg_id, role="admin", action="staff.removed", obj=("staff", staff.id)
+        session,
+        actor_tg_id=actor_tg_id,
+        role=actor_role,
+        action="staff.removed",
+        obj=("staff", staff.id),
+        details={"role": staff.role},
     )
     return True
+
+
+async def members(session: AsyncSession, *, include_inactive: bool = False) -> list[Staff]:
+    """Staff by role, then name. Partner staff live with the family-card feature (handlers/partners/)."""
+    query = select(Staff)
+    if not include_inactive:
+        query = query.where(Staff.active.is_(True))
+    rows = (await session.scalars(query)).all()
+    order = {role: i for i, role in enumerate(ROLES)}
+    return sorted(rows, key=lambda s: (order.get(s.role, 99), (s.name or "").lower(), s.tg_user_id))
 
 
 async def ensure_for_roles(
