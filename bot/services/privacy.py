@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AuditLog, Case, CaseMessageLink, CrisisEvent, Family, TriageResult
-from bot.services import followup
+from bot.services import card, followup
 from bot.services.audit import audit
 
 
@@ -72,6 +72,7 @@ async def export(session: AsyncSession, family: Family) -> dict[str, Any]:
         ],
         "danger_signals_answered": [{"categories": e.categories, "at": _dt(e.created_at)} for e in crisis],
         "support_measure_followups": await followup.export(session, family.id),
+        "family_card": await card.export(session, family.id),
     }
 
 
@@ -90,6 +91,7 @@ async def erase(session: AsyncSession, family: Family) -> dict[str, int]:
     )
     await session.execute(update(CrisisEvent).where(CrisisEvent.family_id == fid).values(family_id=None))
     await followup.erase(session, fid)
+    counts["family_cards_revoked"] = await card.erase(session, fid)
     # the audit trail keeps what happened, but no longer who: the person's id is removed from it
     await session.execute(update(AuditLog).where(AuditLog.actor_tg_id == tg_id).values(actor_tg_id=None))
     await session.delete(family)
