@@ -14,6 +14,7 @@ def family_commands(i18n: I18n, locale: str) -> list[BotCommand]:
     with i18n.context(), i18n.use_locale(locale):
         items = [
             ("menu", _("Main menu")),
+            ("card", _("Family card")),
             ("help", _("Urgent help and what the bot can do")),
             ("language", _("Change language")),
             ("privacy", _("How we keep your data")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from handlers.family import (
+    card,
     crisis,
     fallback,
     followup,
@@ -37,6 +38,7 @@ def get_router() -> Router:
         requests.router,
         handoff.router,
         followup.router,
+        card.router,
         fallback.router,
     )
     return router

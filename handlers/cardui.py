@@ -1,0 +1,190 @@
+"""The social family card: callback data and texts shared by families, partners and coordinators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.markdown import html_decoration as hd
+
+from bot.db.models import FamilyCard, Partner, PartnerOffer
+from bot.services import card as card_service
+from bot.services.card_rules import CardRules
+from bot.services.catalog import Catalog
+from bot.services.measures.engine import format_date
+
+
+class CardAct(CallbackData, prefix="card"):
+    """A family's action on the card screens."""
+
+    a: str  # home | apply | doc | submit | withdraw | offers | kind | notify_on | notify_off | cancel
+    k: str = ""  # offer kind for `kind`
+
+
+class CardDecision(CallbackData, prefix="cap"):
+    """A coordinator's action on a card application."""
+
+    app: int
+    a: str  # open | approve | reject | reason | other | next
+
+
+class OfferMod(CallbackData, prefix="ofm"):
+    """A coordinator's action on a proposed offer."""
+
+    offer: int
+    a: str  # open | approve | reject | next
+
+
+class PartnerAdm(CallbackData, prefix="padm"):
+    """A coordinator's action on a partner organisation."""
+
+    p: int
+    a: str  # open | invite | disable | enable | remove | new | list
+    m: int = 0  # member id for `remove`
+
+
+class CoordCards(CallbackData, prefix="cc"):
+    to: str  # home | apps | offers | partners
+
+
+class PartnerAct(CallbackData, prefix="pa"):
+    """A partner's action: menu, offer draft steps, own offers."""
+
+    a: str
+    v: str = ""
+
+
+class Redeem(CallbackData, prefix="rd"):
+    check: int
+    offer: int  # 0 = only a check, no offer given
+
+
+def when(moment: datetime, tz: ZoneInfo, locale: str) -> str:
+    return format_date(card_service.local_date(moment, tz), locale)
+
+
+def category_names(rules: CardRules, categories: list[str], locale: str) -> str:
+    return ", ".join(rules.category_name(c, locale) for c in categories) or "—"
+
+
+def region_name(catalog: Catalog, code: str | None, locale: str) -> str:
+    region = catalog.region(code)
+    return region.name.get(locale) if region else (code or "—")
+
+
+def card_caption(
+    card: FamilyCard, rules: CardRules, catalog: Catalog, locale: str, tz: ZoneInfo, *, discreet: bool
+) -> str:
+    status = card_service.card_status(card)
+    until = when(card.valid_until, tz, locale)
+    if discreet:
+        head = _("Discount card")
+    else:
+        head = _("<b>Family card</b>")
+    lines = [
+        head,
+        _("Number: <b>{number}</b>").format(number=card_service.format_number(card.number)),
+        _("Category: {category}").format(category=category_names(rules, card.categories[:1], locale)),
+        _("Region: {region}").format(region=hd.quote(region_name(catalog, card.region, locale))),
+    ]
+    if status == "active":
+        lines.append(_("Valid until {date}").format(date=until))
+        lines.append("")
+        lines.append(
+            _(
+                "At a partner, show this QR code: staff scan it with the phone camera. "
+                "Telling them the card number works too."
+            )
+        )
+    elif status == "expired":
+        lines.append(
+            _("<b>The card expired on {date}.</b> Renew it to use the discounts again.").format(date=until)
+        )
+    else:
+        lines.append(_("<b>The card is no longer valid.</b>"))
+    return "\n".join(lines)
+
+
+def offer_text(
+    offer: PartnerOffer,
+    partner: Partner | None,
+    rules: CardRules,
+    catalog: Catalog,
+    locale: str,
+    tz: ZoneInfo,
+) -> str:
+    head = f"<b>{hd.quote(partner.name)}</b> · " if partner else ""
+    lines = [head + f"<b>{hd.quote(offer.discount)}</b>", hd.quote(offer.text)]
+    if offer.conditions:
+        lines.append(_("Conditions: {text}").format(text=hd.quote(offer.conditions)))
+    where = []
+    if offer.address:
+        where.append(hd.quote(offer.address))
+    if offer.online:
+        where.append(_("online"))
+    if where:
+        lines.append(_("Where: {where}").format(where="; ".join(where)))
+    lines.append(_("Valid until {date}").format(date=when(offer.valid_until, tz, locale)))
+    return "\n".join(lines)
+
+
+def offer_scope(offer: PartnerOffer, rules: CardRules, catalog: Catalog, locale: str) -> str:
+    regions = (
+        ", ".join(region_name(catalog, r, locale) for r in offer.regions)
+        if offer.regions
+        else _("all regions")
+    )
+    cats = (
+        category_names(rules, offer.categories, locale) if offer.categories else _("every family with a card")
+    )
+    return "\n".join(
+        [
+            _("Kind: {kind}").format(kind=rules.kind_name(offer.kind, locale)),
+            _("Regions: {regions}").format(regions=hd.quote(regions)),
+            _("For: {categories}").format(categories=cats),
+        ]
+    )
+
+
+def offer_status_label(status: str) -> str:
+    return {
+        "proposed": _("waiting for review"),
+        "live": _("published"),
+        "rejected": _("not approved"),
+        "expired": _("expired"),
+        "withdrawn": _("withdrawn"),
+    }.get(status, status)
+
+
+def short(text: str, limit: int = 28) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def coordinator_chat_ids(session, settings) -> list[int]:
+    """Coordinators and administrators: from the settings and active staff records."""
+    from sqlalchemy import select
+
+    from bot.db.models import Staff
+
+    ids = set(settings.coordinator_ids) | set(settings.admin_ids)
+    rows = await session.scalars(
+        select(Staff.tg_user_id).where(Staff.active.is_(True), Staff.role.in_(("coordinator", "admin")))
+    )
+    ids.update(rows.all())
+    return sorted(ids)
+
+
+async def notify_coordinators(bot, session, settings, text: str, markup=None) -> None:
+    """A new message to every coordinator's private chat; one who never started the bot is skipped."""
+    import logging
+
+    from aiogram.exceptions import TelegramAPIError
+
+    for chat_id in await coordinator_chat_ids(session, settings):
+        try:
+            await bot.send_message(chat_id, text, reply_markup=markup)
+        except TelegramAPIError as exc:
+            logging.getLogger(__name__).info("coordinator %s not notified: %s", chat_id, exc)
