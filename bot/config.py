@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     desk_capacity: int = 100
     desk_scan_seconds: float = 30.0
     checkin_after_hours: float = 24.0
+    # Family card: card checks one partner user may make per minute; how often expiry and offer notices run.
+    card_checks_per_minute: int = Field(default=20, ge=1)
+    card_scan_seconds: float = Field(default=300, gt=0)
+    # Coordinators: broadcasts (messages a second, parallel sends, progress edits), their own chat.
+    coordinator_chat_id: int | None = None
+    broadcast_rate: float = Field(default=25.0, gt=0, le=30)
+    broadcast_workers: int = Field(default=4, ge=1, le=32)
+    broadcast_progress_seconds: float = Field(default=5.0, gt=0)
+    broadcast_scan_seconds: float = Field(default=1.0, gt=0)
 
     @field_validator("bot_token")
     @classmethod

@@ -228,3 +228,217 @@ class FollowUp(Base):
     answer: Mapped[str | None] = mapped_column(String(32))  # got_it | applied_waiting | refused | not_applied
     reason: Mapped[str | None] = mapped_column(String(32))  # didnt_know_how | documents | no_time | other
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# --- The social family card (revision e5f6a7b8c901) ------------------------------------------------------------
+
+
+class CardApplication(Base):
+    """A family's application for the card (or for renewing it).
+
+    status: submitted → approved | rejected; withdrawn (by the family). The document photo stays in Telegram:
+    only its file id is kept, and it is cleared when the application is decided.
+    """
+
+    __tablename__ = "card_applications"
+    __table_args__ = (Index("ix_card_applications_status", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"), index=True)
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("family_cards.id", ondelete="SET NULL"))  # renewal
+    region: Mapped[str] = mapped_column(String(16))
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    document_file_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default="submitted", server_default="submitted")
+    reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class FamilyCard(Base):
+    """An issued card. status: active → revoked (expired is `valid_until` in the past, see services.card)."""
+
+    __tablename__ = "family_cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id", ondelete="SET NULL"), index=True)
+    region: Mapped[str] = mapped_column(String(16))
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoke_reason: Mapped[str | None] = mapped_column(String(64))
+    notify_offers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    qr_file_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class Partner(Base):
+    """A partner organisation of the card programme, registered by a coordinator."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class PartnerMember(Base):
+    """A partner's staff member (the partner role). Not desk staff: it never enters `staff`."""
+
+    __tablename__ = "partner_members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    tg_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str | None] = mapped_column(String(128))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PartnerInvite(Base):
+    """A one-time invitation link for a partner's staff member; only a hash of its token is kept."""
+
+    __tablename__ = "partner_invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class PartnerOffer(Base):
+    """A partner's offer. status: proposed → live | rejected; live → expired (past valid_until) | withdrawn.
+
+    ``regions`` empty = every region; ``categories`` empty = every family with a card.
+    """
+
+    __tablename__ = "partner_offers"
+    __table_args__ = (Index("ix_partner_offers_status", "status", "valid_until"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    discount: Mapped[str] = mapped_column(String(100))
+    conditions: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(300))
+    online: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="proposed", server_default="proposed")
+    reason: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    notices_done: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class CardCheck(Base):
+    """One verification of a card by a partner's staff member, and the redemption it led to (offer_id).
+
+    result: valid | expired | revoked | unknown (no such card) | malformed (the check digit is wrong).
+    """
+
+    __tablename__ = "card_checks"
+    __table_args__ = (Index("ix_card_checks_partner_at", "partner_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    member_tg_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("family_cards.id", ondelete="SET NULL"))
+    result: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(8))  # qr | typed
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("partner_offers.id", ondelete="SET NULL"))
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OfferNotice(Base):
+    """A new-offer notice sent (or claimed for sending) to a card holder who opted in: never twice."""
+
+    __tablename__ = "offer_notices"
+    __table_args__ = (UniqueConstraint("offer_id", "card_id", name="uq_offer_notice"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("partner_offers.id", ondelete="CASCADE"))
+    card_id: Mapped[int] = mapped_column(ForeignKey("family_cards.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Broadcast(Base):
+    """A coordinator's announcement to a segment of families (issue «Coordinators»).
+
+    ``content``: {kind: text|photo|video|document|animation, text, entities, file_id, buttons: [[label, url]]}.
+    ``poll``: answer options (a question with buttons) or an empty list. ``segment``: see services/broadcasts.
+    status: draft → scheduled → sending → done; or cancelled (a draft, a scheduled or a running one).
+    """
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (Index("ix_broadcasts_status_send_at", "status", "send_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger
+    )  # where the coordinator works: progress and report go here
+    status: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft")
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    poll: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    segment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    status_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class BroadcastRecipient(Base):
+    """One family of one broadcast: the durable delivery record.
+
+    status: pending → sending (claimed and committed before the Telegram call) → sent | blocked | failed;
+    skipped (opted out or left before their turn, or the broadcast was cancelled); unknown (the process died
+    during the call: never re-sent, so nobody gets a duplicate).
+    """
+
+    __tablename__ = "broadcast_recipients"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "family_id", name="uq_broadcast_recipient"),
+        Index("ix_broadcast_recipients_status", "broadcast_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(8), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(String(255))
+
+
+class BroadcastAnswer(Base):
+    """A family's answer to a broadcast's question (one per family; a new tap changes it)."""
+
+    __tablename__ = "broadcast_answers"
+    __table_args__ = (UniqueConstraint("broadcast_id", "family_id", name="uq_broadcast_answer"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
+    option: Mapped[int] = mapped_column(Integer)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

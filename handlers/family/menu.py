@@ -17,7 +17,7 @@ from bot.services import cases, desk
 from bot.services.catalog import Catalog
 from bot.services.desk import DeskChats
 from handlers.callbacks import Consent, Dir, Nav, Req, Setting, Specialist
-from handlers.family.common import discreet, end_flow, family_kb, main_menu_kb, main_menu_text
+from handlers.family.common import end_flow, family_kb, main_menu_kb, main_menu_text
 from handlers.family.handoff import case_who, expectations_text, hand_off, specialty_label
 from handlers.family.render import org_card, status_label, urgent_help_text
 from handlers.ui import chunk, kb, show
@@ -180,7 +180,7 @@ async def request_handed_off(
 ) -> None:
     """After a request is recorded: open its topic and tell the family what to expect."""
     await hand_off(session, case, desk_chats)
-    await session.flush()
+    await session.commit()  # the request is safe before the family is told; the write lock is free meanwhile
     text = await expectations_text(session, case, catalog, ctx, settings)
     await show(call, text, family_kb(ctx, *([back] if back else [])))
 
@@ -257,6 +257,12 @@ def settings_kb(ctx: UserContext):
                 Setting(name="reminders"),
             )
         ],
+        [
+            (
+                _("Turn announcements on") if ctx.family.broadcasts_off else _("Turn announcements off"),
+                Setting(name="broadcasts"),
+            )
+        ],
         [(_("Privacy"), Consent(action="notice")), (_("Erase my data"), Setting(name="forget"))],
     )
 
@@ -306,17 +312,3 @@ async def toggle_discreet(call: CallbackQuery, callback_data: Setting, ctx: User
     ctx.family.discreet = callback_data.name == "discreet_on"
     await call.answer(_("Discreet mode is on.") if ctx.family.discreet else _("Discreet mode is off."))
     await show(call, main_menu_text(ctx), main_menu_kb(ctx))
-
-
-@router.callback_query(Nav.filter(F.to == "card"))
-async def family_card(call: CallbackQuery, ctx: UserContext) -> None:
-    await call.answer()
-    text = _(
-        "<b>Family card</b>\n\n"
-        "The social family card gives families with children discounts from partner shops and services "
-        "of the regional Family Resource Centre. Applications in the bot are not open yet: "
-        "we will write here when they open in your region."
-    )
-    if discreet(ctx):
-        text = _("Discounts for families. Applications are not open yet.")
-    await show(call, text, family_kb(ctx))
