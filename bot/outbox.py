@@ -143,9 +143,7 @@ class OutboxWorker:
         query = (
             select(OutboxItem, Case)
             .join(Case, Case.id == OutboxItem.case_id)
-            .where(
-                OutboxItem.status == "pending", OutboxItem.target == target, OutboxItem.not_before <= utcnow()
-            )
+            .where(OutboxItem.status == "pending", OutboxItem.target == target)
         )
         if target == "staff":
             query = query.where(Case.chat_id == chat)
@@ -163,11 +161,13 @@ class OutboxWorker:
             held: set[int] = set()
             async with self.sessionmaker() as s:
                 rows = await self._lane_items(s, lane)
-                ids = [(item.id, case.id) for item, case in rows]
-            if not ids:
-                return
-            for item_id, case_id in ids:
+                ids = [(item.id, case.id, item.not_before) for item, case in rows]
+            now = utcnow()
+            for item_id, case_id, not_before in ids:
                 if case_id in held or self._stopping.is_set():
+                    continue
+                if not_before > now:  # not due yet: the case's later items wait behind it (order is kept)
+                    held.add(case_id)
                     continue
                 async with self.sessionmaker() as s:
                     item = await s.get(OutboxItem, item_id)
@@ -237,6 +237,9 @@ class OutboxWorker:
     async def ensure_topic(self, s: AsyncSession, case: Case) -> int:
         """The case's topic, created with its card if missing. Called only from the case's lane."""
         if case.thread_id is not None:
+            if case.card_message_id is None:  # a crash came between the topic and its card
+                family = await s.get(Family, case.family_id) if case.family_id else None
+                await self.post_card(s, case, family)
             return case.thread_id
         if case.chat_id is None:
             case.chat_id = self.chats.for_case(case)

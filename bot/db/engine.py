@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_BUSY_TIMEOUT_MS = 15000  # a burst of updates waits for the write lock rather than failing
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:

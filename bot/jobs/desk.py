@@ -54,7 +54,7 @@ async def _reminders(session: AsyncSession, ctx: JobContext) -> list[tuple[int, 
                 case.reminder_stage = 1
                 text = _(
                     "⏰ Request № {number} has been waiting {minutes} min and nobody has taken it."
-                ).format(number=case.id, minutes=round(waited))
+                ).format(number=case.id, minutes=max(1, round(waited)))
                 relay.enqueue_text(session, case, target="staff", text=text, notice="take")
             if untaken and case.reminder_stage < 2 and waited >= settings.desk_escalate_minutes[case.urgency]:
                 case.reminder_stage = 2
@@ -76,7 +76,7 @@ async def _reminders(session: AsyncSession, ctx: JobContext) -> list[tuple[int, 
                 case.answer_reminded_at = now
                 owner = await session.get(Staff, case.owner_id)
                 text = _("⏰ The family has been waiting {minutes} min for an answer.").format(
-                    minutes=round(family_waiting)
+                    minutes=max(1, round(family_waiting))
                 )
                 if owner is not None:
                     text += f' <a href="tg://user?id={owner.tg_user_id}">{owner.name or owner.tg_user_id}</a>'

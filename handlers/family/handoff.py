@@ -156,8 +156,8 @@ async def into_request(
         caption=message.caption,
     )
     await desk.note_family_message(session, case, actor_tg_id=message.from_user.id)
+    await session.commit()  # durable before anything is said, and the write lock is free while we talk
     if is_new:
-        await session.flush()
         await message.answer(
             await expectations_text(session, case, catalog, ctx, settings), reply_markup=family_kb(ctx)
         )

@@ -377,7 +377,9 @@ async def test_emergency_bypasses_the_queue_and_alerts_crisis_staff(desk):
     [(case_id,)] = await db_wait(desk.fake, desk.bot, "SELECT id FROM cases WHERE tier = 3")
     thread = await desk.topic_of(case_id, desk.crisis)
     alert = await desk.in_topic(thread, lambda m: "Экстренное обращение" in text_of(m), desk.crisis)
-    assert f"tg://user?id={CRISIS_KATE}" in str(alert.get("entities")) or "Катя" in alert["text"]
+    assert [e["user"]["id"] for e in alert.get("entities", []) if e["type"] == "text_mention"] == [
+        CRISIS_KATE
+    ]
     desk.kate.send_text_in(desk.crisis, "/queue")
     queue = await desk.crisis.wait_for_message("Ждут ответа", 10)
     assert f"№{case_id}" in queue["text"]

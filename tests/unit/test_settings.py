@@ -58,6 +58,12 @@ def test_good_settings(env):
         ("TIMEZONE", "Mars/Olympus", "TIMEZONE must be an IANA time zone"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL must start with"),
         ("WEBHOOK_URL", "https://bot.example.org", "WEBHOOK_SECRET is required"),
+        (
+            "DESK_TAKE_REMINDER_MINUTES",
+            "urgent=5",
+            "DESK_TAKE_REMINDER_MINUTES needs a value for every urgency",
+        ),
+        ("DESK_ESCALATE_MINUTES", "urgent=soon", "DESK_ESCALATE_MINUTES must look like emergency=2"),
     ],
 )
 def test_bad_setting_names_itself(env, name, value, expected):
