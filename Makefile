@@ -50,7 +50,7 @@ check: install  ## validate settings and every file in data/ (strict: stale revi
 	BOT_TOKEN=$${BOT_TOKEN:-123456:check-token-placeholder} $(BIN)/python -m bot check --strict
 
 pytest: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 demo: install  ## the real bot against the local fake Bot API, with a scripted family and operator
 	$(BIN)/python -m bot demo
