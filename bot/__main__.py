@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|check|staff|report|import|export|demo]`."""
+"""`python -m bot [run|migrate|check|staff|report|import|export|copy-db|demo]`."""
 
 from __future__ import annotations
 
@@ -38,6 +38,18 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     ensure_sqlite_dir(settings.database_url)
     command.upgrade(alembic_config(settings.database_url), args.revision)
     print(f"database migrated to {args.revision}")
+    return 0
+
+
+def cmd_copy_db(args: argparse.Namespace) -> int:
+    from bot.db.copy import CopyError, copy_database
+
+    try:
+        counts = asyncio.run(copy_database(args.source, args.target))
+    except CopyError as exc:
+        print(f"copy-db: {exc}", file=sys.stderr)
+        return 1
+    print(f"copied {sum(counts.values())} row(s) in {len(counts)} table(s); counts verified")
     return 0
 
 
@@ -254,6 +266,13 @@ def main(argv: list[str] | None = None) -> int:
     p_export.add_argument("kind", choices=["organisations", "canned"])
     p_export.add_argument("--format", choices=["yaml", "csv"], default="yaml")
     p_export.add_argument("--out")
+    p_copy = sub.add_parser("copy-db", help="copy all data into a new database (e.g. SQLite to PostgreSQL)")
+    p_copy.add_argument(
+        "--from", dest="source", required=True, help="e.g. sqlite+aiosqlite:///var/bot.sqlite3"
+    )
+    p_copy.add_argument(
+        "--to", dest="target", required=True, help="e.g. postgresql+asyncpg://bot:pw@host/bot"
+    )
     p_demo = sub.add_parser("demo", help="play a scripted conversation against the local fake Bot API")
     p_demo.add_argument("--keep", action="store_true", help="keep the demo database")
     args = parser.parse_args(argv)
@@ -266,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         "report": cmd_report,
         "import": cmd_import,
         "export": cmd_export,
+        "copy-db": cmd_copy_db,
         None: cmd_run,
     }
     try:

@@ -176,11 +176,30 @@ class PaceMiddleware(BaseRequestMiddleware):
             self.pacer.release(chat_id, n, sent=sent)
 
 
+_RESPONSE_MODELS: dict[object, type] = {}
+
+
+class Session(AiohttpSession):
+    """aiogram's session, keeping each ``Response[T]`` model alive.
+
+    aiogram parametrises ``Response[method.__returning__]`` on every answer; pydantic caches generic models only
+    weakly, so the model was garbage-collected and rebuilt (schema and validator) for nearly every call — about a
+    fifth of the bot's CPU under load (benchmarks/README.md). Holding one reference per return type makes it a
+    dictionary hit.
+    """
+
+    def check_response(self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str):  # type: ignore[override]
+        key = method.__returning__
+        if key not in _RESPONSE_MODELS:
+            _RESPONSE_MODELS[key] = Response[key]  # type: ignore[valid-type]
+        return super().check_response(bot, method, status_code, content)
+
+
 def build_bot(settings: Settings) -> Bot:
     timeout = settings.telegram_timeout
-    session = AiohttpSession(timeout=timeout)
+    session = Session(timeout=timeout)
     if settings.telegram_api_url:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=timeout)
+        session = Session(api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=timeout)
     session.middleware(RetryMiddleware())
     session.middleware(
         PaceMiddleware(

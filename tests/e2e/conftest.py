@@ -6,11 +6,19 @@ import itertools
 
 import pytest
 
-from tests.e2e.harness import TOKEN, BotProcess
+from tests.e2e.harness import POSTGRES, TOKEN, BotProcess, drop_test_databases
 from tests.fake_telegram import FakeTelegram
 
 OPERATOR_CHAT = -1001000000001
 _user_ids = itertools.count(10_000)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_databases():
+    """TEST_DATABASE=postgres: drop the per-test databases this worker created."""
+    yield
+    if POSTGRES:
+        drop_test_databases()
 
 
 @pytest.fixture

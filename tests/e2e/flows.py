@@ -62,6 +62,8 @@ async def onboard(user, region: str = "Пензенская область", *, 
 
 
 def db_rows(bot, sql: str, *args) -> list[tuple]:
+    if hasattr(bot, "rows"):  # the harness's BotProcess: SQLite or PostgreSQL (TEST_DATABASE=postgres)
+        return bot.rows(sql, *args)
     with sqlite3.connect(bot.workdir / "bot.sqlite3") as conn:
         return conn.execute(sql, args).fetchall()
 

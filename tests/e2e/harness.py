@@ -3,14 +3,110 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
+import re
 import signal
+import sqlite3
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:TEST-token-for-the-fake-bot-api"
+
+# TEST_DATABASE=postgres: every test's bot gets a fresh PostgreSQL database on the local server (TEST_POSTGRES_URL,
+# a server URL whose database is only used to create and drop the test databases) and a clean Redis logical
+# database (TEST_REDIS_URL; one per pytest-xdist worker) for FSM state, event isolation and the leader lock.
+POSTGRES = os.environ.get("TEST_DATABASE", "sqlite").lower() in {"postgres", "postgresql"}
+POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://root@127.0.0.1:5432/postgres")
+REDIS_SERVER = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+_db_names = itertools.count(1)
+CREATED_DATABASES: list[str] = []
+
+
+def _in_thread(coro_factory) -> Any:
+    """Run a coroutine to completion from sync code, even inside a running event loop (the tests' own)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(coro_factory())).result()
+
+
+def _pg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def _with_database(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def pg_admin(sql: str) -> None:
+    import asyncpg
+
+    async def work() -> None:
+        conn = await asyncpg.connect(_pg_dsn(POSTGRES_SERVER))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    _in_thread(work)
+
+
+def create_test_database() -> str:
+    """A fresh, empty PostgreSQL database; returns its SQLAlchemy URL."""
+    worker = re.sub(r"\W", "", os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    name = f"e2e_{os.getpid()}_{worker}_{next(_db_names)}"
+    pg_admin(f'DROP DATABASE IF EXISTS "{name}"')
+    pg_admin(f'CREATE DATABASE "{name}"')
+    CREATED_DATABASES.append(name)
+    return _with_database(POSTGRES_SERVER, name)
+
+
+def drop_test_databases() -> None:
+    while CREATED_DATABASES:
+        name = CREATED_DATABASES.pop()
+        try:
+            pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except Exception:  # a database still in use by a stray process: left for the next run's clean-up
+            pass
+
+
+def redis_test_url() -> str:
+    """A Redis logical database per xdist worker (1, 2, …), emptied for each new test bot."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw-1")
+    index = 1 + (int(worker[2:]) + 1 if worker[2:].lstrip("-").isdigit() else 0) % 15
+    url = f"{REDIS_SERVER.rstrip('/')}/{index}"
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return url
+
+
+def query(database_url: str, sql: str, *args: Any) -> list[tuple]:
+    """Rows of ``sql`` (with ``?`` placeholders) from the bot's database, SQLite or PostgreSQL."""
+    if database_url.startswith("sqlite"):
+        path = database_url.split(":///", 1)[1]
+        with sqlite3.connect(path) as conn:
+            return conn.execute(sql, args).fetchall()
+    import asyncpg
+
+    counter = itertools.count(1)
+    pg_sql = re.sub(r"\?", lambda _m: f"${next(counter)}", sql)
+
+    async def work() -> list[tuple]:
+        conn = await asyncpg.connect(_pg_dsn(database_url))
+        try:
+            return [tuple(r) for r in await conn.fetch(pg_sql, *args)]
+        finally:
+            await conn.close()
+
+    return _in_thread(work)
 
 
 class BotProcess:
@@ -20,24 +116,34 @@ class BotProcess:
         self.fake = fake
         self.workdir = workdir
         self.log_path = workdir / "bot.log"
+        database_url = f"sqlite+aiosqlite:///{workdir / 'bot.sqlite3'}"
+        redis_url = ""
+        if POSTGRES and "DATABASE_URL" not in env:
+            marker = workdir / "postgres-url"  # one database per test directory: restarts keep their data
+            if not marker.exists():
+                marker.write_text(create_test_database())
+                (workdir / "redis-url").write_text(redis_test_url())
+            database_url = marker.read_text()
+            redis_url = (workdir / "redis-url").read_text()
         self.env = {
             **os.environ,
             "BOT_TOKEN": TOKEN,
             "TELEGRAM_API_URL": fake.base_url,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bot.sqlite3'}",
+            "DATABASE_URL": database_url,
             "POLLING_TIMEOUT": "1",
             "LOG_LEVEL": "INFO",
-            "REDIS_URL": "",
+            "REDIS_URL": redis_url,
             "WEBHOOK_URL": "",
             **env,
         }
         self.proc: subprocess.Popen | None = None
+        self.start_cmd = [sys.executable, "-m", "bot", "run"]  # benchmarks run other bots through the harness
 
     async def start(self, timeout: float = 30) -> BotProcess:
-        polls_before = self._polls()
+        polls_before = self._ready_marks()
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
+            self.start_cmd,
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -45,7 +151,7 @@ class BotProcess:
         )
         log.close()
         deadline = asyncio.get_running_loop().time() + timeout
-        while self._polls() <= polls_before:
+        while self._ready_marks() <= polls_before:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"bot exited with {self.proc.returncode}:\n{self.log()}")
             if asyncio.get_running_loop().time() > deadline:
@@ -55,6 +161,16 @@ class BotProcess:
 
     def _polls(self) -> int:
         return sum(1 for c in self.fake.calls if c.method == "getUpdates")
+
+    def _ready_marks(self) -> int:
+        """Polling mode: getUpdates calls seen by the fake; webhook mode: «webhook server» lines in the log."""
+        if self.env.get("WEBHOOK_URL"):
+            return self.log().count("webhook server on port")
+        return self._polls()
+
+    def rows(self, sql: str, *args: Any) -> list[tuple]:
+        """Rows from this bot's database (``?`` placeholders on either database)."""
+        return query(self.env["DATABASE_URL"], sql, *args)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -83,3 +199,69 @@ class BotProcess:
     def __del__(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class WebhookPusher:
+    """Plays Telegram's webhook delivery for bots in webhook mode behind a load balancer.
+
+    Takes the updates the fake queued (a family writing, a button pressed), and POSTs each, in order, to the next
+    instance in turn (``X-Telegram-Bot-Api-Secret-Token`` set); an instance that does not answer (killed) is
+    skipped and the update goes to another one, as Telegram retries an undelivered update.
+    """
+
+    def __init__(self, fake, ports: list[int], secret: str) -> None:
+        self.fake, self.ports, self.secret = fake, list(ports), secret
+        self.delivered: dict[int, int] = {}  # update_id → port
+        self._task: asyncio.Task | None = None
+        self._turn = itertools.count()
+
+    async def __aenter__(self) -> WebhookPusher:
+        import aiohttp
+
+        self._http = aiohttp.ClientSession()
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        await self._http.close()
+
+    async def _run(self) -> None:
+        world = self.fake.world
+        while True:
+            if not world.updates:
+                await world.wait_change(0.2)
+                continue
+            update = world.updates[0]
+            await self._deliver(update)
+            world.confirm(update["update_id"] + 1)
+
+    async def _deliver(self, update: dict[str, Any]) -> None:
+        import aiohttp
+
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.secret}
+        while True:
+            port = self.ports[next(self._turn) % len(self.ports)]
+            try:
+                async with self._http.post(
+                    f"http://127.0.0.1:{port}/webhook",
+                    json=update,
+                    headers=headers,
+                    timeout=aiohttp.ClientTimeout(30),
+                ) as resp:
+                    if resp.status == 200:
+                        self.delivered[update["update_id"]] = port
+                        return
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            await asyncio.sleep(0.1)
