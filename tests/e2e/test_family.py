@@ -9,6 +9,7 @@ import pytest
 
 from bot.config import ROOT
 from bot.services.content import load_content
+from tests.e2e.conftest import OPERATOR_CHAT
 from tests.e2e.flows import db_rows, db_wait, labels, onboard, screen, tap
 
 # --- first contact and consent -------------------------------------------------------------------
@@ -322,8 +323,14 @@ async def test_contacts_by_kind_of_help(bot, fake, new_user):
 
 
 async def test_every_kind_of_unexpected_input_gets_a_polite_answer(bot, fake, new_user):
+    """Before consent nothing is relayed, so every kind of input gets its own polite answer."""
     anna = new_user()
-    await onboard(anna)
+    anna.send_text("/start")
+    await screen(anna, "Семейное окно")
+    tap(anna, "Продолжить")
+    await screen(anna, "согласны")
+    tap(anna, "Не сейчас")
+    await screen(anna, "Чем мы можем помочь")
     anna.send_sticker()
     assert "текст" in (await anna.wait_for_message())["text"]
     anna.send_voice()
@@ -345,10 +352,26 @@ async def test_every_kind_of_unexpected_input_gets_a_polite_answer(bot, fake, ne
     anna.send_text("просто текст вместо кнопки")
     assert "ответьте кнопками" in (await anna.wait_for_message())["text"]
     anna.send_text("/start")
-    await anna.wait_for_message("Рады видеть вас снова")
+    await anna.wait_for_message("Семейное окно")
     anna.send_text("просто текст")
     assert "Спасибо, что написали" in (await anna.wait_for_message())["text"]
+    assert db_rows(bot, "SELECT count(*) FROM cases") == [(0,)]
     assert "Traceback" not in bot.log()
+
+
+async def test_a_consented_familys_voice_message_opens_a_request(bot, fake, new_user):
+    """After consent a voice message (or a file) is a question for a person: it opens a request."""
+    anna = new_user()
+    await onboard(anna)
+    anna.send_sticker()  # a sticker alone is not a request
+    assert "текст" in (await anna.wait_for_message())["text"]
+    anna.send_voice()
+    opened = await anna.wait_for_message("передано")
+    assert "в очереди" in opened["text"]
+    [(source, status)] = await db_wait(fake, bot, "SELECT source, status FROM cases")
+    assert source == "message" and status == "new"
+    ops = fake.group(OPERATOR_CHAT)
+    await fake.wait_for(lambda: any("voice" in m for m in ops.messages(from_bot=True)), 10)
 
 
 # --- the family's own data ---------------------------------------------------------------------------------
@@ -398,12 +421,15 @@ async def test_an_album_gets_one_answer_and_an_edit_is_checked_for_danger(bot, f
     anna = new_user()
     await onboard(anna)
     anna.send_album(3)
-    await anna.wait_for_message("файл")
-    anna.send_text("просто спросить")
-    await anna.wait_for_message("Спасибо, что написали")
-    assert sum("файл" in m.get("text", "") for m in anna.messages()) == 1
+    await anna.wait_for_message("передано")
+    anna.send_text("просто спросить")  # goes into the request: the specialist answers, not the bot
     first = anna.send_text("у нас всё нормально")
-    await anna.wait_for_message("Спасибо, что написали")
+    ops = fake.group(OPERATOR_CHAT)
+    await fake.wait_for(
+        lambda: any("нормально" in (m.get("text") or "") for m in ops.messages(from_bot=True)), 10
+    )
+    assert len([m for m in ops.messages(from_bot=True) if m.get("media_group_id")]) == 3
+    assert sum("передано" in (m.get("text") or "") for m in anna.messages()) == 1
     anna.edit(first, "у нас всё нормально, только муж вчера избил")
     reply = await anna.wait_for_message("112")
     assert "Вы сейчас в безопасности?" in reply["text"]

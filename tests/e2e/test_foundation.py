@@ -155,6 +155,9 @@ async def test_the_bot_leaves_groups_it_was_not_configured_for(bot, fake, new_us
     ops.add_member(stranger)
     stranger.send_text_in(ops, "семья пишет, что муж её избил")  # staff talk is never answered as a family
     stranger.send_text_in(ops, "всем привет")
+    await fake.wait_for(lambda: len(ops.messages(from_bot=True)) == 2, 10)
     await bot.stop()
-    assert ops.messages(from_bot=True) == []
+    replies = [m["text"] for m in ops.messages(from_bot=True)]
+    assert all("только сотрудники" in r for r in replies), replies  # a stranger is refused, nothing more
+    assert not any("112" in r for r in replies)
     assert not [c for c in fake.calls_of("leaveChat") if int(c.params["chat_id"]) == -1001000000001]
