@@ -8,14 +8,22 @@ from bot.config import Settings
 
 
 def get_routers(settings: Settings) -> list[Router]:
+    from bot.middlewares.abuse import AbuseMiddleware
+    from bot.middlewares.db import start_replay
     from handlers import common, coordinators, family, operators, partners
     from handlers.coordinators import cards as card_desk
 
-    return [
+    root = Router(name="root")  # flood control and mutes before any actor's router (staff are exempt)
+    abuse = AbuseMiddleware(settings)
+    for observer in (root.message, root.edited_message, root.callback_query):
+        observer.outer_middleware(abuse)
+    root.startup.register(start_replay)  # updates a killed process claimed but never finished
+    root.include_routers(
         common.get_router(settings),
         operators.get_router(),
         card_desk.get_router(),  # the family card: coordinators' side (before theirs), then partners'
         partners.get_router(),
         coordinators.get_router(settings),  # before the family router, which takes every private message
         family.get_router(),
-    ]
+    )
+    return [root]

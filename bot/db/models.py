@@ -180,6 +180,11 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # Hardening (revision f6a7b8c9d001): the claim's process and whether its work was committed. A claim left
+    # unfinished by a process that died is taken over on redelivery, or replayed from ``payload`` at the next start.
+    owner: Mapped[str | None] = mapped_column(String(32))
+    done: Mapped[bool] = mapped_column(Boolean, default=False, server_default=true())
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the update itself, until done
 
 
 class OutboxItem(Base):
@@ -442,3 +447,23 @@ class BroadcastAnswer(Base):
     family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"))
     option: Mapped[int] = mapped_column(Integer)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- Trust and hardening (revision f6a7b8c9d001) ----------------------------------------------------------------
+
+
+class Mute(Base):
+    """A user whose messages and buttons are paused by staff until ``until`` (danger signals still answered).
+
+    Keyed by the Telegram user id so it works before consent too; removed on /forget and when it expires.
+    """
+
+    __tablename__ = "mutes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tg_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    by_tg_id: Mapped[int | None] = mapped_column(BigInteger)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    notified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -11,9 +12,11 @@ from aiogram.types import TelegramObject, User
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.db.base import utcnow
 from bot.db.models import Family, Staff
 from bot.i18n import guess_locale
 
+LAST_SEEN_EVERY = timedelta(hours=1)
 STAFF_ROLES = frozenset({"operator", "specialist", "crisis", "supervisor", "coordinator", "admin"})
 
 
@@ -83,4 +86,10 @@ class ContextMiddleware(BaseMiddleware):
             locale=locale or guess_locale(user, self.settings.default_locale),
         )
         data["ctx"] = ctx
-        return await handler(event, data)
+        result = await handler(event, data)
+        if ctx.family is not None and ctx.family is family:
+            # activity keeps the data (retention erases a family silent for the notice's period); one write an hour
+            now = utcnow()
+            if family.last_seen_at is None or now - family.last_seen_at > LAST_SEEN_EVERY:
+                family.last_seen_at = now
+        return result

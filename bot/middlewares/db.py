@@ -1,62 +1,147 @@
-"""One database session per update; updates already handled are skipped (Telegram delivers at least once)."""
+"""One database session per update; updates already handled are skipped (Telegram delivers at least once).
+
+The claim of an update is committed in a short transaction of its own (so two copies handled at once do not
+both run), and the claim is marked done in the same transaction as the update's own work (the first commit of
+its session). A claim a process left unfinished (killed mid-update: nothing of the update was committed) is
+taken over when Telegram delivers the update again. Until it is done the claim also keeps the update itself:
+with long polling Telegram counts an update as delivered as soon as the next batch is asked for (updates are
+handled as tasks meanwhile), so after a kill the next process replays unfinished claims at start-up
+(:func:`replay_unfinished`). The copy is cleared when the update is done.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
-from sqlalchemy import delete
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.db.base import utcnow
 from bot.db.models import ProcessedUpdate
 from bot.fsm_storage import current_session
 
 log = logging.getLogger(__name__)
+
+# This process's name on its claims: a claim with another owner that is not done was left by a dead process.
+PROCESS_TOKEN = uuid.uuid4().hex
 
 
 class DbSessionMiddleware(BaseMiddleware):
     def __init__(self, sessionmaker: async_sessionmaker) -> None:
         self.sessionmaker = sessionmaker
 
-    async def _claim(self, update_id: int) -> bool:
-        """Record the update id in a short transaction of its own; False if it was handled before."""
+    async def _claim(self, update_id: int, payload: dict[str, Any] | None = None) -> bool:
+        """Record the update id in a short transaction of its own; False if it was handled (or is in hand)."""
         async with self.sessionmaker() as session:
-            session.add(ProcessedUpdate(update_id=update_id))
+            session.add(
+                ProcessedUpdate(update_id=update_id, owner=PROCESS_TOKEN, done=False, payload=payload)
+            )
             try:
                 await session.commit()
+                return True
             except IntegrityError:
-                return False
-        return True
+                await session.rollback()
+            taken = await session.execute(
+                update(ProcessedUpdate)
+                .where(
+                    ProcessedUpdate.update_id == update_id,
+                    ProcessedUpdate.done.is_(False),
+                    (ProcessedUpdate.owner != PROCESS_TOKEN) | ProcessedUpdate.owner.is_(None),
+                )
+                .values(owner=PROCESS_TOKEN, at=utcnow())
+            )
+            await session.commit()
+            if taken.rowcount:
+                log.warning("update %s was left unfinished by a stopped process; handling it now", update_id)
+                return True
+        return False
 
     async def _release(self, update_id: int) -> None:
         async with self.sessionmaker() as session:
-            await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id))
+            await session.execute(
+                delete(ProcessedUpdate).where(
+                    ProcessedUpdate.update_id == update_id, ProcessedUpdate.done.is_(False)
+                )
+            )
             await session.commit()
 
     async def __call__(
         self,
         handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
+        event_: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        assert isinstance(event, Update)
-        if not await self._claim(event.update_id):
-            log.info("update %s was already handled; skipped", event.update_id)
+        assert isinstance(event_, Update)
+        update_id = event_.update_id
+        payload = event_.model_dump(mode="json", exclude_none=True, exclude_unset=True)
+        if not await self._claim(update_id, payload):
+            log.info("update %s was already handled; skipped", update_id)
             return None
         async with self.sessionmaker() as session:
+
+            def mark_done(sync_session: Any) -> None:
+                # Runs inside the first commit of the update's session: its work and "done" land together.
+                sync_session.execute(
+                    update(ProcessedUpdate)
+                    .where(ProcessedUpdate.update_id == update_id)
+                    .values(done=True, payload=None)
+                )
+
+            event.listen(session.sync_session, "before_commit", mark_done, once=True)
             data["session"] = session
             token = current_session.set(session)
             try:
-                result = await handler(event, data)
+                result = await handler(event_, data)
                 await session.commit()
             except Exception:
                 await session.rollback()
-                await self._release(event.update_id)
+                await self._release(update_id)
                 raise
             finally:
                 current_session.reset(token)
             return result
+
+
+_replays: set[asyncio.Task] = set()
+
+
+async def replay_unfinished(
+    dispatcher: Any, bot: Any, sessionmaker: async_sessionmaker, delay: float = 1.0
+) -> int:
+    """Handle again the updates a stopped process claimed but never finished (nothing of them was committed)."""
+    await asyncio.sleep(delay)  # let polling start: a redelivery by Telegram takes the same path
+    async with sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(ProcessedUpdate.update_id, ProcessedUpdate.payload)
+                .where(
+                    ProcessedUpdate.done.is_(False),
+                    ProcessedUpdate.payload.is_not(None),
+                    (ProcessedUpdate.owner != PROCESS_TOKEN) | ProcessedUpdate.owner.is_(None),
+                )
+                .order_by(ProcessedUpdate.update_id)
+            )
+        ).all()
+    for update_id, payload in rows:
+        if "callback_query" in payload:  # a press this old cannot be answered any more: the family taps again
+            continue
+        log.warning("update %s: replaying it, a stopped process left it unfinished", update_id)
+        try:
+            await dispatcher.feed_update(bot, Update.model_validate(payload, context={"bot": bot}))
+        except Exception:
+            log.exception("update %s could not be replayed", update_id)
+    return len(rows)
+
+
+async def start_replay(dispatcher: Any, bot: Any, sessionmaker: async_sessionmaker) -> None:
+    """A start-up handler (see handlers/__init__.py): replay in the background, never delaying polling."""
+    task = asyncio.create_task(replay_unfinished(dispatcher, bot, sessionmaker), name="replay-unfinished")
+    _replays.add(task)
+    task.add_done_callback(_replays.discard)

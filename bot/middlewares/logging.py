@@ -12,6 +12,8 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
 
+from bot.services import observability
+
 log = logging.getLogger("bot.updates")
 
 
@@ -45,6 +47,10 @@ class UpdateLogMiddleware(BaseMiddleware):
                 "ms": round((time.perf_counter() - started) * 1000, 1),
                 "outcome": outcome,
             }
+            if trace.get("dropped"):
+                line["dropped"] = trace["dropped"]  # flood control or a mute: the update was not handled
+            observability.count("updates")
+            observability.count(trace.get("dropped") or outcome)
             log.info(json.dumps(line, ensure_ascii=False))
 
 

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import AuditLog, Case, CaseMessageLink, CrisisEvent, Family, TriageResult
-from bot.services import card, followup
+from bot.db.base import utcnow
+from bot.db.models import AuditLog, Case, CaseMessageLink, CrisisEvent, Family, Mute, OutboxItem, TriageResult
+from bot.services import card, followup, relay
 from bot.services.audit import audit
 
 
@@ -76,27 +77,46 @@ async def export(session: AsyncSession, family: Family) -> dict[str, Any]:
     }
 
 
-async def erase(session: AsyncSession, family: Family) -> dict[str, int]:
-    """Erase the family's personal data. Requests stay only as anonymous statistics (no link, no content)."""
+async def erase(
+    session: AsyncSession, family: Family, *, staff_note: str | None = None, action: str = "family.erased"
+) -> dict[str, int]:
+    """Erase the family's personal data. Requests stay only as anonymous statistics (no link, no content).
+
+    Open requests are closed; what was relayed or waits to be relayed (it carries the family's content and chat)
+    is deleted; each request's topic gets ``staff_note`` and its card is redrawn without the family.
+    ``action`` names the audit record: "family.erased" (/forget) or "consent.withdrawn".
+    """
     fid, tg_id = family.id, family.tg_user_id
     case_ids = (await session.scalars(select(Case.id).where(Case.family_id == fid))).all()
     counts = {"requests": len(case_ids)}
     if case_ids:
         await session.execute(delete(CaseMessageLink).where(CaseMessageLink.case_id.in_(case_ids)))
+        await session.execute(delete(OutboxItem).where(OutboxItem.case_id.in_(case_ids)))
         await session.execute(
             update(Case).where(Case.id.in_(case_ids)).values(family_id=None, summary={}, comment=None)
         )
+        await session.execute(
+            update(Case)
+            .where(Case.id.in_(case_ids), Case.status != "closed")
+            .values(status="closed", closed_at=utcnow(), checkin_due_at=None)
+        )
+        if staff_note:
+            topics = await session.scalars(
+                select(Case).where(Case.id.in_(case_ids), Case.chat_id.is_not(None))
+            )
+            for case in topics.all():
+                relay.enqueue_text(session, case, target="staff", text=staff_note)
+                relay.sync_topic(session, case)
     await session.execute(
         update(TriageResult).where(TriageResult.family_id == fid).values(family_id=None, path=[])
     )
     await session.execute(update(CrisisEvent).where(CrisisEvent.family_id == fid).values(family_id=None))
     await followup.erase(session, fid)
+    await session.execute(delete(Mute).where(Mute.tg_user_id == tg_id))
     counts["family_cards_revoked"] = await card.erase(session, fid)
     # the audit trail keeps what happened, but no longer who: the person's id is removed from it
     await session.execute(update(AuditLog).where(AuditLog.actor_tg_id == tg_id).values(actor_tg_id=None))
     await session.delete(family)
     await session.flush()
-    await audit(
-        session, actor_tg_id=None, role="family", action="family.erased", obj=("family", fid), details=counts
-    )
+    await audit(session, actor_tg_id=None, role="family", action=action, obj=("family", fid), details=counts)
     return counts

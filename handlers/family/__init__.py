@@ -6,6 +6,7 @@ from aiogram import F, Router
 
 from handlers.family import (
     card,
+    consent,
     crisis,
     fallback,
     followup,
@@ -27,6 +28,8 @@ def get_router() -> Router:
     router.callback_query.filter(F.message.chat.type == "private")
     router.message.outer_middleware(crisis.CrisisMiddleware())
     router.edited_message.outer_middleware(crisis.CrisisMiddleware())  # a danger signal added by an edit
+    router.message.outer_middleware(consent.ReconsentMiddleware())  # after the crisis check: safety first
+    router.callback_query.outer_middleware(consent.ReconsentMiddleware())
     router.include_router(measures.router)  # support measures: before the fallback below
     router.include_routers(
         onboarding.router,

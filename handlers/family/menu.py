@@ -264,6 +264,7 @@ def settings_kb(ctx: UserContext):
             )
         ],
         [(_("Privacy"), Consent(action="notice")), (_("Erase my data"), Setting(name="forget"))],
+        [(_("Withdraw consent"), Setting(name="withdraw"))],
     )
 
 

@@ -17,6 +17,7 @@ from bot.services import families
 from bot.services.catalog import Catalog
 from handlers.callbacks import Consent, Lang, Nav, Region
 from handlers.family.common import end_flow, family_kb, main_menu_kb, main_menu_text
+from handlers.family.consent import needs_reconsent
 from handlers.ui import chunk, kb, show
 
 router = Router(name="family.onboarding")
@@ -109,11 +110,12 @@ async def privacy_cmd(message: Message, ctx: UserContext, catalog: Catalog) -> N
 @router.callback_query(Consent.filter(F.action == "notice"))
 async def notice(call: CallbackQuery, ctx: UserContext, catalog: Catalog) -> None:
     await call.answer()
-    rows = (
-        []
-        if ctx.consented
-        else [[(_("I agree"), Consent(action="yes")), (_("Not now"), Consent(action="later"))]]
-    )
+    if needs_reconsent(ctx, catalog):
+        rows = [[(_("I agree"), Consent(action="yes"))]]
+    elif ctx.consented:
+        rows = []
+    else:
+        rows = [[(_("I agree"), Consent(action="yes")), (_("Not now"), Consent(action="later"))]]
     await show(call, catalog.privacy_full_text(ctx.locale), family_kb(ctx, *rows))
 
 

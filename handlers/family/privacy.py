@@ -9,9 +9,11 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.fsm_storage import SqlStorage
 from bot.middlewares.context import UserContext
 from bot.services import privacy
@@ -92,22 +94,107 @@ async def forget_no(call: CallbackQuery, ctx: UserContext) -> None:
 
 @router.callback_query(Setting.filter(F.name == "forget_yes"))
 async def forget_yes(
-    call: CallbackQuery, ctx: UserContext, session: AsyncSession, state: FSMContext, fsm_storage: BaseStorage
+    call: CallbackQuery,
+    ctx: UserContext,
+    session: AsyncSession,
+    state: FSMContext,
+    fsm_storage: BaseStorage,
+    i18n: I18n,
+    settings: Settings,
 ) -> None:
     if not ctx.consented:
         await call.answer(_("This button no longer works."), show_alert=True)
         return
-    await privacy.erase(session, ctx.family)
+    await erase_family(call, ctx, session, state, fsm_storage, i18n, settings, action="family.erased")
+    await show(
+        call,
+        _(
+            "Your data is erased. If you write again, we will start from the beginning. Take care of yourself."
+        ),
+        None,
+    )
+
+
+async def erase_family(
+    call: CallbackQuery,
+    ctx: UserContext,
+    session: AsyncSession,
+    state: FSMContext,
+    fsm_storage: BaseStorage,
+    i18n: I18n,
+    settings: Settings,
+    *,
+    action: str,
+) -> None:
+    with i18n.use_locale(settings.default_locale):  # the staff groups share one language
+        note = _(
+            "The family has erased its data. This request is closed; the family can no longer be reached here, "
+            "and its messages are no longer kept by the bot."
+        )
+    await privacy.erase(session, ctx.family, staff_note=note, action=action)
     ctx.family = None
     await state.set_state(None)
     await state.set_data({})
     if isinstance(fsm_storage, SqlStorage):
         await fsm_storage.forget_user(call.from_user.id)
     await call.answer()
+
+
+# --- withdrawing consent -------------------------------------------------------------------------------------
+# Without consent the law leaves us no ground to keep the data (152-ФЗ, art. 9 and 21): withdrawing consent
+# erases it, exactly like /forget, and is recorded as a withdrawal. Information and hotlines keep working.
+
+
+@router.message(Command("withdraw"))
+async def withdraw(message: Message, ctx: UserContext) -> None:
+    await ask_withdraw(message, ctx)
+
+
+@router.callback_query(Setting.filter(F.name == "withdraw"))
+async def withdraw_cb(call: CallbackQuery, ctx: UserContext) -> None:
+    await call.answer()
+    await ask_withdraw(call, ctx)
+
+
+async def ask_withdraw(event: Message | CallbackQuery, ctx: UserContext) -> None:
+    if not ctx.consented:
+        await show(event, _("You have not given consent, so there is nothing to withdraw."), family_kb(ctx))
+        return
+    text = _(
+        "<b>Withdraw your consent?</b>\n\n"
+        "Without your consent we may not keep your data, so we will erase it: profile, region, "
+        "your requests' texts and answers, the family card and settings. Open requests will be closed. "
+        "Information about support measures and helpline numbers stay available."
+    )
+    await show(
+        event,
+        text,
+        kb(
+            [(_("Yes, withdraw"), Setting(name="withdraw_yes"))],
+            [(_("No, keep"), Setting(name="forget_no"))],
+        ),
+    )
+
+
+@router.callback_query(Setting.filter(F.name == "withdraw_yes"))
+async def withdraw_yes(
+    call: CallbackQuery,
+    ctx: UserContext,
+    session: AsyncSession,
+    state: FSMContext,
+    fsm_storage: BaseStorage,
+    i18n: I18n,
+    settings: Settings,
+) -> None:
+    if not ctx.consented:
+        await call.answer(_("This button no longer works."), show_alert=True)
+        return
+    await erase_family(call, ctx, session, state, fsm_storage, i18n, settings, action="consent.withdrawn")
     await show(
         call,
         _(
-            "Your data is erased. If you write again, we will start from the beginning. Take care of yourself."
+            "Your consent is withdrawn and your data is erased. Information and helpline numbers still work: "
+            "send /menu. If you are in danger, call 112."
         ),
         None,
     )

@@ -310,6 +310,7 @@ def desk_hint() -> str:
         "• /c code — a canned answer (/c alone lists them);\n"
         "• /unmet text — record a need we could not meet;\n"
         "• /queue — waiting requests, most urgent first;\n"
+        "• /mute minutes — pause an abusive family for a while (/unmute lifts it);\n"
         "• the card's buttons take, transfer and close the request."
     )
 
