@@ -1,6 +1,7 @@
-"""`python -m bot demo`: the real bot process against the local fake Bot API, with a scripted family.
+"""`python -m bot demo`: the real bot process against the local fake Bot API, with a scripted family and
+an operator in the operators' forum group.
 
-No token and no internet needed. Prints the conversation as the family sees it.
+No token and no internet needed. Prints the conversation as the family and the operator see it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,19 @@ async def main(*, keep: bool = False) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="semeynoe-okno-demo-"))
     fake = FakeTelegram(token=TOKEN, record_polls=True)
     await fake.start()
+    ops = fake.forum_group(-1001000000001, "Операторы")
+    olga = fake.user(7100, "Ольга", language_code="ru")
+    ops.add_member(olga)
     proc = BotProcess(fake, workdir, OPERATOR_CHAT_ID="-1001000000001")
+    import subprocess
+
+    subprocess.run(  # noqa: ASYNC221 (once, before the bot starts: an administrator registering staff)
+        [sys.executable, "-m", "bot", "staff", "add", str(olga.id), "operator", "--name", "Ольга"],
+        cwd=ROOT,
+        env=proc.env,
+        check=True,
+        capture_output=True,
+    )
     print(f"Fake Telegram Bot API at {fake.base_url}; starting `python -m bot run` against it…\n")
     await proc.start()
     family = fake.user(7001, "Анна", language_code="ru")
@@ -55,6 +68,26 @@ async def main(*, keep: bool = False) -> int:
                 await fake.wait_for(lambda: family.last_message() != before and family.last_message(), 10)
             )
 
+    async def operator_answers() -> None:
+        topic = await fake.wait_for(lambda: ops.topics() and ops.topics()[-1], 10)
+        thread = topic["message_thread_id"]
+        print(f"🗂 В группе операторов появилась тема «{topic['name']}»\n")
+        card = await fake.wait_for(
+            lambda: next(
+                (m for m in ops.messages(thread, from_bot=True) if "Обращение №" in m.get("text", "")), None
+            ),
+            10,
+        )
+        _print_bot(card)
+        take = next(b for row in card["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "Взять")
+        print("🧑‍💼 Ольга нажимает [Взять]\n")
+        olga.press(card, take["callback_data"])
+        _print_bot(await family.wait_for_message("Специалист взял", timeout=10))
+        reply = "Здравствуйте, Анна! Я Ольга, юрист. Расскажите, пожалуйста, что случилось."
+        print(f"🧑‍💼 Ольга пишет в теме: {reply}\n")
+        olga.send_text_in(ops, reply, thread_id=thread)
+        _print_bot(await family.wait_for_message("Расскажите", timeout=10))
+
     try:
         await say("/start", "Семейное окно")
         await press("Продолжить", "согласны")
@@ -71,7 +104,8 @@ async def main(*, keep: bool = False) -> int:
             for row in family.last_message()["reply_markup"]["inline_keyboard"]
             for b in row
         ):
-            await press("Передать мой запрос", "сохранено")
+            await press("Передать мой запрос", "передано")
+            await operator_answers()
         await say("муж опять напился и избил меня, дети плачут", "112")
         await press("Нет", "Позвоните 112")
         await say("/menu", "Чем мы можем помочь")

@@ -469,6 +469,30 @@ class FakeGroup(_Reader):
     def bot_status(self) -> str:
         return self.fake.world.member_status(self.chat, self.fake.world.bot.id).status
 
+    def send_as_chat(
+        self, text: str, *, channel: dict[str, Any] | None = None, thread_id: int | None = None
+    ) -> dict[str, Any]:
+        """A message on behalf of a chat, not a person: the group itself (an anonymous administrator) or, with
+        ``channel`` ({"id", "title"}), a channel (a linked channel's post or a user writing as their channel)."""
+        world = self.fake.world
+        if channel is None:
+            uid, name, username = 1087968824, "Group", "GroupAnonymousBot"
+            sender_chat = world.chat_dict(self.chat)
+        else:
+            uid, name, username = 136817688, "Channel", "Channel_Bot"
+            sender_chat = {"id": channel["id"], "type": "channel", "title": channel.get("title", "Channel")}
+        sender = world.users.get(uid) or world.add_user(UserRec(uid, name, username=username, is_bot=True))
+        content: dict[str, Any] = {"text": text, "sender_chat": sender_chat}
+        entities = auto_entities(text)
+        if entities:
+            content["entities"] = entities
+        if thread_id is not None and not self.chat.is_forum:
+            thread_id = None
+        msg = world.add_message(self.chat, sender, content, thread_id=thread_id, reply_to=thread_id)
+        data = world.message_dict(msg)
+        world.queue_update("message", data)
+        return data
+
     # ------------------------------------------------------------------ topics
     def topics(self, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         return [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import inspect
 import logging
 import time
@@ -239,6 +240,21 @@ class FakeTelegram(BotMethods):
         description: str | None = None,
     ) -> Fault:
         return self.add_fault(Fault(method, chat_id, count, error, retry_after, delay, description))
+
+    def deliver_again(self, update_id: int) -> dict[str, Any]:
+        """Queue an update that was already delivered once more, with the same ``update_id`` (Telegram delivers
+        at least once: e.g. after a timeout of the webhook or a lost ``getUpdates`` answer)."""
+        update = copy.deepcopy(self.world.sent_updates[update_id])
+        self.world.redeliveries.append(update)
+        self.world.touch()
+        return update
+
+    def find_update(self, predicate: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """The newest update ever queued that matches ``predicate``."""
+        for update in reversed(self.world.sent_updates.values()):
+            if predicate(update):
+                return update
+        raise LookupError("no such update")
 
     def add_fault(self, fault: Fault) -> Fault:
         self.faults.append(fault)

@@ -211,6 +211,8 @@ class World:
         self.files_by_path: dict[str, FileRec] = {}
         self.updates: list[dict[str, Any]] = []
         self.next_update_id = 100_000
+        self.sent_updates: dict[int, dict[str, Any]] = {}  # every update ever queued, by id (for redelivery)
+        self.redeliveries: list[dict[str, Any]] = []  # updates to hand out once more, whatever the offset
         self.allowed_updates: tuple[str, ...] = DEFAULT_UPDATE_TYPES
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
@@ -377,6 +379,7 @@ class World:
         update = {"update_id": self.next_update_id, kind: copy.deepcopy(payload)}
         self.next_update_id += 1
         self.updates.append(update)
+        self.sent_updates[update["update_id"]] = copy.deepcopy(update)
         self.touch()
         return update
 
@@ -390,6 +393,8 @@ class World:
                 self.confirm(offset)
             selected = self.updates
         result = []
+        while self.redeliveries and len(result) < limit:
+            result.append(self.redeliveries.pop(0))  # delivered again (Telegram's at-least-once), same id
         for upd in selected:
             kind = next(k for k in upd if k != "update_id")
             if kind in allowed:

@@ -1,0 +1,36 @@
+"""Hardening units: retention periods never exceed what the notice promises; the flood gate's window."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.config import ROOT, load_settings
+from bot.services.content import load_privacy
+from bot.services.moderation import FloodGate
+from bot.services.retention import periods
+
+TOKEN = "123456:TEST-token-for-units"
+
+
+def test_retention_defaults_to_the_notice_and_settings_only_shorten():
+    notice = load_privacy(ROOT / "data").retention
+    p = periods(load_settings(bot_token=TOKEN), notice)
+    assert p.case_messages == timedelta(days=notice.closed_case_messages_days)
+    assert p.audit == timedelta(days=notice.audit_log_days)
+    assert p.inactive_family == timedelta(days=notice.profile_inactivity_days)
+    longer = load_settings(bot_token=TOKEN, retention_audit_days=notice.audit_log_days * 10)
+    assert periods(longer, notice).audit == timedelta(days=notice.audit_log_days), (
+        "never longer than promised"
+    )
+    shorter = load_settings(bot_token=TOKEN, retention_case_messages_days=0.5)
+    assert periods(shorter, notice).case_messages == timedelta(hours=12)
+
+
+def test_flood_gate_limits_per_user_tells_once_and_forgets_after_the_window():
+    gate = FloodGate(window=60)
+    assert [gate.hit(1, "message", 3, now=t) for t in (0, 1, 2)] == [(False, False)] * 3
+    assert gate.hit(1, "message", 3, now=3) == (True, True)  # the first one over: told
+    assert gate.hit(1, "message", 3, now=4) == (True, False)  # then silence
+    assert gate.hit(2, "message", 3, now=4) == (False, False)  # another person is not affected
+    assert gate.hit(1, "button", 3, now=4) == (False, False)  # buttons count apart
+    assert gate.hit(1, "message", 3, now=61) == (False, False)  # the window moved on
