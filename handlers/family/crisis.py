@@ -19,6 +19,7 @@ from handlers.callbacks import Crisis
 from handlers.family.common import discreet, family_kb
 from handlers.family.handoff import hand_off
 from handlers.family.render import crisis_reply_text, org_card, region_of
+from handlers.relaying import relay_message
 from handlers.ui import kb, show
 
 log = logging.getLogger(__name__)
@@ -84,15 +85,7 @@ async def relay_danger(
             text=_("⚠️ A danger signal in the family's next message: they were sent emergency contacts."),
         )
         relay.sync_topic(session, case)
-    relay.enqueue_copy(
-        session,
-        case,
-        target="staff",
-        chat_id=message.chat.id,
-        message_id=message.message_id,
-        album=message.media_group_id,
-        caption=message.caption,
-    )
+    relay_message(session, case, message, target="staff")
     await desk.note_family_message(session, case, actor_tg_id=message.chat.id)
 
 

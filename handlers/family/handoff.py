@@ -20,6 +20,7 @@ from bot.services.catalog import Catalog
 from bot.services.content import is_open, next_open
 from handlers.family.common import family_kb
 from handlers.family.render import org_card
+from handlers.relaying import relay_edit, relay_message
 
 router = Router(name="family.handoff")
 
@@ -145,16 +146,7 @@ async def into_request(
         )
     ctx.family.is_active = True
     await hand_off(session, case, desk_chats, notify_staff=False)
-    relay.enqueue_copy(
-        session,
-        case,
-        target="staff",
-        chat_id=message.chat.id,
-        message_id=message.message_id,
-        album=message.media_group_id,
-        reply_to=message.reply_to_message.message_id if message.reply_to_message else None,
-        caption=message.caption,
-    )
+    relay_message(session, case, message, target="staff")
     await desk.note_family_message(session, case, actor_tg_id=message.from_user.id)
     await session.commit()  # durable before anything is said, and the write lock is free while we talk
     if is_new:
@@ -169,15 +161,4 @@ async def edited_in_request(message: Message, ctx: UserContext, session: AsyncSe
     case = await relay.case_of_message(session, message.chat.id, message.message_id)
     if case is None or not ctx.consented or case.family_id != ctx.family.id:
         raise SkipHandler
-    relay.enqueue_edit(
-        session,
-        case,
-        target="staff",
-        chat_id=message.chat.id,
-        message_id=message.message_id,
-        text=message.text if message.text is not None else message.caption,
-        entities=[
-            e.model_dump(exclude_none=True) for e in (message.entities or message.caption_entities or [])
-        ],
-        is_caption=message.text is None,
-    )
+    relay_edit(session, case, message, target="staff")

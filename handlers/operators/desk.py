@@ -32,6 +32,7 @@ from handlers.operators.card import (
     transfer_kb,
     urgency_label,
 )
+from handlers.relaying import relay_edit, relay_message
 from handlers.ui import kb
 
 log = logging.getLogger(__name__)
@@ -463,19 +464,7 @@ async def staff_message(
     if case.family_id is None:
         await message.reply(_("The family has deleted its data; messages can no longer be sent."))
         return
-    reply_to = message.reply_to_message
-    relay.enqueue_copy(
-        session,
-        case,
-        target="family",
-        chat_id=message.chat.id,
-        message_id=message.message_id,
-        album=message.media_group_id,
-        reply_to=reply_to.message_id
-        if reply_to and reply_to.message_id != message.message_thread_id
-        else None,
-        caption=message.caption,
-    )
+    relay_message(session, case, message, target="family")
     await desk.note_staff_message(session, case, staff, actor_tg_id=message.from_user.id)
     await audit(
         session,
@@ -494,15 +483,4 @@ async def staff_edit(message: Message, ctx: UserContext | None, session: AsyncSe
     case = await relay.case_of_message(session, message.chat.id, message.message_id)
     if case is None:
         return
-    relay.enqueue_edit(
-        session,
-        case,
-        target="family",
-        chat_id=message.chat.id,
-        message_id=message.message_id,
-        text=message.text if message.text is not None else message.caption,
-        entities=[
-            e.model_dump(exclude_none=True) for e in (message.entities or message.caption_entities or [])
-        ],
-        is_caption=message.text is None,
-    )
+    relay_edit(session, case, message, target="family")

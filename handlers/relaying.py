@@ -1,0 +1,42 @@
+"""Turning a Telegram message into relay work: the same for a family's message and a staff member's reply."""
+
+from __future__ import annotations
+
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Case
+from bot.services import relay
+
+
+def relay_message(session: AsyncSession, case: Case, message: Message, *, target: str) -> None:
+    """Queue a copy of ``message`` for the other side, keeping albums, captions and reply threading."""
+    reply_to = message.reply_to_message
+    if reply_to is not None and reply_to.message_id == message.message_thread_id:
+        reply_to = None  # in a forum topic every message "replies" to the topic's first message
+    relay.enqueue_copy(
+        session,
+        case,
+        target=target,
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        album=message.media_group_id,
+        reply_to=reply_to.message_id if reply_to else None,
+        caption=message.caption,
+    )
+
+
+def relay_edit(session: AsyncSession, case: Case, message: Message, *, target: str) -> None:
+    """Queue the mirroring of an edit onto the relayed copy."""
+    relay.enqueue_edit(
+        session,
+        case,
+        target=target,
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        text=message.text if message.text is not None else message.caption,
+        entities=[
+            e.model_dump(exclude_none=True) for e in (message.entities or message.caption_entities or [])
+        ],
+        is_caption=message.text is None,
+    )
