@@ -74,9 +74,9 @@ def drop_test_databases() -> None:
 
 
 def redis_test_url() -> str:
-    """A Redis logical database per xdist worker (1, 2, …), emptied for each new test bot."""
+    """A Redis logical database per xdist worker (1 to 14), emptied for each new test bot."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw-1")
-    index = 1 + (int(worker[2:]) + 1 if worker[2:].lstrip("-").isdigit() else 0) % 15
+    index = 1 + (int(worker[2:]) + 1 if worker[2:].lstrip("-").isdigit() else 0) % 14  # 15: test_foundation
     url = f"{REDIS_SERVER.rstrip('/')}/{index}"
     import redis
 
@@ -139,7 +139,7 @@ class BotProcess:
         self.proc: subprocess.Popen | None = None
         self.start_cmd = [sys.executable, "-m", "bot", "run"]  # benchmarks run other bots through the harness
 
-    async def start(self, timeout: float = 30) -> BotProcess:
+    async def start(self, timeout: float = 60) -> BotProcess:
         polls_before = self._ready_marks()
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(

@@ -65,7 +65,7 @@ def _seed(path) -> None:
     engine.dispose()
 
 
-def test_copy_sqlite_to_postgres_keeps_every_row_and_moves_the_sequences(tmp_path):
+def test_copy_sqlite_to_postgres_keeps_every_row_and_moves_the_sequences(tmp_path, postgres_and_redis):
     source = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
     out = _cli("migrate", DATABASE_URL=source)
     assert out.returncode == 0, out.stderr

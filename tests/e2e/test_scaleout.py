@@ -41,7 +41,9 @@ async def _leader_of(procs: list[BotProcess], timeout: float = 20) -> BotProcess
     raise AssertionError("no instance became the leader:\n" + "\n---\n".join(p.log()[-2000:] for p in procs))
 
 
-async def test_leader_killed_the_other_instance_takes_over_without_duplicates(fake, tmp_path):
+async def test_leader_killed_the_other_instance_takes_over_without_duplicates(
+    fake, tmp_path, postgres_and_redis
+):
     database_url, redis_url = create_test_database(), redis_test_url()
     ops = fake.forum_group(OPERATOR_CHAT, "Операторы")
     crisis = fake.forum_group(CRISIS_CHAT, "Кризисный центр")
