@@ -20,6 +20,7 @@ from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import ensure_sqlite_dir, upgrade_to_head
 from bot.fsm_storage import SqlStorage
 from bot.i18n import DbI18nMiddleware, make_i18n
+from bot.leader import Leadership
 from bot.middlewares.context import ContextMiddleware
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
@@ -107,16 +108,12 @@ async def _on_startup(app: App) -> None:
 
 async def run(settings: Settings) -> None:
     app = await build_app(settings)
-    scheduler = None
-    worker = OutboxWorker(app.bot, app.sessionmaker, settings, app.catalog, app.i18n, app.dp["desk_chats"])
-    relay_task: asyncio.Task | None = None
-    sender = BroadcastSender(app.bot, app.sessionmaker, settings, app.i18n)
-    sender_task: asyncio.Task | None = None
+    bot_id = settings.bot_token.get_secret_value().split(":", 1)[0]
+    leadership = Leadership(settings.redis_url, f"semeynoe-okno:leader:{bot_id}", settings.leader_ttl_seconds)
+    leader_task: asyncio.Task | None = None
     try:
         await _on_startup(app)
-        scheduler = start_scheduler(JobContext(app.bot, app.sessionmaker, settings, app.catalog, app.i18n))
-        relay_task = asyncio.create_task(worker.run(), name="relay")
-        sender_task = asyncio.create_task(sender.run(), name="broadcasts")
+        leader_task = asyncio.create_task(leadership.run(lambda: _leader_duties(app)), name="leader")
         if settings.webhook_url:
             await _run_webhook(app)
         else:
@@ -129,23 +126,36 @@ async def run(settings: Settings) -> None:
                 close_bot_session=False,
             )
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        if relay_task is not None:
-            worker.stop()
-            await asyncio.wait([relay_task], timeout=15)
-        if sender_task is not None:
-            sender.stop()
-            await asyncio.wait([sender_task], timeout=15)
+        if leader_task is not None:
+            leadership.stop()
+            await asyncio.wait([leader_task], timeout=35)
         await app.dp.storage.close()
         await app.bot.session.close()
         await app.engine.dispose()
         log.info("stopped")
 
 
+async def _leader_duties(app: App) -> None:
+    """The scheduler, the relay worker and the broadcast sender: run only by the leader (bot/leader.py)."""
+    settings = app.settings
+    worker = OutboxWorker(app.bot, app.sessionmaker, settings, app.catalog, app.i18n, app.dp["desk_chats"])
+    sender = BroadcastSender(app.bot, app.sessionmaker, settings, app.i18n)
+    scheduler = start_scheduler(JobContext(app.bot, app.sessionmaker, settings, app.catalog, app.i18n))
+    relay_task = asyncio.create_task(worker.run(), name="relay")
+    sender_task = asyncio.create_task(sender.run(), name="broadcasts")
+    try:
+        await asyncio.wait([relay_task, sender_task], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        scheduler.shutdown(wait=False)
+        worker.stop()
+        sender.stop()
+        await asyncio.wait([relay_task, sender_task], timeout=15)
+
+
 async def _run_webhook(app: App) -> None:
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
     from aiohttp import web
+    from sqlalchemy import text as sa_text
 
     settings = app.settings
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
@@ -155,7 +165,21 @@ async def _run_webhook(app: App) -> None:
     )
 
     async def health(_request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
+        """Database and Telegram reachable (each within 5 s): 200, else 503 naming what failed."""
+        checks: dict[str, bool] = {}
+        try:
+            async with app.sessionmaker() as session:
+                await asyncio.wait_for(session.execute(sa_text("SELECT 1")), 5)
+            checks["database"] = True
+        except Exception:
+            checks["database"] = False
+        try:
+            await asyncio.wait_for(app.bot.get_me(), 5)
+            checks["telegram"] = True
+        except Exception:
+            checks["telegram"] = False
+        ok = all(checks.values())
+        return web.json_response({"ok": ok, **checks}, status=200 if ok else 503)
 
     web_app.router.add_get("/health", health)
     setup_application(web_app, app.dp, bot=app.bot)

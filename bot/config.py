@@ -69,12 +69,26 @@ class Settings(BaseSettings):
     # Family card: card checks one partner user may make per minute; how often expiry and offer notices run.
     card_checks_per_minute: int = Field(default=20, ge=1)
     card_scan_seconds: float = Field(default=300, gt=0)
+    # Trust and hardening: per-user flood control (staff are exempt), longest mute staff may set.
+    flood_messages_per_minute: int = Field(default=20, ge=1)
+    flood_buttons_per_minute: int = Field(default=40, ge=1)
+    mute_max_hours: float = Field(default=72, gt=0)
+    # Retention in days per data class (fractions allowed). Unset: the figure in data/privacy.yaml, which the
+    # notice promises families; a setting can only shorten it, never keep data longer than promised.
+    retention_case_messages_days: float | None = Field(default=None, gt=0)
+    retention_answers_days: float | None = Field(default=None, gt=0)
+    retention_audit_days: float | None = Field(default=None, gt=0)
+    retention_inactive_family_days: float | None = Field(default=None, gt=0)
+    retention_processed_updates_days: float = Field(default=3, gt=0)
+    retention_scan_seconds: float = Field(default=3600, gt=0)
     # Coordinators: broadcasts (messages a second, parallel sends, progress edits), their own chat.
     coordinator_chat_id: int | None = None
     broadcast_rate: float = Field(default=25.0, gt=0, le=30)
     broadcast_workers: int = Field(default=4, ge=1, le=32)
     broadcast_progress_seconds: float = Field(default=5.0, gt=0)
     broadcast_scan_seconds: float = Field(default=1.0, gt=0)
+    # Scale-out: the Redis lease that lets exactly one instance run the scheduler, relay and broadcasts.
+    leader_ttl_seconds: float = Field(default=15.0, ge=3)
 
     @field_validator("bot_token")
     @classmethod
