@@ -330,6 +330,14 @@ class OutboxWorker:
                 chat, item.payload["text"], reply_markup=_markup(item.payload.get("markup"))
             )
             return self._sent(item)
+        if item.kind == "media":
+            send = {
+                "photo": self.bot.send_photo,
+                "document": self.bot.send_document,
+                "video": self.bot.send_video,
+            }[item.payload["media"]]
+            await send(chat, item.payload["file"], caption=item.payload["text"])
+            return self._sent(item)
         if item.kind == "edit":
             return await self._edit(s, item, case, chat)
         if item.group_key:

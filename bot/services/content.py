@@ -72,6 +72,7 @@ PRIVACY_FILE = "privacy.yaml"
 TRIAGE_FILE = "triage.yaml"
 CANNED_DIR = "canned"
 
+TELEGRAM_CAPTION_LIMIT = 1024
 TELEGRAM_MESSAGE_LIMIT = 4096
 _REGION_CODE = re.compile(r"^RU-[A-Z]{2,3}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -610,12 +611,30 @@ def _placeholders(text: str) -> set[str]:
 # ------------------------------------------------------------------------------------------------
 
 
+class CannedMedia(_Model):
+    """A picture, document or video sent with a canned answer (the text becomes its caption)."""
+
+    kind: Literal["photo", "document", "video"]
+    file: str
+    """An https:// address Telegram can fetch, or a Telegram file_id of a file the bot already sent."""
+
+    @field_validator("file")
+    @classmethod
+    def _file(cls, v: str) -> str:
+        if v.startswith("http://"):
+            raise ValueError("media file: use an https:// address")
+        if not v.strip():
+            raise ValueError("media file: an https:// address or a Telegram file_id is required")
+        return v
+
+
 class CannedAnswer(_Model):
     code: str
     title: I18n
     text: I18n
     refs: list[str] = Field(default_factory=list)
     """Organisation ids whose contacts the text quotes; every long phone number in it must belong to one."""
+    media: CannedMedia | None = None
 
     @field_validator("code")
     @classmethod
@@ -630,6 +649,10 @@ class CannedAnswer(_Model):
             raise ValueError("text: ru and en use different placeholders")
         if any(len(self.text.get(lang)) > TELEGRAM_MESSAGE_LIMIT for lang in LANGS):
             raise ValueError(f"text is longer than {TELEGRAM_MESSAGE_LIMIT} characters")
+        if self.media is not None and any(
+            len(self.text.get(lang)) > TELEGRAM_CAPTION_LIMIT for lang in LANGS
+        ):
+            raise ValueError(f"with media the text is a caption: at most {TELEGRAM_CAPTION_LIMIT} characters")
         return self
 
     @property

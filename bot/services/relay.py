@@ -94,6 +94,15 @@ def enqueue_text(
     return enqueue(session, case, target=target, kind="text", payload=payload)
 
 
+def enqueue_media(
+    session: AsyncSession, case: Case, *, target: str, kind: str, file: str, caption: str
+) -> OutboxItem:
+    """A picture, document or video of the bot's own (a canned answer with media); ``caption`` is HTML."""
+    return enqueue(
+        session, case, target=target, kind="media", payload={"media": kind, "file": file, "text": caption}
+    )
+
+
 def enqueue_edit(
     session: AsyncSession,
     case: Case,

@@ -414,7 +414,13 @@ async def canned_cmd(
     family = await session.get(Family, case.family_id) if case.family_id else None
     language = family.language if family else settings.default_locale
     text = answers[code].text.get(language).replace("{case_id}", str(case.id))
-    relay.enqueue_text(session, case, target="family", text=hd.quote(text))
+    media = answers[code].media
+    if media is None:
+        relay.enqueue_text(session, case, target="family", text=hd.quote(text))
+    else:
+        relay.enqueue_media(
+            session, case, target="family", kind=media.kind, file=media.file, caption=hd.quote(text)
+        )
     await desk.note_staff_message(session, case, staff, actor_tg_id=message.from_user.id)
     await audit(
         session,

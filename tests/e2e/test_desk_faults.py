@@ -273,3 +273,35 @@ async def test_strangers_cannot_use_staff_commands(fake, tmp_path, chat):
         assert "Ждут ответа" not in refusal["text"]
     finally:
         await stop(desk)
+
+
+async def test_a_canned_answer_with_media_reaches_the_family_in_its_language(fake, tmp_path):
+    """Promise: canned answers may carry a picture or a file; the family gets it with the text in its language."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    canned = data / "canned" / "general.yaml"
+    doc = yaml.safe_load(canned.read_text(encoding="utf-8"))
+    doc["answers"].append(
+        {
+            "code": "sample_form",
+            "title": {"ru": "Образец заявления", "en": "Sample application"},
+            "text": {
+                "ru": "Вот образец заявления к обращению № {case_id}.",
+                "en": "Here is a sample for request № {case_id}.",
+            },
+            "media": {"kind": "document", "file": "https://example.org/test-only/sample.pdf"},
+        }
+    )
+    canned.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    desk = await start_desk(fake, tmp_path, DATA_DIR=str(data))
+    try:
+        maria = desk.family()
+        case_id = await ask_lawyer(desk, maria)
+        thread = await desk.topic_of(case_id)
+        await desk.in_topic(thread, lambda m: "Обращение №" in text_of(m))
+        desk.olga.send_text_in(desk.ops, "/c sample_form", thread_id=thread)
+        got = await maria.wait_for_message(lambda m: "document" in m, 10)
+        assert got["caption"] == f"Вот образец заявления к обращению № {case_id}."
+        await desk.in_topic(thread, lambda m: "Отправлено семье" in text_of(m))
+    finally:
+        await stop(desk)

@@ -512,3 +512,22 @@ def test_round_the_clock_and_split_shifts() -> None:
 def test_region_never_open_is_rejected() -> None:
     with pytest.raises(ValueError, match="never open"):
         make_region({})
+
+
+def test_canned_media_must_be_https_and_its_text_a_caption():
+    from pydantic import ValidationError
+
+    from bot.services.content import CannedAnswer
+
+    base = {"code": "x", "title": {"ru": "т", "en": "t"}, "text": {"ru": "текст", "en": "text"}}
+    ok = CannedAnswer.model_validate(
+        {**base, "media": {"kind": "photo", "file": "https://example.org/a.png"}}
+    )
+    assert ok.media is not None and ok.media.kind == "photo"
+    with pytest.raises(ValidationError, match="https"):
+        CannedAnswer.model_validate({**base, "media": {"kind": "photo", "file": "http://example.org/a.png"}})
+    long = {"ru": "а" * 1100, "en": "a" * 1100}
+    with pytest.raises(ValidationError, match="caption"):
+        CannedAnswer.model_validate(
+            {**base, "text": long, "media": {"kind": "document", "file": "BQACAgIAAx"}}
+        )
