@@ -173,8 +173,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     fig = asyncio.run(go())
     with i18n.context(), i18n.use_locale(args.locale or settings.default_locale):
-        from handlers.coordinators.render import value_label
+        from handlers.coordinators.render import report_value_label
 
+        value_label = report_value_label(
+            load_catalog(settings.data_dir), args.locale or settings.default_locale
+        )
         t = i18n.gettext
         out = Path(args.out or f"{report_files.file_stem(fig)}.xlsx")
         out.write_bytes(report_files.xlsx_bytes(fig, t, value_label))

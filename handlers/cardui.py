@@ -27,7 +27,7 @@ class CardDecision(CallbackData, prefix="cap"):
     """A coordinator's action on a card application."""
 
     app: int
-    a: str  # open | approve | reject | reason | other | next
+    a: str  # open | take | approve | reject | r<n> (a preset reason) | other | next
 
 
 class OfferMod(CallbackData, prefix="ofm"):

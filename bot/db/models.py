@@ -259,6 +259,10 @@ class CardApplication(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    # Who took it from the queue (services.card.take): a coordinator's Telegram id and name as shown to others.
+    taken_by: Mapped[int | None] = mapped_column(BigInteger)
+    taken_by_name: Mapped[str | None] = mapped_column(String(128))
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class FamilyCard(Base):

@@ -221,6 +221,49 @@ async def queue(session: AsyncSession) -> list[CardApplication]:
     return list(rows)
 
 
+@dataclass
+class TakeResult:
+    ok: bool
+    app: CardApplication | None
+    taken_by_name: str | None  # who holds it (the caller when ok)
+
+
+async def take(
+    session: AsyncSession,
+    app_id: int,
+    *,
+    actor_tg_id: int,
+    actor_name: str,
+    actor_role: str = "coordinator",
+) -> TakeResult:
+    """Atomic, like the desk's take: of two coordinators pressing at once exactly one takes the application.
+
+    Taking does not lock the decision (anyone with the role may still decide); it shows the others who works on it.
+    """
+    name = (" ".join(actor_name.split()) or str(actor_tg_id))[:128]
+    result = await session.execute(
+        update(CardApplication)
+        .where(
+            CardApplication.id == app_id,
+            CardApplication.status == "submitted",
+            CardApplication.taken_by.is_(None),
+        )
+        .values(taken_by=actor_tg_id, taken_by_name=name, taken_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    app = await session.get(CardApplication, app_id, populate_existing=True)
+    if result.rowcount != 1 or app is None:
+        return TakeResult(False, app, app.taken_by_name if app is not None else None)
+    await audit(
+        session,
+        actor_tg_id=actor_tg_id,
+        role=actor_role,
+        action="card.application_taken",
+        obj=("card_application", app.id),
+    )
+    return TakeResult(True, app, name)
+
+
 async def approve(
     session: AsyncSession,
     app: CardApplication,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ from bot.db.models import (
     PartnerOffer,
 )
 from bot.services.audit import audit
-from bot.services.card import CardError, card_status
+from bot.services.card import CardError
 
 OFFER_STATUSES = ("proposed", "live", "rejected", "expired", "withdrawn")
 INVITE_PREFIX = "partner_"
@@ -423,23 +423,88 @@ async def partner_stats(
 
 @dataclass
 class ProgrammeStats:
-    cards_by_region: dict[str, int]
+    cards_by_region: dict[str, int]  # valid at the end of the period (today by default)
     applications_waiting: int
     offers_live: int
     offers_waiting: int
-    checks_by_partner: dict[str, tuple[int, int]]  # partner name → (checks, redemptions), last 30 days
+    checks_by_partner: dict[str, tuple[int, int]]  # partner name → (checks, redemptions) in the period
+    # region → {"issued", "applications", "approved", "rejected", "checks", "redeemed"} in the period
+    by_region: dict[str, dict[str, int]] = field(default_factory=dict)
+    # (partner name, checks, valid cards, redemptions) in the period, by partner
+    partner_rows: list[tuple[str, int, int, int]] = field(default_factory=list)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        keys = ("issued", "applications", "approved", "rejected", "checks", "redeemed")
+        out = {k: sum(r.get(k, 0) for r in self.by_region.values()) for k in keys}
+        out["valid"] = sum(self.cards_by_region.values())
+        out["partner_checks"] = sum(r[1] for r in self.partner_rows)
+        out["partner_redeemed"] = sum(r[3] for r in self.partner_rows)
+        return out
 
 
-async def programme_stats(session: AsyncSession) -> ProgrammeStats:
-    """Card and redemption figures by region and partner (for coordinators; no family data)."""
+REGION_FIGURES = ("valid", "issued", "applications", "approved", "rejected", "checks", "redeemed")
+
+
+async def programme_stats(
+    session: AsyncSession,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    region: str | None = None,
+) -> ProgrammeStats:
+    """Card and redemption figures by region and partner (for coordinators and reports; no family data).
+
+    The period is the last 30 days by default. Valid cards are counted at the period's end (or now, if sooner);
+    a check counts for the region of the card it found (checks of unknown numbers count for the partner only).
+    """
     from bot.db.models import CardApplication
 
     now = utcnow()
-    cards = (await session.scalars(select(FamilyCard).where(FamilyCard.status == "active"))).all()
+    until = min(until or now, now)
+    since = since or now - timedelta(days=30)
+    at = until
+    cq = select(FamilyCard).where(FamilyCard.issued_at < until)
+    if region:
+        cq = cq.where(FamilyCard.region == region)
+    cards = (await session.scalars(cq)).all()
     by_region: dict[str, int] = {}
+    figures: dict[str, dict[str, int]] = {}
+
+    def bump(code: str, key: str, n: int = 1) -> None:
+        figures.setdefault(code, dict.fromkeys(REGION_FIGURES, 0))[key] += n
+
     for c in cards:
-        if card_status(c, now) == "active":
+        revoked = c.status == "revoked" and (c.revoked_at is None or c.revoked_at <= at)
+        if not revoked and c.valid_until >= at:  # a card revoked later was still valid then
             by_region[c.region] = by_region.get(c.region, 0) + 1
+            bump(c.region, "valid")
+        if c.issued_at >= since:
+            bump(c.region, "issued")
+    aq = select(
+        CardApplication.region, CardApplication.status, CardApplication.created_at, CardApplication.decided_at
+    ).where(
+        (CardApplication.created_at >= since) & (CardApplication.created_at < until)
+        | (CardApplication.decided_at >= since) & (CardApplication.decided_at < until)
+    )
+    if region:
+        aq = aq.where(CardApplication.region == region)
+    for code, status, created, decided in (await session.execute(aq)).all():
+        if since <= created < until:
+            bump(code, "applications")
+        if decided is not None and since <= decided < until and status in ("approved", "rejected"):
+            bump(code, status)
+    rq = (
+        select(FamilyCard.region, func.count(CardCheck.id), func.count(CardCheck.offer_id))
+        .join(FamilyCard, FamilyCard.id == CardCheck.card_id)
+        .where(CardCheck.at >= since, CardCheck.at < until)
+        .group_by(FamilyCard.region)
+    )
+    if region:
+        rq = rq.where(FamilyCard.region == region)
+    for code, checks, redeemed in (await session.execute(rq)).all():
+        bump(code, "checks", checks)
+        bump(code, "redeemed", redeemed)
     waiting = await session.scalar(
         select(func.count(CardApplication.id)).where(CardApplication.status == "submitted")
     )
@@ -447,19 +512,29 @@ async def programme_stats(session: AsyncSession) -> ProgrammeStats:
     proposed = await session.scalar(
         select(func.count(PartnerOffer.id)).where(PartnerOffer.status == "proposed")
     )
-    rows = (
-        await session.execute(
-            select(Partner.name, func.count(CardCheck.id), func.count(CardCheck.offer_id))
-            .join(CardCheck, CardCheck.partner_id == Partner.id)
-            .where(CardCheck.at >= now - timedelta(days=30))
-            .group_by(Partner.id)
-            .order_by(Partner.name)
+    pq = (
+        select(
+            Partner.name,
+            func.count(CardCheck.id),
+            func.count(CardCheck.id).filter(CardCheck.result == "valid"),
+            func.count(CardCheck.offer_id),
         )
-    ).all()
+        .join(CardCheck, CardCheck.partner_id == Partner.id)
+        .where(CardCheck.at >= since, CardCheck.at < until)
+        .group_by(Partner.id, Partner.name)
+        .order_by(Partner.name, Partner.id)
+    )
+    if region:
+        pq = pq.join(FamilyCard, FamilyCard.id == CardCheck.card_id).where(FamilyCard.region == region)
+    partner_rows = [
+        (name, checks, valid, redeemed) for name, checks, valid, redeemed in (await session.execute(pq)).all()
+    ]
     return ProgrammeStats(
         dict(sorted(by_region.items())),
         waiting or 0,
         live,
         proposed or 0,
-        {name: (checks, redeemed) for name, checks, redeemed in rows},
+        {name: (checks, redeemed) for name, checks, _valid, redeemed in partner_rows},
+        dict(sorted(figures.items())),
+        partner_rows,
     )

@@ -29,7 +29,7 @@ def _rows(fig: Figures, key: str, t: Translate, value: ValueLabel) -> list[list[
     for row in table.rows:
         if key == "weekly":
             out.append([row[0], value("categories", row[1]), row[2]])
-        elif key in ("broadcasts",):
+        elif key in ("broadcasts", "card_partners"):  # organisations' names, not people's
             out.append(row)
         else:
             out.append([value(key, row[0]), *row[1:]])

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Broadcast, BroadcastAnswer, BroadcastRecipient, Case, CrisisEvent, Family, FollowUp
+from bot.services import card_partners
 from bot.services import followup as fu
 
 
@@ -106,6 +107,13 @@ SUMMARY_LABELS = {
     "unmet_needs": N_("Unmet needs tagged"),
     "broadcasts": N_("Broadcasts sent"),
     "families_reached": N_("Families reached by broadcasts"),
+    "cards_valid": N_("Family cards valid at the end of the period"),
+    "cards_issued": N_("Family cards issued"),
+    "card_applications": N_("Card applications received"),
+    "card_approved": N_("Card applications approved"),
+    "card_rejected": N_("Card applications not approved"),
+    "card_checks": N_("Card checks by partners"),
+    "card_redeemed": N_("Discounts given by partners"),
 }
 
 
@@ -191,6 +199,9 @@ async def build(session: AsyncSession, period: Period, region: str | None) -> Fi
     per_broadcast = dict((await session.execute(bq.group_by(Broadcast.id))).all())
     answers_per_broadcast = dict((await session.execute(aq.group_by(BroadcastAnswer.broadcast_id))).all())
 
+    cards = await card_partners.programme_stats(session, since=since, until=until, region=region)
+    card_totals = cards.totals
+
     open_count = sum(n for s, n in by_status.items() if s not in ("closed", "unreachable"))
     summary = {
         "requests": len(cases),
@@ -213,6 +224,13 @@ async def build(session: AsyncSession, period: Period, region: str | None) -> Fi
         "unmet_needs": sum(unmet.values()),
         "broadcasts": len(per_broadcast),
         "families_reached": reached,
+        "cards_valid": card_totals["valid"],
+        "cards_issued": card_totals["issued"],
+        "card_applications": card_totals["applications"],
+        "card_approved": card_totals["approved"],
+        "card_rejected": card_totals["rejected"],
+        "card_checks": card_totals["partner_checks"],
+        "card_redeemed": card_totals["partner_redeemed"],
     }
     tables = [
         Table("summary", N_("Summary"), [N_("Figure"), N_("Value")], [[k, v] for k, v in summary.items()]),
@@ -270,6 +288,27 @@ async def build(session: AsyncSession, period: Period, region: str | None) -> Fi
             N_("Broadcasts"),
             [N_("Broadcast"), N_("Families reached"), N_("Answers")],
             [[bid, n, answers_per_broadcast.get(bid, 0)] for bid, n in sorted(per_broadcast.items())],
+        ),
+        Table(
+            "card_regions",
+            N_("Family card by region"),
+            [
+                N_("Region"),
+                N_("Valid cards"),
+                N_("Cards issued"),
+                N_("Applications"),
+                N_("Approved"),
+                N_("Not approved"),
+                N_("Checks"),
+                N_("Discounts given"),
+            ],
+            [[code, *(f[k] for k in card_partners.REGION_FIGURES)] for code, f in cards.by_region.items()],
+        ),
+        Table(
+            "card_partners",
+            N_("Family card checks by partner"),
+            [N_("Partner"), N_("Checks"), N_("Valid cards"), N_("Discounts given")],
+            [list(row) for row in cards.partner_rows],
         ),
         Table(
             "weekly",

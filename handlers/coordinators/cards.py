@@ -39,6 +39,7 @@ from handlers.cardui import (
     region_name,
     when,
 )
+from handlers.coordinators.broadcast import role_of
 from handlers.family.card import send_card
 from handlers.ui import chunk, kb, show
 
@@ -159,6 +160,21 @@ def get_router() -> Router:
         if action == "open":
             await call.answer()
             await show_application(call, session, settings, catalog, app)
+        elif action == "take":
+            name = (ctx.staff.name if ctx.staff and ctx.staff.name else None) or ctx.user.full_name
+            taken = await card_service.take(
+                session, app.id, actor_tg_id=ctx.user.id, actor_name=name, actor_role=role_of(ctx)
+            )
+            if not taken.ok:
+                if taken.app is not None and taken.app.status == "submitted":
+                    who = taken.app.taken_by_name or "—"
+                    await call.answer(_("Already taken by {who}.").format(who=who), show_alert=True)
+                else:
+                    await call.answer(_("This application is already decided."), show_alert=True)
+                await show_application(call, session, settings, catalog, taken.app, with_document=False)
+                return
+            await call.answer(_("You took application № {number}.").format(number=app.id))
+            await show_application(call, session, settings, catalog, taken.app, with_document=False)
         elif action == "approve":
             await call.answer()
             await approve(call, app, ctx, session, settings, catalog)
@@ -403,6 +419,29 @@ def preset_reasons() -> list[str]:
     ]
 
 
+QUEUE_SHOWN = 10
+
+
+def queue_lines(
+    waiting: list[CardApplication], current: CardApplication, catalog: Catalog, locale: str
+) -> list[str]:
+    """The waiting applications (the oldest first) and who took each one; nothing about the families."""
+    others = [a for a in waiting if a.id != current.id]
+    if not others:
+        return []
+    lines = [_("<b>Also waiting</b>")]
+    for a in others[:QUEUE_SHOWN]:
+        who = (
+            _("taken by {who}").format(who=hd.quote(a.taken_by_name or "—"))
+            if a.taken_by is not None
+            else _("free")
+        )
+        lines.append(f"№ {a.id} · {hd.quote(region_name(catalog, a.region, locale))} · {who}")
+    if len(others) > QUEUE_SHOWN:
+        lines.append(_("…and {count} more").format(count=len(others) - QUEUE_SHOWN))
+    return lines
+
+
 async def show_application(
     event: Message | CallbackQuery,
     session: AsyncSession,
@@ -412,6 +451,7 @@ async def show_application(
     *,
     after: int | None = None,
     done: str | None = None,
+    with_document: bool = True,
 ) -> None:
     """One application with its decision buttons; the oldest waiting one (after `after`) when not given."""
     waiting = await card_service.queue(session)
@@ -442,9 +482,16 @@ async def show_application(
         lines.append(_("Document: not required in this region."))
     if app.status != "submitted":
         lines.append(_("Already decided: {status}.").format(status=app.status))
+    elif app.taken_by_name:
+        lines.append(_("Taken by: {who}").format(who=hd.quote(app.taken_by_name)))
+    else:
+        lines.append(_("Nobody has taken it yet."))
     lines.append(_("Waiting in the queue: {count}").format(count=len(waiting)))
+    lines += queue_lines(waiting, app, catalog, locale)
     rows = []
     if app.status == "submitted":
+        if app.taken_by is None:
+            rows.append([(_("Take"), CardDecision(app=app.id, a="take"))])
         rows.append(
             [
                 (_("Approve"), CardDecision(app=app.id, a="approve")),
@@ -454,7 +501,7 @@ async def show_application(
     if len(waiting) > 1:
         rows.append([(_("Next »"), CardDecision(app=app.id, a="next"))])
     rows.append(back)
-    if app.document_file_id and app.status == "submitted":
+    if app.document_file_id and app.status == "submitted" and with_document:
         chat_id = event.message.chat.id if isinstance(event, CallbackQuery) else event.chat.id
         try:
             await event.bot.send_photo(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -286,3 +287,14 @@ def value_label(table: str, value: Any) -> Any:
     if table == "crisis":
         return {"free_text": _("free text"), "triage": _("triage answer")}.get(value, value)
     return value
+
+
+def report_value_label(catalog: Catalog, locale: str) -> Callable[[str, Any], Any]:
+    """`value_label`, plus region names for the card tables (the catalogue knows them)."""
+
+    def label(table: str, value: Any) -> Any:
+        if table == "card_regions":
+            return region_name(catalog, str(value), locale)
+        return value_label(table, value)
+
+    return label

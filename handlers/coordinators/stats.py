@@ -18,7 +18,7 @@ from bot.services.audit import audit
 from bot.services.catalog import Catalog
 from handlers.coordinators.broadcast import role_of
 from handlers.coordinators.callbacks import Stat
-from handlers.coordinators.render import region_name, value_label
+from handlers.coordinators.render import region_name, report_value_label, value_label
 from handlers.ui import chunk, kb, show
 
 router = Router(name="coordinators.stats")
@@ -73,6 +73,34 @@ def summary_text(fig: reports.Figures, catalog: Catalog, locale: str) -> str:
             n=s["broadcasts"], reached=s["families_reached"]
         ),
     ]
+    lines += [
+        "",
+        _("<b>Family card</b>: valid cards {valid} · issued {issued}").format(
+            valid=s["cards_valid"], issued=s["cards_issued"]
+        ),
+        _("Applications: {n} · approved {approved} · not approved {rejected}").format(
+            n=s["card_applications"], approved=s["card_approved"], rejected=s["card_rejected"]
+        ),
+        _("Checks by partners: {checks} · discounts given: {redeemed}").format(
+            checks=s["card_checks"], redeemed=s["card_redeemed"]
+        ),
+    ]
+    card_regions = fig.table("card_regions").rows
+    if card_regions and not fig.region:
+        lines += [
+            _("{region}: valid cards {valid}, discounts {redeemed}").format(
+                region=hd.quote(region_name(catalog, code, locale)), valid=valid, redeemed=redeemed
+            )
+            for code, valid, _issued, _apps, _approved, _rejected, _checks, redeemed in card_regions[:10]
+        ]
+    partners = fig.table("card_partners").rows
+    if partners:
+        lines += [_("<b>Partners</b>")] + [
+            _("{partner}: {checks} checks, {redeemed} discounts").format(
+                partner=hd.quote(name), checks=checks, redeemed=redeemed
+            )
+            for name, checks, _valid, redeemed in partners[:10]
+        ]
     top = fig.table("categories").rows[:5]
     if top:
         lines += ["", _("<b>Top topics</b>")] + [
@@ -102,17 +130,18 @@ async def send_report(
     fig = await reports.build(session, period, region)
     locale = settings.default_locale
     await message.answer(summary_text(fig, catalog, locale))
+    labels = report_value_label(catalog, locale)
     stem = report_files.file_stem(fig)
     await message.answer_photo(
-        BufferedInputFile(report_files.chart_png(fig, _, value_label), filename=f"{stem}.png"),
+        BufferedInputFile(report_files.chart_png(fig, _, labels), filename=f"{stem}.png"),
         caption=_("Requests per week, response times, ratings"),
     )
     await message.answer_document(
-        BufferedInputFile(report_files.xlsx_bytes(fig, _, value_label), filename=f"{stem}.xlsx"),
+        BufferedInputFile(report_files.xlsx_bytes(fig, _, labels), filename=f"{stem}.xlsx"),
         caption=_("The report as a workbook: a sheet per table."),
     )
     await message.answer_document(
-        BufferedInputFile(report_files.csv_bytes(fig, _, value_label), filename=f"{stem}.csv"),
+        BufferedInputFile(report_files.csv_bytes(fig, _, labels), filename=f"{stem}.csv"),
     )
 
 

@@ -5,19 +5,24 @@ Example partners and offers here are test data, not real companies.
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 import sqlite3
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import cv2
 import numpy as np
 import pytest
+from openpyxl import load_workbook
 
 from bot.services.card import luhn_digit, luhn_ok
 from tests.e2e.flows import db_rows, db_wait, labels, onboard, screen, tap
 from tests.e2e.harness import BotProcess
 
 COORD = 920_001
+COORD2 = 920_002
 BOT_USERNAME = "semeynoe_okno_test_bot"
 CHECKS_PER_MINUTE = 7  # the first test makes exactly 7 checks within a minute
 _ids = itertools.count(930_000)
@@ -28,7 +33,7 @@ async def cardbot(fake, tmp_path):
     proc = BotProcess(
         fake,
         tmp_path,
-        COORDINATOR_IDS=str(COORD),
+        COORDINATOR_IDS=f"{COORD},{COORD2}",
         CARD_SCAN_SECONDS="0.5",
         CARD_CHECKS_PER_MINUTE=str(CHECKS_PER_MINUTE),
     )
@@ -132,8 +137,10 @@ async def check(partner, what: str, expect: str) -> dict:
 async def test_card_application_qr_offers_verification_and_statistics(fake, cardbot):
     fake.bot_proc = cardbot
     coord = fake.user(COORD, "Елена")
-    coord.send_text("/cards")
-    await bot_says(coord, "Заявок ждут решения: 0")
+    marina = fake.user(COORD2, "Марина")
+    for c in (coord, marina):
+        c.send_text("/cards")
+        await bot_says(c, "Заявок ждут решения: 0")
 
     # a large family in Penza, where the region's rules ask for a document photo
     anna = person(fake, "Анна")
@@ -156,7 +163,31 @@ async def test_card_application_qr_offers_verification_and_statistics(fake, card
     doc = await bot_says(coord, f"Документ к заявке № {app_id}")
     assert fake.world.files[doc["photo"][-1]["file_id"]].content == fake.world.files[doc_id].content
     await bot_says(coord, f"Заявка на карту № {app_id}")
-    tap(coord, "Одобрить")
+
+    # a second coordinator opens it too; both press «Взять» at the same moment: exactly one takes it,
+    # the other is told who did, and both screens show who works on it
+    await bot_says(marina, f"Заявка на семейную карту № {app_id}")
+    tap(marina, "Рассмотреть")
+    await bot_says(marina, f"Заявка на карту № {app_id}")
+    await has_button(marina, "Взять")
+    q1, q2 = tap(coord, "Взять"), tap(marina, "Взять")
+    await fake.wait_for(lambda: coord.callback_answer(q1) and marina.callback_answer(q2), 10)
+    answers = {COORD: coord.callback_answer(q1)["text"], COORD2: marina.callback_answer(q2)["text"]}
+    assert sorted(a.startswith("Уже взял") for a in answers.values()) == [False, True], answers
+    [(taken_by,)] = db_rows(cardbot, "SELECT taken_by FROM card_applications WHERE id = ?", app_id)
+    winner, loser = (coord, marina) if taken_by == COORD else (marina, coord)
+    assert answers[taken_by] == f"Вы взяли заявку № {app_id}."
+    assert answers[loser.id] == f"Уже взял(а): {winner.rec.first_name}."
+    for who in (coord, marina):
+        taken = await screen(who, f"Взял(а): {winner.rec.first_name}")
+        assert "Взять" not in labels(taken) and "Одобрить" in labels(taken)
+    await db_wait(
+        fake,
+        cardbot,
+        "SELECT count(*) FROM audit_log WHERE action = 'card.application_taken'",
+        until=lambda r: r[0][0] == 1,
+    )
+    tap(coord, "Одобрить")  # anyone with the role may decide; the queue only shows who took what
     await screen(coord, f"Заявка № {app_id} одобрена")
 
     # the family gets the card: number, category, validity and a QR code with the deep link
@@ -312,6 +343,49 @@ async def test_card_application_qr_offers_verification_and_statistics(fake, card
         "SELECT count(*) FROM audit_log WHERE action = 'card.checked'",
         until=lambda r: r[0][0] == 6,
     )
+
+    # the coordinators' report: card and redemption figures by region and partner, nothing about the family
+    today = datetime.now(ZoneInfo("Europe/Moscow")).date()
+    coord.send_text(f"/stats {today - timedelta(days=1)} {today}")
+    summary = text_of(await bot_says(coord, "Отчёт за", timeout=15))
+    assert "Семейная карта: действующих карт 1 · выдано 1" in summary, summary
+    assert "Заявок на карту: 2 · одобрено 2 · не одобрено 0" in summary
+    assert "Проверок карты у партнёров: 6 · скидок предоставлено: 1" in summary
+    assert "Пензенская область: действующих карт 1, скидок 1" in summary
+    assert "Книжный магазин «Пример» (тест): проверок 6, скидок 1" in summary
+    xlsx = await coord.wait_for_message(
+        lambda m: m.get("document", {}).get("file_name", "").endswith(".xlsx"), timeout=15
+    )
+    wb = load_workbook(io.BytesIO(fake.world.files[xlsx["document"]["file_id"]].content))
+    assert list(wb["Семейная карта по регионам"].iter_rows(min_row=3, values_only=True)) == [
+        (
+            "Регион",
+            "Действующих карт",
+            "Выдано карт",
+            "Заявок",
+            "Одобрено",
+            "Не одобрено",
+            "Проверок",
+            "Скидок предоставлено",
+        ),
+        ("Пензенская область", 1, 1, 2, 2, 0, 4, 1),  # checks of forged and unknown numbers have no region
+    ]
+    assert list(wb["Проверки карты по партнёрам"].iter_rows(min_row=4, values_only=True)) == [
+        ("Книжный магазин «Пример» (тест)", 6, 3, 1)
+    ]
+    summary_rows = {r[0]: r[1] for r in wb["Сводка"].iter_rows(min_row=4, values_only=True)}
+    assert summary_rows["Проверок карты у партнёров"] == 6
+    assert summary_rows["Скидок предоставлено партнёрами"] == 1
+    every_cell = " ".join(
+        str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c is not None
+    )
+    for secret in ("Анна", number, str(anna.id), "Павел", str(pavel.id)):
+        assert secret not in every_cell
+    csv_msg = await coord.wait_for_message(
+        lambda m: m.get("document", {}).get("file_name", "").endswith(".csv"), timeout=15
+    )
+    csv_text = fake.world.files[csv_msg["document"]["file_id"]].content.decode("utf-8-sig")
+    assert "Проверки карты по партнёрам,Книжный магазин «Пример» (тест),6,3,1" in csv_text
 
     # offer expiry: gone from the catalogue at once, status written by the scan, the partner sees it
     db_exec(

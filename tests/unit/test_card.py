@@ -95,3 +95,79 @@ def test_dates_and_status():
 
 def test_qr_png_is_a_png():
     assert card.qr_png("https://t.me/x_bot?start=card_1234567890123456").startswith(b"\x89PNG")
+
+
+async def test_programme_stats_for_a_period_and_a_region(tmp_path):
+    """Report figures: valid cards at the period's end (a card revoked later still counts), checks by region."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+    from bot.db.base import Base
+    from bot.db.models import CardApplication, CardCheck, FamilyCard, Partner
+    from bot.services.card_partners import programme_stats
+
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 's.sqlite3'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    now = utcnow()
+    since, until = now - timedelta(days=10), now - timedelta(days=5)
+    async with async_sessionmaker(engine)() as s:
+        partner = Partner(name="Тестовый партнёр")
+        a, b = (
+            FamilyCard(
+                number=n, region=r, status="active", issued_at=now - timedelta(days=8), valid_until=now
+            )
+            for n, r in (("1", "RU-PNZ"), ("2", "RU-SVE"))
+        )
+        b.status, b.revoked_at = "revoked", now - timedelta(days=1)  # revoked after the period: valid then
+        s.add_all([partner, a, b])
+        await s.flush()
+        s.add_all(
+            [
+                CardApplication(region="RU-PNZ", status="approved", created_at=since, decided_at=since),
+                CardApplication(region="RU-PNZ", status="submitted", created_at=now),  # after the period
+                CardCheck(
+                    partner_id=partner.id,
+                    member_tg_id=1,
+                    card_id=a.id,
+                    result="valid",
+                    source="qr",
+                    at=since + timedelta(days=1),
+                    offer_id=None,
+                ),
+                CardCheck(
+                    partner_id=partner.id,
+                    member_tg_id=1,
+                    card_id=None,
+                    result="unknown",
+                    source="typed",
+                    at=since + timedelta(days=1),
+                ),
+                CardCheck(
+                    partner_id=partner.id,
+                    member_tg_id=1,
+                    card_id=b.id,
+                    result="valid",
+                    source="qr",
+                    at=now - timedelta(seconds=1),
+                ),  # after the period
+            ]
+        )
+        await s.flush()
+        every = await programme_stats(s, since=since, until=until)
+        assert every.cards_by_region == {"RU-PNZ": 1, "RU-SVE": 1}
+        assert every.by_region["RU-PNZ"] == {
+            "valid": 1,
+            "issued": 1,
+            "applications": 1,
+            "approved": 1,
+            "rejected": 0,
+            "checks": 1,
+            "redeemed": 0,
+        }
+        assert every.partner_rows == [("Тестовый партнёр", 2, 1, 0)]
+        sve = await programme_stats(s, since=since, until=until, region="RU-SVE")
+        assert sve.cards_by_region == {"RU-SVE": 1} and sve.partner_rows == []
+        today = await programme_stats(s)  # the /cards screen: valid now (a has just ended, b is revoked)
+        assert today.cards_by_region == {} and today.applications_waiting == 1
+        assert today.checks_by_partner == {"Тестовый партнёр": (3, 0)}
+    await engine.dispose()
