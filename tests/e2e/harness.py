@@ -136,20 +136,23 @@ class BotProcess:
             "WEBHOOK_URL": "",
             **env,
         }
-        self.proc: subprocess.Popen | None = None
-        self.start_cmd = [sys.executable, "-m", "bot", "run"]  # benchmarks run other bots through the harness
+        self.proc: subprocess.Popen | ZygoteChild | None = None
+        self.start_cmd = list(BOT_RUN)  # benchmarks run other bots through the harness
 
     async def start(self, timeout: float = 60) -> BotProcess:
         polls_before = self._ready_marks()
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            self.start_cmd,
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
+        if self.start_cmd == BOT_RUN and ZYGOTE_ON:
+            self.proc = zygote().start(self.env, ROOT, self.log_path, ["run"])
+        else:
+            log = self.log_path.open("ab")
+            self.proc = subprocess.Popen(
+                self.start_cmd,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            log.close()
         deadline = asyncio.get_running_loop().time() + timeout
         while self._ready_marks() <= polls_before:
             if self.proc.poll() is not None:
@@ -199,6 +202,88 @@ class BotProcess:
     def __del__(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
+
+
+BOT_RUN = (sys.executable, "-m", "bot", "run")
+ZYGOTE_ON = os.environ.get("E2E_ZYGOTE", "1") != "0"
+
+
+class ZygoteChild:
+    """A bot process forked by the zygote (tests/e2e/zygote.py), with the subprocess.Popen calls the tests use."""
+
+    def __init__(self, owner: Zygote, pid: int) -> None:
+        self.owner = owner
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self.owner.request({"op": "status", "pid": self.pid})["code"]
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            try:
+                os.kill(self.pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+class Zygote:
+    """One pre-warmed interpreter per test process; it forks the bot processes (see tests/e2e/zygote.py)."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self.dir = tempfile.mkdtemp(prefix="zygote-")
+        self.path = os.path.join(self.dir, "sock")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.zygote", self.path], cwd=ROOT, stdout=subprocess.PIPE
+        )
+        assert self.proc.stdout is not None
+        if self.proc.stdout.readline().strip() != b"ready":
+            raise RuntimeError("the zygote did not start")
+
+    def request(self, payload: dict[str, Any]) -> dict[str, Any]:
+        import json
+        import socket
+
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(self.path)
+            with conn.makefile("rw") as stream:
+                stream.write(json.dumps(payload) + "\n")
+                stream.flush()
+                return json.loads(stream.readline())
+
+    def start(self, env: dict[str, str], cwd: Path, log: Path, args: list[str]) -> ZygoteChild:
+        reply = self.request(
+            {"op": "start", "env": dict(env), "cwd": str(cwd), "log": str(log), "args": args}
+        )
+        return ZygoteChild(self, reply["pid"])
+
+    def close(self) -> None:
+        try:
+            self.request({"op": "quit"})
+        except OSError:
+            pass
+        self.proc.kill()
+        self.proc.wait(5)
+
+
+_zygote: Zygote | None = None
+
+
+def zygote() -> Zygote:
+    global _zygote
+    if _zygote is None or _zygote.proc.poll() is not None:
+        import atexit
+
+        _zygote = Zygote()
+        atexit.register(_zygote.close)
+    return _zygote
 
 
 def free_port() -> int:

@@ -1,0 +1,102 @@
+"""A pre-warmed interpreter that starts the bot processes of the end-to-end tests.
+
+Every `python -m bot run` spends 7–10 s of CPU importing aiogram (it builds all its pydantic models at import),
+and the suite starts the bot about a hundred times. The zygote imports the bot's modules once and then forks one
+fresh child process per bot start; the child takes the test's environment, working directory and log file and runs
+the `bot` package's `__main__` exactly as `python -m bot run` does (runpy, argv ["-m bot", "run"]). Each child is a
+separate OS process with its own pid, signals, database connections and event loop: SIGTERM, kill -9 and restarts
+behave as with an exec'd interpreter.
+
+Protocol: one JSON line per request on a Unix socket — {"op": "start", "env": {...}, "cwd": "...", "log": "...",
+"args": [...]} → {"pid": N}; {"op": "status", "pid": N} → {"code": exit code or null while running}.
+`E2E_ZYGOTE=0` makes the harness exec `python -m bot run` instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import signal
+import socket
+import sys
+import traceback
+
+
+def _child(request: dict) -> None:
+    os.setsid()
+    fd = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    sys.argv = ["-m bot", *request["args"]]
+    code = 0
+    try:
+        runpy.run_module("bot", run_name="__main__", alter_sys=True)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
+def serve(path: str) -> None:
+    import bot.__main__
+    import bot.app
+    import bot.services.catalog  # noqa: F401
+
+    children: dict[int, int | None] = {}
+
+    def reap() -> None:
+        for pid, code in list(children.items()):
+            if code is not None:
+                continue
+            try:
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                children[pid] = -1
+                continue
+            if done:
+                children[pid] = os.waitstatus_to_exitcode(status)
+
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(16)
+    print("ready", flush=True)
+    while True:
+        conn, _ = server.accept()
+        with conn, conn.makefile("rw") as stream:
+            request = json.loads(stream.readline())
+            reap()
+            if request["op"] == "start":
+                pid = os.fork()
+                if pid == 0:
+                    server.close()
+                    _child(request)
+                children[pid] = None
+                stream.write(json.dumps({"pid": pid}) + "\n")
+            elif request["op"] == "status":
+                stream.write(json.dumps({"code": children.get(request["pid"], -1)}) + "\n")
+            elif request["op"] == "quit":
+                for pid, code in children.items():
+                    if code is None:
+                        try:
+                            os.killpg(pid, signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass
+                stream.write("{}\n")
+                return
+            stream.flush()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
