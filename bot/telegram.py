@@ -14,8 +14,13 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import AnswerCallbackQuery, GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import LinkPreviewOptions
 
@@ -25,7 +30,10 @@ log = logging.getLogger(__name__)
 
 
 class RetryMiddleware(BaseRequestMiddleware):
-    """Retries short 429s, 5xx and network errors a bounded number of times (never recursively)."""
+    """Retries short 429s, 5xx and network errors a bounded number of times (never recursively).
+
+    Answering a button press is a courtesy with a deadline: a press that is too old to answer (a slow
+    moment, or an update handled again after a restart) is not an error of the handler that answers it."""
 
     def __init__(self, attempts: int = 3, max_wait: float = 10.0) -> None:
         self.attempts = attempts
@@ -42,6 +50,11 @@ class RetryMiddleware(BaseRequestMiddleware):
         for attempt in range(1, self.attempts + 1):
             try:
                 return await make_request(bot, method)
+            except TelegramBadRequest as exc:
+                if isinstance(method, AnswerCallbackQuery) and "query is too old" in exc.message:
+                    log.info("a button press was too old to answer; carrying on without the answer")
+                    return Response[bool](ok=True, result=True)  # type: ignore[return-value]
+                raise
             except TelegramRetryAfter as exc:
                 if attempt == self.attempts or exc.retry_after > self.max_wait:
                     raise

@@ -5,19 +5,19 @@ both run), and the claim is marked done in the same transaction as the update's 
 its session). A claim a process left unfinished (killed mid-update: nothing of the update was committed) is
 taken over when Telegram delivers the update again. Until it is done the claim also keeps the update itself:
 with long polling Telegram counts an update as delivered as soon as the next batch is asked for (updates are
-handled as tasks meanwhile), so after a kill the next process replays unfinished claims at start-up
-(:func:`replay_unfinished`). The copy is cleared when the update is done.
+handled as tasks meanwhile), so the polling loop claims each update before it asks (:class:`ClaimingDispatcher`)
+and after a kill the next process replays unfinished claims at start-up (:func:`replay_unfinished`). The copy
+is cleared when the update is done.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Dispatcher
 from aiogram.types import TelegramObject, Update
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +36,16 @@ PROCESS_TOKEN = uuid.uuid4().hex
 class DbSessionMiddleware(BaseMiddleware):
     def __init__(self, sessionmaker: async_sessionmaker) -> None:
         self.sessionmaker = sessionmaker
+        self._claimed_ahead: set[int] = set()
+
+    async def claim_ahead(self, received: Update) -> bool:
+        """Long polling: claim an update before the polling loop asks for the next batch, which tells Telegram
+        the batch arrived (see :class:`ClaimingDispatcher`). False: handled already or in hand; skip it."""
+        if await self._claim(received.update_id, _payload(received)):
+            self._claimed_ahead.add(received.update_id)
+            return True
+        log.info("update %s was already handled; skipped", received.update_id)
+        return False
 
     async def _claim(self, update_id: int, payload: dict[str, Any] | None = None) -> bool:
         """Record the update id in a short transaction of its own; False if it was handled (or is in hand)."""
@@ -80,8 +90,9 @@ class DbSessionMiddleware(BaseMiddleware):
     ) -> Any:
         assert isinstance(event_, Update)
         update_id = event_.update_id
-        payload = event_.model_dump(mode="json", exclude_none=True, exclude_unset=True)
-        if not await self._claim(update_id, payload):
+        if update_id in self._claimed_ahead:
+            self._claimed_ahead.discard(update_id)
+        elif not await self._claim(update_id, _payload(event_)):
             log.info("update %s was already handled; skipped", update_id)
             return None
         async with self.sessionmaker() as session:
@@ -109,14 +120,39 @@ class DbSessionMiddleware(BaseMiddleware):
             return result
 
 
-_replays: set[asyncio.Task] = set()
+def _payload(update: Update) -> dict[str, Any]:
+    return update.model_dump(mode="json", exclude_none=True, exclude_unset=True)
 
 
-async def replay_unfinished(
-    dispatcher: Any, bot: Any, sessionmaker: async_sessionmaker, delay: float = 1.0
-) -> int:
-    """Handle again the updates a stopped process claimed but never finished (nothing of them was committed)."""
-    await asyncio.sleep(delay)  # let polling start: a redelivery by Telegram takes the same path
+class ClaimingDispatcher(Dispatcher):
+    """aiogram's dispatcher whose polling loop claims each update (a row with a copy of it) before it goes on.
+
+    aiogram handles updates as tasks and asks for the next batch at once, and that request is what confirms
+    the batch to Telegram. Claiming in the loop means no update is confirmed before its claim is saved, so a
+    process killed at any moment leaves every update it received either done or replayable at the next start.
+    """
+
+    claims: DbSessionMiddleware | None = None
+
+    async def _listen_updates(  # type: ignore[override]
+        self, bot: Any, *args: Any, **kwargs: Any
+    ) -> AsyncGenerator[Update, None]:
+        async for received in super()._listen_updates(bot, *args, **kwargs):
+            if self.claims is not None:
+                try:
+                    if not await self.claims.claim_ahead(received):
+                        continue
+                except Exception:  # the database is busy or down: the update's own claim will try again
+                    log.exception("update %s could not be claimed ahead", received.update_id)
+            yield received
+
+
+async def replay_unfinished(dispatcher: Any, bot: Any, sessionmaker: async_sessionmaker) -> int:
+    """Handle again the updates a stopped process claimed but never finished (nothing of them was committed).
+
+    Button presses are replayed too: the family already saw what the killed process sent, and its next tap
+    must find the flow where that screen left it (answering the old press itself is skipped, see
+    :class:`bot.telegram.RetryMiddleware`)."""
     async with sessionmaker() as session:
         rows = (
             await session.execute(
@@ -130,8 +166,6 @@ async def replay_unfinished(
             )
         ).all()
     for update_id, payload in rows:
-        if "callback_query" in payload:  # a press this old cannot be answered any more: the family taps again
-            continue
         log.warning("update %s: replaying it, a stopped process left it unfinished", update_id)
         try:
             await dispatcher.feed_update(bot, Update.model_validate(payload, context={"bot": bot}))
@@ -141,7 +175,6 @@ async def replay_unfinished(
 
 
 async def start_replay(dispatcher: Any, bot: Any, sessionmaker: async_sessionmaker) -> None:
-    """A start-up handler (see handlers/__init__.py): replay in the background, never delaying polling."""
-    task = asyncio.create_task(replay_unfinished(dispatcher, bot, sessionmaker), name="replay-unfinished")
-    _replays.add(task)
-    task.add_done_callback(_replays.discard)
+    """A start-up handler (see handlers/__init__.py): replay before polling starts, so that the next update of
+    the same chat finds the state the replayed one leaves (a redelivery by Telegram is then skipped as done)."""
+    await replay_unfinished(dispatcher, bot, sessionmaker)
