@@ -7,17 +7,26 @@ one update. Outside an update the storage opens a short session of its own.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from aiogram.fsm.state import State
-from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
+from aiogram.fsm.storage.base import (
+    BaseEventIsolation,
+    BaseStorage,
+    DefaultKeyBuilder,
+    StateType,
+    StorageKey,
+)
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import FsmRecord
+
+log = logging.getLogger(__name__)
 
 current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
 
@@ -76,3 +85,30 @@ class SqlStorage(BaseStorage):
 
     async def close(self) -> None:
         return None
+
+
+class ShortRedisLock(BaseEventIsolation):
+    """One update of a chat at a time across instances, like aiogram's Redis isolation, but the lock expires
+    in seconds rather than a minute: a killed process must not keep a family's chat silent for long."""
+
+    def __init__(self, redis: Any, key_builder: DefaultKeyBuilder, timeout: float = 10.0) -> None:
+        self.redis = redis
+        self.key_builder = key_builder
+        self.timeout = timeout
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncIterator[None]:
+        from redis.exceptions import LockError
+
+        lock = self.redis.lock(name=self.key_builder.build(key, "lock"), timeout=self.timeout, sleep=0.05)
+        await lock.acquire()
+        try:
+            yield None
+        finally:
+            try:
+                await lock.release()
+            except LockError:
+                log.warning("a chat lock expired before its update was done (longer than %ss)", self.timeout)
+
+    async def close(self) -> None:
+        pass
