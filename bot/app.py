@@ -18,11 +18,11 @@ from bot.commands import set_commands
 from bot.config import Settings
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import ensure_sqlite_dir, upgrade_to_head
-from bot.fsm_storage import SqlStorage
+from bot.fsm_storage import ShortRedisLock, SqlStorage
 from bot.i18n import DbI18nMiddleware, make_i18n
 from bot.leader import Leadership
 from bot.middlewares.context import ContextMiddleware
-from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.db import ClaimingDispatcher, DbSessionMiddleware
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.outbox import OutboxWorker
 from bot.scheduler import JobContext, start_scheduler
@@ -61,7 +61,7 @@ def make_storage(
         storage = RedisStorage.from_url(
             settings.redis_url, key_builder=DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
         )
-        return storage, storage.create_isolation()
+        return storage, ShortRedisLock(storage.redis, storage.key_builder)
     return SqlStorage(sessionmaker), SimpleEventIsolation()
 
 
@@ -69,14 +69,15 @@ def build_dispatcher(
     settings: Settings, sessionmaker: async_sessionmaker, i18n: I18n, catalog: Catalog
 ) -> Dispatcher:
     storage, isolation = make_storage(settings, sessionmaker)
-    dp = Dispatcher(storage=storage, events_isolation=isolation)
+    dp = ClaimingDispatcher(storage=storage, events_isolation=isolation)
     dp["settings"] = settings
     dp["sessionmaker"] = sessionmaker
     dp["catalog"] = catalog
     dp["i18n"] = i18n
     dp["desk_chats"] = desk_chats(settings, catalog)
     dp.update.outer_middleware(UpdateLogMiddleware())
-    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.claims = DbSessionMiddleware(sessionmaker)
+    dp.update.outer_middleware(dp.claims)
     dp.update.outer_middleware(ContextMiddleware(settings))
     DbI18nMiddleware(i18n).setup(dp)
     for observer in dp.observers.values():

@@ -110,6 +110,8 @@ class FakeTelegram(BotMethods):
         self.calls: list[Call] = []
         self.violations: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
+        # Called with (method, decoded params) before a call is answered: tests act at an exact moment.
+        self.before_call: Callable[[str, dict[str, Any]], None] | None = None
         self.group_sends: dict[int, list[float]] = {}  # group chat id → monotonic times of bot messages
         self._user_handles: dict[int, Any] = {}
         self._group_handles: dict[int, Any] = {}
@@ -376,6 +378,8 @@ class FakeTelegram(BotMethods):
                     violation=True,
                     problem=f"method {name} is not implemented by the fake",
                 )
+            if self.before_call is not None:
+                self.before_call(name, params)
             for fault in self.faults:
                 if fault.matches(name, params):
                     if fault.error == "disconnect":
