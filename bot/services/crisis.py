@@ -24,6 +24,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.services.morph import analyzer
+
 LEXICON_FILE = "crisis_lexicon.yaml"
 DEFAULT_LEXICON_PATH = Path(__file__).resolve().parent.parent.parent / "data" / LEXICON_FILE
 
@@ -189,17 +191,6 @@ def validate(data_dir: Path) -> list[str]:
 
 # --------------------------------------------------------------------------- text normalisation
 
-_MORPH = None
-
-
-def _morph():
-    global _MORPH
-    if _MORPH is None:
-        import pymorphy3
-
-        _MORPH = pymorphy3.MorphAnalyzer()
-    return _MORPH
-
 
 def _yo(s: str) -> str:
     return s.replace("ё", "е")
@@ -208,19 +199,19 @@ def _yo(s: str) -> str:
 @functools.lru_cache(maxsize=200_000)
 def ru_lemmas(word: str) -> frozenset[str]:
     """All normal forms pymorphy3 gives for a (lower-case) Russian word, with ё written as е."""
-    return frozenset(_yo(p.normal_form) for p in _morph().parse(word))
+    return frozenset(_yo(p.normal_form) for p in analyzer().parse(word))
 
 
 @functools.lru_cache(maxsize=50_000)
 def _ru_known(word: str) -> bool:
-    return _morph().word_is_known(word)
+    return analyzer().word_is_known(word)
 
 
 @functools.lru_cache(maxsize=4_096)
 def _ru_lexeme(lemma: str) -> frozenset[str]:
     """Every inflected form of a lemma (all its parses whose normal form is the lemma)."""
     forms: set[str] = {lemma}
-    for parse in _morph().parse(lemma):
+    for parse in analyzer().parse(lemma):
         if _yo(parse.normal_form) == lemma:
             forms.update(_yo(f.word) for f in parse.lexeme)
     return frozenset(forms)

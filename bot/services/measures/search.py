@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from bot.services.measures.loader import Catalogue, default_catalogue
 from bot.services.measures.models import Measure
+from bot.services.morph import analyzer
 
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)?|[a-zа-яё]+", re.IGNORECASE)
 _CYR = re.compile(r"[а-яё]", re.IGNORECASE)
@@ -31,18 +32,11 @@ FIELD_WEIGHTS = {"title": 3.0, "keywords": 3.0, "short": 1.5, "who": 1.0, "descr
 FUZZY_CUTOFF = 0.8
 
 
-@lru_cache(maxsize=1)
-def _morph():
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer()
-
-
 @lru_cache(maxsize=50_000)
 def _lemma_ru(word: str) -> str:
     if word[0].isdigit():
         return word
-    return _morph().parse(word)[0].normal_form.replace("ё", "е")
+    return analyzer().parse(word)[0].normal_form.replace("ё", "е")
 
 
 def _stem_en(word: str) -> str:
