@@ -37,6 +37,7 @@ class DbSessionMiddleware(BaseMiddleware):
     def __init__(self, sessionmaker: async_sessionmaker) -> None:
         self.sessionmaker = sessionmaker
         self._claimed_ahead: set[int] = set()
+        self._failed_ahead: dict[int, Exception] = {}
 
     async def claim_ahead(self, received: Update) -> bool:
         """Long polling: claim an update before the polling loop asks for the next batch, which tells Telegram
@@ -46,6 +47,11 @@ class DbSessionMiddleware(BaseMiddleware):
             return True
         log.info("update %s was already handled; skipped", received.update_id)
         return False
+
+    def claim_failed(self, received: Update, exc: Exception) -> None:
+        """The claim could not be written (the database stayed locked or is down): the update fails as a whole
+        and the family is told to try again, without a second wait for the same database."""
+        self._failed_ahead[received.update_id] = exc
 
     async def _claim(self, update_id: int, payload: dict[str, Any] | None = None) -> bool:
         """Record the update id in a short transaction of its own; False if it was handled (or is in hand)."""
@@ -90,6 +96,9 @@ class DbSessionMiddleware(BaseMiddleware):
     ) -> Any:
         assert isinstance(event_, Update)
         update_id = event_.update_id
+        failed = self._failed_ahead.pop(update_id, None)
+        if failed is not None:
+            raise failed
         if update_id in self._claimed_ahead:
             self._claimed_ahead.discard(update_id)
         elif not await self._claim(update_id, _payload(event_)):
@@ -142,8 +151,8 @@ class ClaimingDispatcher(Dispatcher):
                 try:
                     if not await self.claims.claim_ahead(received):
                         continue
-                except Exception:  # the database is busy or down: the update's own claim will try again
-                    log.exception("update %s could not be claimed ahead", received.update_id)
+                except Exception as exc:  # the database stayed locked or is down
+                    self.claims.claim_failed(received, exc)
             yield received
 
 
