@@ -53,6 +53,9 @@ def serve(path: str) -> None:
     import bot.__main__
     import bot.app
     import bot.services.catalog  # noqa: F401
+    from bot.services.morph import analyzer
+
+    analyzer()  # its dictionaries: about a second per start otherwise
 
     children: dict[int, int | None] = {}
 
