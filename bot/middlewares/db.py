@@ -13,6 +13,7 @@ is cleared when the update is done.
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
@@ -29,8 +30,16 @@ from bot.fsm_storage import current_session
 
 log = logging.getLogger(__name__)
 
-# This process's name on its claims: a claim with another owner that is not done was left by a dead process.
-PROCESS_TOKEN = uuid.uuid4().hex
+_token: tuple[int, str] | None = None
+
+
+def process_token() -> str:
+    """This process's name on its claims: a claim with another owner that is not done was left by a dead process.
+    Made per process id, so that a process forked from one that already had it gets a name of its own."""
+    global _token
+    if _token is None or _token[0] != os.getpid():
+        _token = (os.getpid(), uuid.uuid4().hex)
+    return _token[1]
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -57,7 +66,7 @@ class DbSessionMiddleware(BaseMiddleware):
         """Record the update id in a short transaction of its own; False if it was handled (or is in hand)."""
         async with self.sessionmaker() as session:
             session.add(
-                ProcessedUpdate(update_id=update_id, owner=PROCESS_TOKEN, done=False, payload=payload)
+                ProcessedUpdate(update_id=update_id, owner=process_token(), done=False, payload=payload)
             )
             try:
                 await session.commit()
@@ -69,9 +78,9 @@ class DbSessionMiddleware(BaseMiddleware):
                 .where(
                     ProcessedUpdate.update_id == update_id,
                     ProcessedUpdate.done.is_(False),
-                    (ProcessedUpdate.owner != PROCESS_TOKEN) | ProcessedUpdate.owner.is_(None),
+                    (ProcessedUpdate.owner != process_token()) | ProcessedUpdate.owner.is_(None),
                 )
-                .values(owner=PROCESS_TOKEN, at=utcnow())
+                .values(owner=process_token(), at=utcnow())
             )
             await session.commit()
             if taken.rowcount:
@@ -169,7 +178,7 @@ async def replay_unfinished(dispatcher: Any, bot: Any, sessionmaker: async_sessi
                 .where(
                     ProcessedUpdate.done.is_(False),
                     ProcessedUpdate.payload.is_not(None),
-                    (ProcessedUpdate.owner != PROCESS_TOKEN) | ProcessedUpdate.owner.is_(None),
+                    (ProcessedUpdate.owner != process_token()) | ProcessedUpdate.owner.is_(None),
                 )
                 .order_by(ProcessedUpdate.update_id)
             )

@@ -141,7 +141,7 @@ class BotProcess:
 
     async def start(self, timeout: float = 60) -> BotProcess:
         polls_before = self._ready_marks()
-        if self.start_cmd == BOT_RUN and ZYGOTE_ON:
+        if tuple(self.start_cmd) == BOT_RUN and ZYGOTE_ON:
             self.proc = zygote().start(self.env, ROOT, self.log_path, ["run"])
         else:
             log = self.log_path.open("ab")
@@ -162,14 +162,12 @@ class BotProcess:
             await asyncio.sleep(0.05)
         return self
 
-    def _polls(self) -> int:
-        return sum(1 for c in self.fake.calls if c.method == "getUpdates")
-
     def _ready_marks(self) -> int:
-        """Polling mode: getUpdates calls seen by the fake; webhook mode: «webhook server» lines in the log."""
+        """Polling mode: getUpdates requests received by the fake; webhook mode: «webhook server» lines in the
+        log."""
         if self.env.get("WEBHOOK_URL"):
             return self.log().count("webhook server on port")
-        return self._polls()
+        return self.fake.polls_started
 
     def rows(self, sql: str, *args: Any) -> list[tuple]:
         """Rows from this bot's database (``?`` placeholders on either database)."""
@@ -258,11 +256,13 @@ class Zygote:
                 stream.flush()
                 return json.loads(stream.readline())
 
-    def start(self, env: dict[str, str], cwd: Path, log: Path, args: list[str]) -> ZygoteChild:
-        reply = self.request(
-            {"op": "start", "env": dict(env), "cwd": str(cwd), "log": str(log), "args": args}
-        )
-        return ZygoteChild(self, reply["pid"])
+    def start(
+        self, env: dict[str, str], cwd: Path, log: Path, args: list[str], err: Path | None = None
+    ) -> ZygoteChild:
+        request = {"op": "start", "env": dict(env), "cwd": str(cwd), "log": str(log), "args": args}
+        if err is not None:
+            request["err"] = str(err)
+        return ZygoteChild(self, self.request(request)["pid"])
 
     def close(self) -> None:
         try:
@@ -271,6 +271,28 @@ class Zygote:
             pass
         self.proc.kill()
         self.proc.wait(5)
+
+
+def run_cli(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python -m bot <args>` to completion, as ``subprocess.run(..., capture_output=True, text=True)`` would
+    return it; forked from the zygote unless ``E2E_ZYGOTE=0``."""
+    import tempfile
+    import time
+
+    command = [*BOT_RUN[:3], *args]
+    if not ZYGOTE_ON:
+        return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    with tempfile.TemporaryDirectory(prefix="bot-cli-") as tmp:
+        out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
+        child = zygote().start(env, ROOT, out, list(args), err=err)
+        deadline = time.monotonic() + timeout
+        while child.poll() is None:
+            if time.monotonic() > deadline:
+                child.kill()
+                raise subprocess.TimeoutExpired(command, timeout)
+            time.sleep(0.02)
+        read = lambda p: p.read_text(errors="replace") if p.exists() else ""  # noqa: E731
+        return subprocess.CompletedProcess(command, child.returncode, read(out), read(err))
 
 
 _zygote: Zygote | None = None

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,16 +19,14 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Case, CrisisEvent, Family, FollowUp
 from tests.e2e.flows import buttons, db_rows, db_wait, labels, screen, tap
-from tests.e2e.harness import ROOT, BotProcess
+from tests.e2e.harness import BotProcess, run_cli
 
 COORD = 700_001
 _family_ids = itertools.count(710_000)
 
 
 def migrate(proc: BotProcess) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"], cwd=ROOT, env=proc.env, check=True, capture_output=True
-    )
+    run_cli(proc.env, "migrate").check_returncode()
 
 
 def seed(proc: BotProcess, fake, *specs: dict) -> list:
@@ -417,26 +413,17 @@ async def test_stats_chart_and_xlsx(fake, tmp_path, stop_bots):
 
     # The CLI writes the same workbook.
     out = tmp_path / "cli.xlsx"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "report",
-            "--from",
-            str(today - timedelta(days=7)),
-            "--to",
-            str(today),
-            "--region",
-            "RU-PNZ",
-            "--out",
-            str(out),
-        ],
-        cwd=ROOT,
-        env=proc.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    done = run_cli(
+        proc.env,
+        "report",
+        "--from",
+        str(today - timedelta(days=7)),
+        "--to",
+        str(today),
+        "--region",
+        "RU-PNZ",
+        "--out",
+        str(out),
     )
     assert done.returncode == 0, done.stderr
     cli_summary = {r[0]: r[1] for r in load_workbook(out)["Сводка"].iter_rows(min_row=4, values_only=True)}
@@ -476,13 +463,7 @@ async def test_non_coordinators_are_refused(fake, tmp_path, stop_bots):
     proc = BotProcess(fake, tmp_path, **env())
     migrate(proc)
     (family,) = seed(proc, fake, {})
-    subprocess.run(
-        [sys.executable, "-m", "bot", "staff", "add", "777100", "operator", "--name", "Оля"],
-        cwd=ROOT,
-        env=proc.env,
-        check=True,
-        capture_output=True,
-    )
+    run_cli(proc.env, "staff", "add", "777100", "operator", "--name", "Оля").check_returncode()
     await proc.start()
     stop_bots.append(proc)
     operator = fake.user(777100, "Оля", language_code="ru")

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, insert
 
 from bot.db.models import Case, CaseMessageLink, Family
-from tests.e2e.harness import ROOT, create_test_database, query
+from tests.e2e.harness import create_test_database, query, run_cli
 
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        env={"BOT_TOKEN": "123456:copy-db-test-token", "PATH": "/usr/bin:/bin", **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli({"BOT_TOKEN": "123456:copy-db-test-token", "PATH": "/usr/bin:/bin", **env}, *args)
 
 
 def _seed(path) -> None:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import subprocess
-import sys
 
 import pytest
 
 from tests.e2e.conftest import OPERATOR_CHAT
 from tests.e2e.flows import buttons, db_rows, db_wait, labels, onboard, screen, tap
-from tests.e2e.harness import ROOT, BotProcess
+from tests.e2e.harness import BotProcess, run_cli
 
 CRISIS_CHAT = -1001000000002
 OLGA, IVAN, PETR, CRISIS_KATE = 900_001, 900_002, 900_003, 900_004
@@ -20,14 +18,7 @@ _family_ids = itertools.count(50_000)
 
 def add_staff(proc: BotProcess, user_id: int, role: str, name: str, *extra: str) -> None:
     """`python -m bot staff add` — how an administrator registers staff."""
-    out = subprocess.run(
-        [sys.executable, "-m", "bot", "staff", "add", str(user_id), role, "--name", name, *extra],
-        cwd=ROOT,
-        env=proc.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = run_cli(proc.env, "staff", "add", str(user_id), role, "--name", name, *extra)
     assert out.returncode == 0, out.stderr
 
 
@@ -94,9 +85,7 @@ async def start_desk(fake, tmp_path, **env: str) -> Desk:
     crisis.add_member(kate)
     crisis.add_member(olga)
     proc = BotProcess(fake, tmp_path, **desk_env(**env))
-    subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"], cwd=ROOT, env=proc.env, check=True, capture_output=True
-    )
+    run_cli(proc.env, "migrate").check_returncode()
     add_staff(proc, OLGA, "operator", "Ольга")
     add_staff(proc, IVAN, "specialist", "Иван", "--specialty", "lawyer")
     add_staff(proc, CRISIS_KATE, "crisis", "Катя")

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
-import sys
 from collections import Counter
 
 from tests.e2e.conftest import OPERATOR_CHAT
 from tests.e2e.harness import (
-    ROOT,
     BotProcess,
     WebhookPusher,
     create_test_database,
     free_port,
     redis_test_url,
+    run_cli,
 )
 from tests.e2e.test_desk import CRISIS_CHAT, IVAN, OLGA, Desk, add_staff, ask_lawyer, desk_env, text_of
 
@@ -70,9 +68,7 @@ async def test_leader_killed_the_other_instance_takes_over_without_duplicates(
             )
         )
     a, b = procs
-    subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"], cwd=ROOT, env=a.env, check=True, capture_output=True
-    )
+    run_cli(a.env, "migrate").check_returncode()
     add_staff(a, OLGA, "operator", "Ольга")
     add_staff(a, IVAN, "specialist", "Иван", "--specialty", "lawyer")
     try:

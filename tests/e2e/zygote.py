@@ -8,7 +8,7 @@ separate OS process with its own pid, signals, database connections and event lo
 behave as with an exec'd interpreter.
 
 Protocol: one JSON line per request on a Unix socket — {"op": "start", "env": {...}, "cwd": "...", "log": "...",
-"args": [...]} → {"pid": N}; {"op": "status", "pid": N} → {"code": exit code or null while running}.
+"err": "..." (optional: stderr apart from stdout), "args": [...]} → {"pid": N}; {"op": "status", "pid": N} → {"code": exit code or null while running}.
 `E2E_ZYGOTE=0` makes the harness exec `python -m bot run` instead.
 """
 
@@ -25,10 +25,10 @@ import traceback
 
 def _child(request: dict) -> None:
     os.setsid()
-    fd = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
+    for target, path in ((1, request["log"]), (2, request.get("err") or request["log"])):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(fd, target)
+        os.close(fd)
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
@@ -50,7 +50,6 @@ def _child(request: dict) -> None:
 
 
 def serve(path: str) -> None:
-    import bot.__main__
     import bot.app
     import bot.services.catalog  # noqa: F401
     from bot.services.morph import analyzer

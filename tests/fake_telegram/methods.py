@@ -51,6 +51,7 @@ class BotMethods:
     world: World
     topic_reply_quirk: bool
     _poll_generation: int
+    polls_started: int
     _closing: bool
 
     # ------------------------------------------------------------------ helpers
@@ -238,6 +239,7 @@ class BotMethods:
         if "allowed_updates" in p:
             w.allowed_updates = tuple(p["allowed_updates"]) or DEFAULT_UPDATE_TYPES
         self._poll_generation += 1
+        self.polls_started += 1
         generation = self._poll_generation
         w.touch()  # wakes an older poll, which then answers 409
         loop = asyncio.get_running_loop()

@@ -116,6 +116,7 @@ class FakeTelegram(BotMethods):
         self._user_handles: dict[int, Any] = {}
         self._group_handles: dict[int, Any] = {}
         self._poll_generation = 0
+        self.polls_started = 0  # getUpdates requests received (answered or still waiting)
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._handlers = {
