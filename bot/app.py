@@ -25,7 +25,7 @@ from bot.middlewares.context import ContextMiddleware
 from bot.middlewares.db import ClaimingDispatcher, DbSessionMiddleware
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.outbox import OutboxWorker
-from bot.scheduler import JobContext, start_scheduler
+from bot.scheduler import JobContext, start_scheduler, stop_scheduler
 from bot.services.catalog import Catalog, load_catalog
 from bot.services.desk import DeskChats
 from bot.telegram import build_bot
@@ -147,7 +147,7 @@ async def _leader_duties(app: App) -> None:
     try:
         await asyncio.wait([relay_task, sender_task], return_when=asyncio.FIRST_COMPLETED)
     finally:
-        scheduler.shutdown(wait=False)
+        await stop_scheduler(scheduler)
         worker.stop()
         sender.stop()
         await asyncio.wait([relay_task, sender_task], timeout=15)

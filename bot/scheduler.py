@@ -7,6 +7,7 @@ database at start"). Job modules register themselves with :func:`job`; :data:`JO
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -73,11 +74,30 @@ def start_scheduler(ctx: JobContext) -> AsyncIOScheduler:
     return scheduler
 
 
+_running: set[asyncio.Task] = set()
+
+
 def _guarded(name: str, func: JobFunc) -> JobFunc:
     async def run(ctx: JobContext) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            _running.add(task)
         try:
             await func(ctx)
+        except asyncio.CancelledError:  # stopped at shutdown after the grace period: its open work rolls back
+            log.warning("job %s was interrupted by the shutdown", name)
         except Exception:  # a failing job must not stop the others or the bot
             log.exception("job %s failed", name)
+        finally:
+            _running.discard(task)  # type: ignore[arg-type]
 
     return run
+
+
+async def stop_scheduler(scheduler: AsyncIOScheduler, grace: float = 10.0) -> None:
+    """No new runs; the jobs that are running get ``grace`` seconds to finish, then the scheduler stops."""
+    scheduler.pause()
+    running = [t for t in _running if not t.done()]
+    if running:
+        await asyncio.wait(running, timeout=grace)
+    scheduler.shutdown(wait=False)
