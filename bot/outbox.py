@@ -94,6 +94,10 @@ class OutboxWorker:
     # ------------------------------------------------------------------ lifecycle
     async def run(self) -> None:
         log.info("relay worker started")
+        try:
+            await self._recall_recent_group_sends()
+        except Exception:
+            log.exception("could not read the recent sends back")
         while not self._stopping.is_set():
             try:
                 await self._dispatch()
@@ -109,6 +113,33 @@ class OutboxWorker:
 
     def stop(self) -> None:
         self._stopping.set()
+
+    async def _recall_recent_group_sends(self) -> None:
+        """After a restart, the sends of the last group window (made by the previous process) still count at
+        Telegram: give them to the pacer so that the backlog does not run into a 429."""
+        pacer = getattr(self.bot.session, "pacer", None)
+        if pacer is None:
+            return
+        now = utcnow()
+        since = now - timedelta(seconds=pacer.group_window)
+        async with self.sessionmaker() as s:
+            rows = (
+                await s.execute(
+                    select(Case.chat_id, OutboxItem.sent_at)
+                    .join(Case, Case.id == OutboxItem.case_id)
+                    .where(
+                        OutboxItem.target == "staff",
+                        OutboxItem.status == "sent",
+                        OutboxItem.sent_at >= since,
+                    )
+                )
+            ).all()
+        ages: dict[int, list[float]] = {}
+        for chat_id, sent_at in rows:
+            if chat_id is not None:
+                ages.setdefault(chat_id, []).append((now - sent_at).total_seconds())
+        for chat_id, chat_ages in ages.items():
+            pacer.remember_group_sends(chat_id, chat_ages)
 
     async def _dispatch(self) -> None:
         async with self.sessionmaker() as s:

@@ -155,6 +155,14 @@ class Pacer:
             self._group.setdefault(chat_id, deque()).extend([time.monotonic()] * n)
         self._locks[chat_id].release()
 
+    def remember_group_sends(self, chat_id: int, ages: list[float]) -> None:
+        """Sends to a group made ``ages`` seconds ago by an earlier process: Telegram still counts them in its
+        window after a restart, so a fresh process must too."""
+        now = time.monotonic()
+        window = self._group.setdefault(chat_id, deque())
+        window.extend(sorted(now - age for age in ages if 0 <= age < self.group_window))
+        self._group[chat_id] = deque(sorted(window))
+
     def penalise(self, chat_id: int, seconds: float) -> None:
         self._blocked_until[chat_id] = max(self._blocked_until.get(chat_id, 0.0), time.monotonic() + seconds)
 
@@ -198,8 +206,10 @@ class Session(AiohttpSession):
     aiogram parametrises ``Response[method.__returning__]`` on every answer; pydantic caches generic models only
     weakly, so the model was garbage-collected and rebuilt (schema and validator) for nearly every call — about a
     fifth of the bot's CPU under load (benchmarks/README.md). Holding one reference per return type makes it a
-    dictionary hit.
+    dictionary hit. ``pacer`` is the bot's :class:`Pacer` (set by :func:`build_bot`).
     """
+
+    pacer: Pacer | None = None
 
     def check_response(self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str):  # type: ignore[override]
         key = method.__returning__
@@ -214,15 +224,12 @@ def build_bot(settings: Settings) -> Bot:
     if settings.telegram_api_url:
         session = Session(api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=timeout)
     session.middleware(RetryMiddleware())
-    session.middleware(
-        PaceMiddleware(
-            Pacer(
-                settings.group_messages_per_window,
-                settings.group_window_seconds,
-                settings.private_messages_per_second,
-            )
-        )
+    session.pacer = Pacer(
+        settings.group_messages_per_window,
+        settings.group_window_seconds,
+        settings.private_messages_per_second,
     )
+    session.middleware(PaceMiddleware(session.pacer))
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
