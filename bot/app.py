@@ -21,8 +21,9 @@ from bot.db.migrate import ensure_sqlite_dir, upgrade_to_head
 from bot.fsm_storage import ShortRedisLock, SqlStorage
 from bot.i18n import DbI18nMiddleware, make_i18n
 from bot.leader import Leadership
+from bot.liveness import Liveness
 from bot.middlewares.context import ContextMiddleware
-from bot.middlewares.db import ClaimingDispatcher, DbSessionMiddleware
+from bot.middlewares.db import ClaimingDispatcher, DbSessionMiddleware, sweep_orphans
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.outbox import OutboxWorker
 from bot.scheduler import JobContext, start_scheduler, stop_scheduler
@@ -49,6 +50,7 @@ class App:
     dp: Dispatcher
     i18n: I18n
     catalog: Catalog
+    liveness: Liveness
 
 
 def make_storage(
@@ -66,7 +68,11 @@ def make_storage(
 
 
 def build_dispatcher(
-    settings: Settings, sessionmaker: async_sessionmaker, i18n: I18n, catalog: Catalog
+    settings: Settings,
+    sessionmaker: async_sessionmaker,
+    i18n: I18n,
+    catalog: Catalog,
+    liveness: Liveness | None = None,
 ) -> Dispatcher:
     storage, isolation = make_storage(settings, sessionmaker)
     dp = ClaimingDispatcher(storage=storage, events_isolation=isolation)
@@ -76,7 +82,7 @@ def build_dispatcher(
     dp["i18n"] = i18n
     dp["desk_chats"] = desk_chats(settings, catalog)
     dp.update.outer_middleware(UpdateLogMiddleware())
-    dp.claims = DbSessionMiddleware(sessionmaker)
+    dp.claims = DbSessionMiddleware(sessionmaker, liveness)
     dp.update.outer_middleware(dp.claims)
     dp.update.outer_middleware(ContextMiddleware(settings))
     DbI18nMiddleware(i18n).setup(dp)
@@ -97,8 +103,13 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
     i18n = make_i18n(settings.locales_dir, settings.default_locale)
     catalog = load_catalog(settings.data_dir)
     bot = build_bot(settings)
-    dp = build_dispatcher(settings, sessionmaker, i18n, catalog)
-    return App(settings, engine, sessionmaker, bot, dp, i18n, catalog)
+    liveness = Liveness(settings.redis_url, f"semeynoe-okno:alive:{bot_id_of(settings)}")
+    dp = build_dispatcher(settings, sessionmaker, i18n, catalog, liveness)
+    return App(settings, engine, sessionmaker, bot, dp, i18n, catalog, liveness)
+
+
+def bot_id_of(settings: Settings) -> str:
+    return settings.bot_token.get_secret_value().split(":", 1)[0]
 
 
 async def _on_startup(app: App) -> None:
@@ -109,9 +120,15 @@ async def _on_startup(app: App) -> None:
 
 async def run(settings: Settings) -> None:
     app = await build_app(settings)
-    bot_id = settings.bot_token.get_secret_value().split(":", 1)[0]
-    leadership = Leadership(settings.redis_url, f"semeynoe-okno:leader:{bot_id}", settings.leader_ttl_seconds)
+    leadership = Leadership(
+        settings.redis_url, f"semeynoe-okno:leader:{bot_id_of(settings)}", settings.leader_ttl_seconds
+    )
     leader_task: asyncio.Task | None = None
+    await app.liveness.start()
+    background = [asyncio.create_task(app.liveness.run(), name="liveness")]
+    if app.liveness.shared:
+        sweep = sweep_orphans(app.dp, app.bot, app.sessionmaker, app.liveness.ttl)
+        background.append(asyncio.create_task(sweep, name="sweep-orphans"))
     try:
         await _on_startup(app)
         leader_task = asyncio.create_task(leadership.run(lambda: _leader_duties(app)), name="leader")
@@ -130,6 +147,10 @@ async def run(settings: Settings) -> None:
         if leader_task is not None:
             leadership.stop()
             await asyncio.wait([leader_task], timeout=35)
+        app.liveness.stop()
+        for task in background[1:]:
+            task.cancel()
+        await asyncio.wait(background, timeout=5)
         await app.dp.storage.close()
         await app.bot.session.close()
         await app.engine.dispose()

@@ -12,9 +12,8 @@ is cleared when the update is done.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import os
-import uuid
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
@@ -27,24 +26,15 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.db.base import utcnow
 from bot.db.models import ProcessedUpdate
 from bot.fsm_storage import current_session
+from bot.liveness import Liveness, process_token
 
 log = logging.getLogger(__name__)
 
-_token: tuple[int, str] | None = None
-
-
-def process_token() -> str:
-    """This process's name on its claims: a claim with another owner that is not done was left by a dead process.
-    Made per process id, so that a process forked from one that already had it gets a name of its own."""
-    global _token
-    if _token is None or _token[0] != os.getpid():
-        _token = (os.getpid(), uuid.uuid4().hex)
-    return _token[1]
-
 
 class DbSessionMiddleware(BaseMiddleware):
-    def __init__(self, sessionmaker: async_sessionmaker) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker, liveness: Liveness | None = None) -> None:
         self.sessionmaker = sessionmaker
+        self.liveness = liveness or Liveness(None, "")
         self._claimed_ahead: set[int] = set()
         self._failed_ahead: dict[int, Exception] = {}
 
@@ -73,12 +63,23 @@ class DbSessionMiddleware(BaseMiddleware):
                 return True
             except IntegrityError:
                 await session.rollback()
+            row = (
+                await session.execute(
+                    select(ProcessedUpdate.owner, ProcessedUpdate.done).where(
+                        ProcessedUpdate.update_id == update_id
+                    )
+                )
+            ).first()
+            if row is None or row.done or await self.liveness.alive(row.owner):
+                return False  # handled, or in hand here or in another live process
             taken = await session.execute(
                 update(ProcessedUpdate)
                 .where(
                     ProcessedUpdate.update_id == update_id,
                     ProcessedUpdate.done.is_(False),
-                    (ProcessedUpdate.owner != process_token()) | ProcessedUpdate.owner.is_(None),
+                    ProcessedUpdate.owner.is_(None)
+                    if row.owner is None
+                    else ProcessedUpdate.owner == row.owner,
                 )
                 .values(owner=process_token(), at=utcnow())
             )
@@ -170,11 +171,13 @@ async def replay_unfinished(dispatcher: Any, bot: Any, sessionmaker: async_sessi
 
     Button presses are replayed too: the family already saw what the killed process sent, and its next tap
     must find the flow where that screen left it (answering the old press itself is skipped, see
-    :class:`bot.telegram.RetryMiddleware`)."""
+    :class:`bot.telegram.RetryMiddleware`). Claims of processes that are still alive are left to them."""
+    claims = getattr(dispatcher, "claims", None)
+    liveness: Liveness = claims.liveness if claims is not None else Liveness(None, "")
     async with sessionmaker() as session:
         rows = (
             await session.execute(
-                select(ProcessedUpdate.update_id, ProcessedUpdate.payload)
+                select(ProcessedUpdate.update_id, ProcessedUpdate.owner, ProcessedUpdate.payload)
                 .where(
                     ProcessedUpdate.done.is_(False),
                     ProcessedUpdate.payload.is_not(None),
@@ -183,16 +186,31 @@ async def replay_unfinished(dispatcher: Any, bot: Any, sessionmaker: async_sessi
                 .order_by(ProcessedUpdate.update_id)
             )
         ).all()
-    for update_id, payload in rows:
+    replayed = 0
+    for update_id, owner, payload in rows:
+        if await liveness.alive(owner):
+            continue
         log.warning("update %s: replaying it, a stopped process left it unfinished", update_id)
+        replayed += 1
         try:
             await dispatcher.feed_update(bot, Update.model_validate(payload, context={"bot": bot}))
         except Exception:
             log.exception("update %s could not be replayed", update_id)
-    return len(rows)
+    return replayed
 
 
 async def start_replay(dispatcher: Any, bot: Any, sessionmaker: async_sessionmaker) -> None:
     """A start-up handler (see handlers/__init__.py): replay before polling starts, so that the next update of
     the same chat finds the state the replayed one leaves (a redelivery by Telegram is then skipped as done)."""
     await replay_unfinished(dispatcher, bot, sessionmaker)
+
+
+async def sweep_orphans(dispatcher: Any, bot: Any, sessionmaker: async_sessionmaker, every: float) -> None:
+    """Several instances: a claim whose process died after this one started is replayed once its heartbeat has
+    expired (see bot/liveness.py). Runs until cancelled."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await replay_unfinished(dispatcher, bot, sessionmaker)
+        except Exception:
+            log.exception("the sweep of unfinished updates failed")

@@ -123,3 +123,92 @@ async def test_leader_killed_the_other_instance_takes_over_without_duplicates(
         for p in procs:
             if _alive(p):
                 await p.stop()
+
+
+async def test_an_update_in_hand_elsewhere_is_left_alone_and_a_dead_instances_is_replayed(
+    fake, tmp_path, postgres_and_redis
+):
+    """Promise: Telegram re-sends a webhook update it thinks was not delivered. While the instance that has it in
+    hand is alive — even past the chat lock's 10 s — the other instance skips it (the family is answered once);
+    when that instance dies mid-update, the other one takes it over once the dead one's heartbeat has expired
+    (the family is answered, once)."""
+    import aiohttp
+
+    database_url, redis_url = create_test_database(), redis_test_url()
+    ports = [free_port(), free_port()]
+    procs = []
+    for i, port in enumerate(ports):
+        workdir = tmp_path / f"instance{i}"
+        workdir.mkdir()
+        procs.append(
+            BotProcess(
+                fake,
+                workdir,
+                DATABASE_URL=database_url,
+                REDIS_URL=redis_url,
+                WEBHOOK_URL=f"http://127.0.0.1:{port}",
+                WEBHOOK_SECRET=SECRET,
+                WEBHOOK_PORT=str(port),
+            )
+        )
+    a, b = procs
+
+    async def post(http, port: int, update: dict) -> int:
+        async with http.post(
+            f"http://127.0.0.1:{port}/webhook",
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            timeout=aiohttp.ClientTimeout(30),
+        ) as resp:
+            return resp.status
+
+    def greetings(user) -> int:
+        return sum(
+            1
+            for c in fake.calls_of("sendMessage")
+            if c.ok
+            and str(c.params.get("chat_id")) == str(user.id)
+            and "Семейное окно" in str(c.params["text"])
+        )
+
+    def claimed(update_id: int) -> bool:
+        return bool(a.rows("SELECT 1 FROM processed_updates WHERE update_id = ?", update_id))
+
+    try:
+        await a.start(timeout=90)
+        await b.start(timeout=90)
+        async with aiohttp.ClientSession() as http:
+            # 1. A has the update in hand, its answer slower than the chat lock lasts (10 s); Telegram re-sends
+            # the update to B, which leaves it alone
+            maria = fake.user(810_001, "Мария")
+            fake.fail_next("sendMessage", chat_id=maria.id, error="slow", delay=12)
+            sent = maria.send_text("/start")
+            update = fake.find_update(lambda u: u.get("message", {}).get("message_id") == sent["message_id"])
+            first = asyncio.create_task(post(http, ports[0], update))
+            await fake.wait_for(lambda: claimed(update["update_id"]), 10)
+            assert await post(http, ports[1], update) == 200
+            assert await first == 200
+            assert f"update {update['update_id']} was already handled" in b.log()
+            await asyncio.sleep(1)
+            assert greetings(maria) == 1
+
+            # 2. A dies with the update in hand; B gets the re-sent update, leaves it while A's heartbeat lasts,
+            # then replays it from the stored copy
+            anna = fake.user(810_002, "Анна")
+            fake.fail_next("sendMessage", chat_id=anna.id, error="timeout", delay=30)
+            sent = anna.send_text("/start")
+            update = fake.find_update(lambda u: u.get("message", {}).get("message_id") == sent["message_id"])
+            stuck = asyncio.create_task(post(http, ports[0], update))
+            await fake.wait_for(lambda: claimed(update["update_id"]), 10)
+            await a.kill()
+            await asyncio.gather(stuck, return_exceptions=True)
+            assert await post(http, ports[1], update) == 200
+            await anna.wait_for_message("Семейное окно", 30)
+            uid = update["update_id"]  # taken over at the re-sent delivery, or replayed by the sweep
+            assert f"update {uid}: replaying it" in b.log() or f"update {uid} was left unfinished" in b.log()
+            await asyncio.sleep(1)
+            assert greetings(anna) == 1
+    finally:
+        for p in procs:
+            if _alive(p):
+                await p.stop()
