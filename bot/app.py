@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -18,7 +17,7 @@ from bot.commands import set_commands
 from bot.config import Settings
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import ensure_sqlite_dir, upgrade_to_head
-from bot.fsm_storage import ShortRedisLock, SqlStorage
+from bot.fsm_storage import ChatLock, ShortRedisLock, SqlStorage
 from bot.i18n import DbI18nMiddleware, make_i18n
 from bot.leader import Leadership
 from bot.liveness import Liveness
@@ -64,7 +63,7 @@ def make_storage(
             settings.redis_url, key_builder=DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
         )
         return storage, ShortRedisLock(storage.redis, storage.key_builder)
-    return SqlStorage(sessionmaker), SimpleEventIsolation()
+    return SqlStorage(sessionmaker), ChatLock()
 
 
 def build_dispatcher(

@@ -7,8 +7,9 @@ one update. Outside an update the storage opens a short session of its own.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Hashable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -87,28 +88,74 @@ class SqlStorage(BaseStorage):
         return None
 
 
+class _KeyedLocks:
+    """FIFO asyncio locks by key, dropped as soon as nobody holds or waits for them (no growth per chat)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: Hashable) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield None
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class ChatLock(BaseEventIsolation):
+    """One update of a chat at a time, in the order they arrived (one process)."""
+
+    def __init__(self) -> None:
+        self._local = _KeyedLocks()
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncIterator[None]:
+        async with self._local.hold(key):
+            yield None
+
+    async def close(self) -> None:
+        pass
+
+
 class ShortRedisLock(BaseEventIsolation):
     """One update of a chat at a time across instances, like aiogram's Redis isolation, but the lock expires
-    in seconds rather than a minute: a killed process must not keep a family's chat silent for long."""
+    in seconds rather than a minute: a killed process must not keep a family's chat silent for long. Within a
+    process, updates of a chat queue for the Redis lock in arrival order (a Redis lock is taken by polling, so
+    otherwise a family's messages could overtake each other)."""
 
     def __init__(self, redis: Any, key_builder: DefaultKeyBuilder, timeout: float = 10.0) -> None:
         self.redis = redis
         self.key_builder = key_builder
         self.timeout = timeout
+        self._local = _KeyedLocks()
 
     @asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncIterator[None]:
         from redis.exceptions import LockError
 
-        lock = self.redis.lock(name=self.key_builder.build(key, "lock"), timeout=self.timeout, sleep=0.05)
-        await lock.acquire()
-        try:
-            yield None
-        finally:
+        name = self.key_builder.build(key, "lock")
+        async with self._local.hold(name):
+            lock = self.redis.lock(name=name, timeout=self.timeout, sleep=0.05)
+            await lock.acquire()
             try:
-                await lock.release()
-            except LockError:
-                log.warning("a chat lock expired before its update was done (longer than %ss)", self.timeout)
+                yield None
+            finally:
+                try:
+                    await lock.release()
+                except LockError:
+                    log.warning(
+                        "a chat lock expired before its update was done (longer than %ss)", self.timeout
+                    )
 
     async def close(self) -> None:
         pass
