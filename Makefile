@@ -7,7 +7,7 @@ PYBABEL := $(BIN)/pybabel
 SOURCES := bot handlers
 
 .PHONY: install run test lint i18n i18n-check i18n-compile migrations-check check pytest demo clean \
-	test-postgres test-postgres-ci
+	test-postgres
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,12 +55,8 @@ pytest: install
 
 # The end-to-end suite on the local PostgreSQL and Redis: a fresh database per test (TEST_POSTGRES_URL, default
 # postgresql+asyncpg://root@127.0.0.1:5432/postgres) and a Redis logical database per worker (TEST_REDIS_URL).
-POSTGRES_CI_TESTS ?= tests/e2e/test_desk.py -k "topic_with_its_card or take_reply_note or free_text_opens or transfer_to"
-test-postgres: install  ## the whole end-to-end suite on PostgreSQL + Redis
+test-postgres: install  ## the whole end-to-end suite on PostgreSQL + Redis (CI runs it after make test)
 	TEST_DATABASE=postgres $(BIN)/python -m pytest -q -n 2 tests/e2e
-
-test-postgres-ci: install  ## the subset CI runs on PostgreSQL + Redis (see README, "PostgreSQL and Redis")
-	TEST_DATABASE=postgres $(BIN)/python -m pytest -q -n 2 $(POSTGRES_CI_TESTS)
 
 demo: install  ## the real bot against the local fake Bot API, with a scripted family and operator
 	$(BIN)/python -m bot demo

@@ -14,25 +14,6 @@ OPERATOR_CHAT = -1001000000001
 _user_ids = itertools.count(10_000)
 
 
-# Tests that read or seed the SQLite file directly (sqlite3 / create_engine on bot.sqlite3): not run on PostgreSQL.
-SQLITE_FILE_TESTS = (
-    "test_card.py::",
-    "test_coordinators.py::",
-    "test_family.py::test_mydata_and_forget",
-    "test_foundation.py::test_flow_survives_a_kill_and_restart",
-    "test_foundation.py::test_blocking_the_bot_marks_the_family_inactive",
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    if not POSTGRES:
-        return
-    skip = pytest.mark.skip(reason="reads the SQLite file directly; runs on SQLite only")
-    for item in items:
-        if any(key in item.nodeid for key in SQLITE_FILE_TESTS):
-            item.add_marker(skip)
-
-
 @pytest.fixture
 def postgres_and_redis():
     """The local PostgreSQL and Redis, for the scale-out tests. Missing: a failure in CI (which starts them) and

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -59,6 +60,12 @@ async def onboard(user, region: str = "Пензенская область", *, 
         return offer
     tap(user, "Позже, в меню")
     return await screen(user, "Чем мы можем помочь")
+
+
+def as_utc(value) -> datetime:
+    """A timestamp column as read back: text on SQLite, a datetime on PostgreSQL."""
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def db_rows(bot, sql: str, *args) -> list[tuple]:

@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,23 @@ def query(database_url: str, sql: str, *args: Any) -> list[tuple]:
     return _in_thread(work)
 
 
+def orm(database_url: str, work: Callable[[Any], Any]) -> Any:
+    """Run ``work(session)`` with a sync ORM session on the database (SQLite or PostgreSQL); commit; its result."""
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+    async def go() -> Any:
+        engine = create_async_engine(database_url)
+        try:
+            async with AsyncSession(engine, expire_on_commit=False) as session:
+                result = await session.run_sync(work)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return _in_thread(go)
+
+
 class BotProcess:
     """The bot as a child process; its log goes to a file the test can read."""
 
@@ -118,7 +136,11 @@ class BotProcess:
         self.log_path = workdir / "bot.log"
         database_url = f"sqlite+aiosqlite:///{workdir / 'bot.sqlite3'}"
         redis_url = ""
+        leader_ttl = {}
         if POSTGRES and "DATABASE_URL" not in env:
+            # with Redis a killed bot's leader lease outlives it: a short lease lets the restarted bot resume
+            # the background duties within the tests' waits
+            leader_ttl = {"LEADER_TTL_SECONDS": "3"}
             marker = workdir / "postgres-url"  # one database per test directory: restarts keep their data
             if not marker.exists():
                 marker.write_text(create_test_database())
@@ -134,6 +156,7 @@ class BotProcess:
             "LOG_LEVEL": "INFO",
             "REDIS_URL": redis_url,
             "WEBHOOK_URL": "",
+            **leader_ttl,
             **env,
         }
         self.proc: subprocess.Popen | ZygoteChild | None = None
@@ -172,6 +195,23 @@ class BotProcess:
     def rows(self, sql: str, *args: Any) -> list[tuple]:
         """Rows from this bot's database (``?`` placeholders on either database)."""
         return query(self.env["DATABASE_URL"], sql, *args)
+
+    def orm(self, work: Callable[[Any], Any]) -> Any:
+        """``work(session)`` with a (sync) SQLAlchemy ORM session on this bot's database, committed after."""
+        return orm(self.env["DATABASE_URL"], work)
+
+    def all_rows(self) -> list[tuple[str, tuple]]:
+        """Every row of every table of this bot's database, as (table, row)."""
+        if self.env["DATABASE_URL"].startswith("sqlite"):
+            tables = [t for (t,) in self.rows("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        else:
+            tables = [
+                t
+                for (t,) in self.rows(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+                )
+            ]
+        return [(t, row) for t in tables for row in self.rows(f'SELECT * FROM "{t}"')]
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import itertools
 import re
-import sqlite3
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.services.card import luhn_digit, luhn_ok
-from tests.e2e.flows import db_rows, db_wait, labels, onboard, screen, tap
+from tests.e2e.flows import as_utc, db_rows, db_wait, labels, onboard, screen, tap
 from tests.e2e.harness import BotProcess
 
 COORD = 920_001
@@ -52,8 +51,7 @@ def text_of(m: dict) -> str:
 
 
 def db_exec(bot, sql: str, *args) -> None:
-    with sqlite3.connect(bot.workdir / "bot.sqlite3") as conn:
-        conn.execute(sql, args)
+    bot.rows(sql, *args)
 
 
 async def fill_profile(user, *, children: str = "3", large: bool = True) -> None:
@@ -321,7 +319,10 @@ async def test_card_application_qr_offers_verification_and_statistics(fake, card
     tap(coord, "Одобрить")
     await bot_says(anna, "одобрена")
     [(count, _valid_until)] = await db_wait(
-        fake, cardbot, "SELECT count(*), max(valid_until) FROM family_cards", until=lambda r: r[0][1] > "2026"
+        fake,
+        cardbot,
+        "SELECT count(*), max(valid_until) FROM family_cards",
+        until=lambda r: as_utc(r[0][1]).year >= 2026,
     )
     assert count == 1  # renewed: the same card (and QR code), a new validity
     await check(pavel, number, "Карта действует")

@@ -14,11 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
 from bot.db.models import Case, CrisisEvent, Family, FollowUp
-from tests.e2e.flows import buttons, db_rows, db_wait, labels, screen, tap
+from tests.e2e.flows import as_utc, buttons, db_rows, db_wait, labels, screen, tap
 from tests.e2e.harness import BotProcess, run_cli
 
 COORD = 700_001
@@ -32,9 +30,9 @@ def migrate(proc: BotProcess) -> None:
 def seed(proc: BotProcess, fake, *specs: dict) -> list:
     """Families as the bot stores them after onboarding; each gets a fake Telegram user who started the bot."""
     users = []
-    engine = create_engine(f"sqlite:///{proc.workdir / 'bot.sqlite3'}")
     now = datetime.now(UTC)
-    with Session(engine) as s:
+
+    def add(s) -> None:
         for spec in specs:
             spec = dict(spec)
             user = fake.user(
@@ -58,8 +56,8 @@ def seed(proc: BotProcess, fake, *specs: dict) -> list:
                 )
             )
             users.append(user)
-        s.commit()
-    engine.dispose()
+
+    proc.orm(add)
     return users
 
 
@@ -171,7 +169,7 @@ async def test_broadcast_from_draft_to_report(fake, tmp_path, stop_bots):
         "SELECT send_at, status FROM broadcasts WHERE id = 1",
         until=lambda r: r[0][1] == "scheduled",
     )
-    assert datetime.fromisoformat(send_at).replace(tzinfo=UTC) == expected.astimezone(UTC)
+    assert as_utc(send_at) == expected.astimezone(UTC)
 
     # A second one, scheduled and then stopped: nobody gets it.
     await compose(coord, "Отменённое объявление")
@@ -302,9 +300,9 @@ async def test_stats_chart_and_xlsx(fake, tmp_path, stop_bots):
     proc = BotProcess(fake, tmp_path, **env())
     migrate(proc)
     (fam,) = seed(proc, fake, {"display_name": "Анна Смирнова"})
-    engine = create_engine(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
     now = datetime.now(UTC) - timedelta(hours=3)
-    with Session(engine) as s:
+
+    def add(s) -> None:
         fid = s.query(Family.id).scalar()
         s.add_all(
             [
@@ -370,8 +368,8 @@ async def test_stats_chart_and_xlsx(fake, tmp_path, stop_bots):
                 ),
             ]
         )
-        s.commit()
-    engine.dispose()
+
+    proc.orm(add)
     await proc.start()
     stop_bots.append(proc)
     coord = fake.user(COORD, "Марина", language_code="ru")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
@@ -407,14 +406,10 @@ async def test_mydata_and_forget(bot, fake):
     await screen(anna, "Your data is erased")
     await db_wait(fake, bot, "SELECT count(*) FROM families", until=lambda rows: rows == [(0,)])
     # nothing that identifies her is left in any table
-    with sqlite3.connect(bot.workdir / "bot.sqlite3") as conn:
-        tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for table in tables:
-            for row in conn.execute(f"SELECT * FROM {table}"):
-                assert str(anna.id) not in json.dumps(row, default=str), (table, row)
-        assert conn.execute("SELECT count(*), max(family_id), max(summary) FROM cases").fetchall() == [
-            (1, None, "{}")
-        ]
+    for table, row in bot.all_rows():
+        assert str(anna.id) not in json.dumps(row, default=str), (table, row)
+    assert db_rows(bot, "SELECT family_id FROM cases") == [(None,)]
+    assert [json.loads(s) for (s,) in db_rows(bot, "SELECT summary FROM cases")] == [{}]
 
 
 async def test_an_album_gets_one_answer_and_an_edit_is_checked_for_danger(bot, fake, new_user):

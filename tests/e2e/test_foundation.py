@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
-from tests.e2e.flows import buttons, onboard, screen, tap
+from tests.e2e.flows import buttons, db_wait, onboard, screen, tap
 from tests.e2e.harness import BotProcess
 
 
@@ -64,6 +63,19 @@ async def test_sigterm_stops_gracefully(bot):
     assert "stopped" in bot.log()
 
 
+def flow_data(proc) -> list[str]:
+    """The stored conversation data (JSON) of every chat: the fsm_states table, or Redis when the bot uses it."""
+    if proc.env.get("REDIS_URL"):
+        import redis
+
+        client = redis.Redis.from_url(proc.env["REDIS_URL"])
+        try:
+            return [client.get(key).decode() for key in client.keys("fsm:*:data")]
+        finally:
+            client.close()
+    return [data for (data,) in proc.rows("SELECT data FROM fsm_states")]
+
+
 async def test_flow_survives_a_kill_and_restart(fake, tmp_path, new_user):
     """A family in the middle of triage continues where it was after the process is killed."""
     proc = await BotProcess(fake, tmp_path).start()
@@ -83,9 +95,7 @@ async def test_flow_survives_a_kill_and_restart(fake, tmp_path, new_user):
     assert "с прошлого экрана" not in anna.last_message()["text"]
     await proc.stop()
     # the walk continued: its stored path starts with the answer given before the kill
-    with sqlite3.connect(tmp_path / "bot.sqlite3") as conn:
-        state = conn.execute("SELECT data FROM fsm_states").fetchall()
-    paths = [json.loads(d)["tri_path"] for (d,) in state if "tri_path" in json.loads(d)]
+    paths = [json.loads(d)["tri_path"] for d in flow_data(proc) if "tri_path" in json.loads(d)]
     assert paths and paths[0][0]["option"] and len(paths[0]) >= 2
 
 
@@ -107,13 +117,9 @@ async def test_blocking_the_bot_marks_the_family_inactive(bot, fake, new_user):
     await onboard(anna)
     anna.block_bot()
 
-    def inactive():
-        with sqlite3.connect(bot.workdir / "bot.sqlite3") as conn:
-            return conn.execute(
-                "SELECT is_active FROM families WHERE tg_user_id = ?", (anna.id,)
-            ).fetchall() == [(0,)]
-
-    await fake.wait_for(inactive, 5)
+    await db_wait(
+        fake, bot, "SELECT is_active FROM families WHERE tg_user_id = ?", anna.id, until=lambda r: r == [(0,)]
+    )
     anna.unblock_bot()
     anna.send_text("/menu")
     await anna.wait_for_message("Чем мы можем помочь")
