@@ -17,8 +17,11 @@ import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, Dispatcher
+from aiogram import BaseMiddleware, Dispatcher, loggers
+from aiogram.dispatcher.dispatcher import DEFAULT_BACKOFF_CONFIG
+from aiogram.methods import GetUpdates
 from aiogram.types import TelegramObject, Update
+from aiogram.utils.backoff import Backoff, BackoffConfig
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -41,23 +44,35 @@ class DbSessionMiddleware(BaseMiddleware):
     async def claim_ahead(self, received: Update) -> bool:
         """Long polling: claim an update before the polling loop asks for the next batch, which tells Telegram
         the batch arrived (see :class:`ClaimingDispatcher`). False: handled already or in hand; skip it."""
-        if await self._claim(received.update_id, _payload(received)):
+        if await self._claim(received):
             self._claimed_ahead.add(received.update_id)
             return True
         log.info("update %s was already handled; skipped", received.update_id)
         return False
+
+    async def claim_batch(self, batch: list[Update]) -> list[Update]:
+        """Long polling: claim a whole batch in one transaction (one commit, not one per update); if one of them
+        was claimed before (a redelivery), one by one. Returns the updates to handle, in order."""
+        async with self.sessionmaker() as session:
+            session.add_all(_claim_row(u) for u in batch)
+            try:
+                await session.commit()
+                self._claimed_ahead.update(u.update_id for u in batch)
+                return batch
+            except IntegrityError:
+                await session.rollback()
+        return [u for u in batch if await self.claim_ahead(u)]
 
     def claim_failed(self, received: Update, exc: Exception) -> None:
         """The claim could not be written (the database stayed locked or is down): the update fails as a whole
         and the family is told to try again, without a second wait for the same database."""
         self._failed_ahead[received.update_id] = exc
 
-    async def _claim(self, update_id: int, payload: dict[str, Any] | None = None) -> bool:
+    async def _claim(self, received: Update) -> bool:
         """Record the update id in a short transaction of its own; False if it was handled (or is in hand)."""
+        update_id = received.update_id
         async with self.sessionmaker() as session:
-            session.add(
-                ProcessedUpdate(update_id=update_id, owner=process_token(), done=False, payload=payload)
-            )
+            session.add(_claim_row(received))
             try:
                 await session.commit()
                 return True
@@ -111,7 +126,7 @@ class DbSessionMiddleware(BaseMiddleware):
             raise failed
         if update_id in self._claimed_ahead:
             self._claimed_ahead.discard(update_id)
-        elif not await self._claim(update_id, _payload(event_)):
+        elif not await self._claim(event_):
             log.info("update %s was already handled; skipped", update_id)
             return None
         async with self.sessionmaker() as session:
@@ -139,31 +154,91 @@ class DbSessionMiddleware(BaseMiddleware):
             return result
 
 
-def _payload(update: Update) -> dict[str, Any]:
-    return update.model_dump(mode="json", exclude_none=True, exclude_unset=True)
+def _claim_row(received: Update) -> ProcessedUpdate:
+    return ProcessedUpdate(
+        update_id=received.update_id,
+        owner=process_token(),
+        done=False,
+        payload=received.model_dump(mode="json", exclude_none=True, exclude_unset=True),
+        chat_id=_chat_of(received),
+    )
+
+
+def _chat_of(received: Update) -> int | None:
+    try:
+        event_ = received.event
+    except Exception:  # an update type aiogram does not know
+        return None
+    chat = getattr(event_, "chat", None) or getattr(getattr(event_, "message", None), "chat", None)
+    if chat is not None:
+        return chat.id
+    user = getattr(event_, "from_user", None)
+    return user.id if user is not None else None
+
+
+def _is_screen(payload: dict[str, Any]) -> bool:
+    """A button press or a command: it draws a screen, which a later update of the chat has replaced."""
+    return "callback_query" in payload or str(payload.get("message", {}).get("text", "")).startswith("/")
 
 
 class ClaimingDispatcher(Dispatcher):
-    """aiogram's dispatcher whose polling loop claims each update (a row with a copy of it) before it goes on.
+    """aiogram's dispatcher whose polling loop claims each batch of updates (rows with a copy of each, in one
+    transaction) before it hands them on.
 
-    aiogram handles updates as tasks and asks for the next batch at once, and that request is what confirms
-    the batch to Telegram. Claiming in the loop means no update is confirmed before its claim is saved, so a
-    process killed at any moment leaves every update it received either done or replayable at the next start.
+    aiogram handles updates as tasks and asks for the next batch at once, and that request is what confirms the
+    batch to Telegram. Claiming in the loop means no update is confirmed before its claim is saved, so a process
+    killed at any moment leaves every update it received either done or replayable at the next start. The loop is
+    aiogram 3.31's ``Dispatcher._listen_updates`` with the claim added (aiogram is pinned to 3.31.x).
     """
 
     claims: DbSessionMiddleware | None = None
 
     async def _listen_updates(  # type: ignore[override]
-        self, bot: Any, *args: Any, **kwargs: Any
+        self,
+        bot: Any,
+        polling_timeout: int = 30,
+        backoff_config: BackoffConfig = DEFAULT_BACKOFF_CONFIG,
+        allowed_updates: list[str] | None = None,
     ) -> AsyncGenerator[Update, None]:
-        async for received in super()._listen_updates(bot, *args, **kwargs):
+        backoff = Backoff(config=backoff_config)
+        get_updates = GetUpdates(timeout=polling_timeout, allowed_updates=allowed_updates)
+        kwargs = {}
+        if bot.session.timeout:
+            kwargs["request_timeout"] = int(bot.session.timeout + polling_timeout)
+        failed = False
+        while True:
+            try:
+                batch = await bot(get_updates, **kwargs)
+            except Exception as e:  # Telegram unreachable: keep polling, with a back-off
+                failed = True
+                loggers.dispatcher.error("Failed to fetch updates - %s: %s", type(e).__name__, e)
+                loggers.dispatcher.warning(
+                    "Sleep for %f seconds and try again... (tryings = %d, bot id = %d)",
+                    backoff.next_delay,
+                    backoff.counter,
+                    bot.id,
+                )
+                await backoff.asleep()
+                continue
+            if failed:
+                loggers.dispatcher.info(
+                    "Connection established (tryings = %d, bot id = %d)", backoff.counter, bot.id
+                )
+                backoff.reset()
+                failed = False
+            if not batch:
+                continue
+            to_handle = batch
             if self.claims is not None:
                 try:
-                    if not await self.claims.claim_ahead(received):
-                        continue
-                except Exception as exc:  # the database stayed locked or is down
-                    self.claims.claim_failed(received, exc)
-            yield received
+                    to_handle = await self.claims.claim_batch(batch)
+                except Exception as exc:  # the database stayed locked or is down: each update fails alone
+                    for received in batch:
+                        self.claims.claim_failed(received, exc)
+            for received in to_handle:
+                yield received
+            # the next request confirms this batch to Telegram: every update of it is claimed by now
+            get_updates.offset = batch[-1].update_id + 1
 
 
 async def replay_unfinished(dispatcher: Any, bot: Any, sessionmaker: async_sessionmaker) -> int:
@@ -177,7 +252,12 @@ async def replay_unfinished(dispatcher: Any, bot: Any, sessionmaker: async_sessi
     async with sessionmaker() as session:
         rows = (
             await session.execute(
-                select(ProcessedUpdate.update_id, ProcessedUpdate.owner, ProcessedUpdate.payload)
+                select(
+                    ProcessedUpdate.update_id,
+                    ProcessedUpdate.owner,
+                    ProcessedUpdate.payload,
+                    ProcessedUpdate.chat_id,
+                )
                 .where(
                     ProcessedUpdate.done.is_(False),
                     ProcessedUpdate.payload.is_not(None),
@@ -187,8 +267,17 @@ async def replay_unfinished(dispatcher: Any, bot: Any, sessionmaker: async_sessi
             )
         ).all()
     replayed = 0
-    for update_id, owner, payload in rows:
+    for update_id, owner, payload, chat_id in rows:
         if await liveness.alive(owner):
+            continue
+        if (
+            _is_screen(payload)
+            and chat_id is not None
+            and await _superseded(sessionmaker, update_id, chat_id)
+        ):
+            log.warning(
+                "update %s: not replayed, a later update of the same chat replaced its screen", update_id
+            )
             continue
         log.warning("update %s: replaying it, a stopped process left it unfinished", update_id)
         replayed += 1
@@ -197,6 +286,25 @@ async def replay_unfinished(dispatcher: Any, bot: Any, sessionmaker: async_sessi
         except Exception:
             log.exception("update %s could not be replayed", update_id)
     return replayed
+
+
+async def _superseded(sessionmaker: async_sessionmaker, update_id: int, chat_id: int) -> bool:
+    """True (and the claim closed) if a later update of the chat was claimed since."""
+    async with sessionmaker() as session:
+        later = await session.scalar(
+            select(ProcessedUpdate.update_id)
+            .where(ProcessedUpdate.chat_id == chat_id, ProcessedUpdate.update_id > update_id)
+            .limit(1)
+        )
+        if later is None:
+            return False
+        await session.execute(
+            update(ProcessedUpdate)
+            .where(ProcessedUpdate.update_id == update_id, ProcessedUpdate.done.is_(False))
+            .values(done=True, payload=None)
+        )
+        await session.commit()
+        return True
 
 
 async def start_replay(dispatcher: Any, bot: Any, sessionmaker: async_sessionmaker) -> None:

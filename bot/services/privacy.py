@@ -9,7 +9,17 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import utcnow
-from bot.db.models import AuditLog, Case, CaseMessageLink, CrisisEvent, Family, Mute, OutboxItem, TriageResult
+from bot.db.models import (
+    AuditLog,
+    Case,
+    CaseMessageLink,
+    CrisisEvent,
+    Family,
+    Mute,
+    OutboxItem,
+    ProcessedUpdate,
+    TriageResult,
+)
 from bot.services import card, followup, relay
 from bot.services.audit import audit
 
@@ -113,6 +123,9 @@ async def erase(
     await session.execute(update(CrisisEvent).where(CrisisEvent.family_id == fid).values(family_id=None))
     await followup.erase(session, fid)
     await session.execute(delete(Mute).where(Mute.tg_user_id == tg_id))
+    await session.execute(
+        update(ProcessedUpdate).where(ProcessedUpdate.chat_id == tg_id).values(chat_id=None)
+    )
     counts["family_cards_revoked"] = await card.erase(session, fid)
     # the audit trail keeps what happened, but no longer who: the person's id is removed from it
     await session.execute(update(AuditLog).where(AuditLog.actor_tg_id == tg_id).values(actor_tg_id=None))
