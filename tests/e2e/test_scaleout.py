@@ -39,34 +39,34 @@ async def _leader_of(procs: list[BotProcess], timeout: float = 20) -> BotProcess
     raise AssertionError("no instance became the leader:\n" + "\n---\n".join(p.log()[-2000:] for p in procs))
 
 
-async def test_leader_killed_the_other_instance_takes_over_without_duplicates(
-    fake, tmp_path, postgres_and_redis
-):
+def two_instances(fake, tmp_path, **env: str) -> tuple[list[BotProcess], list[int]]:
+    """Two bots in webhook mode on one fresh PostgreSQL database and one Redis, each on its own port."""
     database_url, redis_url = create_test_database(), redis_test_url()
-    ops = fake.forum_group(OPERATOR_CHAT, "Операторы")
-    crisis = fake.forum_group(CRISIS_CHAT, "Кризисный центр")
-    olga, ivan = fake.user(OLGA, "Ольга"), fake.user(IVAN, "Иван")
-    ops.add_member(olga)
-    ops.add_member(ivan)
     ports = [free_port(), free_port()]
     procs = []
     for i, port in enumerate(ports):
         workdir = tmp_path / f"instance{i}"
         workdir.mkdir()
-        procs.append(
-            BotProcess(
-                fake,
-                workdir,
-                **desk_env(
-                    DATABASE_URL=database_url,
-                    REDIS_URL=redis_url,
-                    WEBHOOK_URL=f"http://127.0.0.1:{port}",
-                    WEBHOOK_SECRET=SECRET,
-                    WEBHOOK_PORT=str(port),
-                    LEADER_TTL_SECONDS="3",
-                ),
-            )
+        settings = dict(
+            DATABASE_URL=database_url,
+            REDIS_URL=redis_url,
+            WEBHOOK_URL=f"http://127.0.0.1:{port}",
+            WEBHOOK_SECRET=SECRET,
+            WEBHOOK_PORT=str(port),
         )
+        procs.append(BotProcess(fake, workdir, **{**env, **settings}))
+    return procs, ports
+
+
+async def test_leader_killed_the_other_instance_takes_over_without_duplicates(
+    fake, tmp_path, postgres_and_redis
+):
+    ops = fake.forum_group(OPERATOR_CHAT, "Операторы")
+    crisis = fake.forum_group(CRISIS_CHAT, "Кризисный центр")
+    olga, ivan = fake.user(OLGA, "Ольга"), fake.user(IVAN, "Иван")
+    ops.add_member(olga)
+    ops.add_member(ivan)
+    procs, ports = two_instances(fake, tmp_path, **desk_env(LEADER_TTL_SECONDS="3"))
     a, b = procs
     run_cli(a.env, "migrate").check_returncode()
     add_staff(a, OLGA, "operator", "Ольга")
@@ -134,23 +134,7 @@ async def test_an_update_in_hand_elsewhere_is_left_alone_and_a_dead_instances_is
     (the family is answered, once)."""
     import aiohttp
 
-    database_url, redis_url = create_test_database(), redis_test_url()
-    ports = [free_port(), free_port()]
-    procs = []
-    for i, port in enumerate(ports):
-        workdir = tmp_path / f"instance{i}"
-        workdir.mkdir()
-        procs.append(
-            BotProcess(
-                fake,
-                workdir,
-                DATABASE_URL=database_url,
-                REDIS_URL=redis_url,
-                WEBHOOK_URL=f"http://127.0.0.1:{port}",
-                WEBHOOK_SECRET=SECRET,
-                WEBHOOK_PORT=str(port),
-            )
-        )
+    procs, ports = two_instances(fake, tmp_path)
     a, b = procs
 
     async def post(http, port: int, update: dict) -> int:
