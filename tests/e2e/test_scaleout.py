@@ -158,6 +158,16 @@ async def test_an_update_in_hand_elsewhere_is_left_alone_and_a_dead_instances_is
     def claimed(update_id: int) -> bool:
         return bool(a.rows("SELECT 1 FROM processed_updates WHERE update_id = ?", update_id))
 
+    async def in_hand_of_a(http, user, **fault) -> tuple[asyncio.Task, dict]:
+        """The user's /start, posted to instance A, whose answer to the user is held up by ``fault``; returns
+        once A has claimed the update."""
+        fake.fail_next("sendMessage", chat_id=user.id, **fault)
+        sent = user.send_text("/start")
+        update = fake.find_update(lambda u: u.get("message", {}).get("message_id") == sent["message_id"])
+        task = asyncio.create_task(post(http, ports[0], update))
+        await fake.wait_for(lambda: claimed(update["update_id"]), 10)
+        return task, update
+
     try:
         await a.start(timeout=90)
         await b.start(timeout=90)
@@ -165,11 +175,7 @@ async def test_an_update_in_hand_elsewhere_is_left_alone_and_a_dead_instances_is
             # 1. A has the update in hand, its answer slower than the chat lock lasts (10 s); Telegram re-sends
             # the update to B, which leaves it alone
             maria = fake.user(810_001, "Мария")
-            fake.fail_next("sendMessage", chat_id=maria.id, error="slow", delay=12)
-            sent = maria.send_text("/start")
-            update = fake.find_update(lambda u: u.get("message", {}).get("message_id") == sent["message_id"])
-            first = asyncio.create_task(post(http, ports[0], update))
-            await fake.wait_for(lambda: claimed(update["update_id"]), 10)
+            first, update = await in_hand_of_a(http, maria, error="slow", delay=12)
             assert await post(http, ports[1], update) == 200
             assert await first == 200
             assert f"update {update['update_id']} was already handled" in b.log()
@@ -179,11 +185,7 @@ async def test_an_update_in_hand_elsewhere_is_left_alone_and_a_dead_instances_is
             # 2. A dies with the update in hand; B gets the re-sent update, leaves it while A's heartbeat lasts,
             # then replays it from the stored copy
             anna = fake.user(810_002, "Анна")
-            fake.fail_next("sendMessage", chat_id=anna.id, error="timeout", delay=30)
-            sent = anna.send_text("/start")
-            update = fake.find_update(lambda u: u.get("message", {}).get("message_id") == sent["message_id"])
-            stuck = asyncio.create_task(post(http, ports[0], update))
-            await fake.wait_for(lambda: claimed(update["update_id"]), 10)
+            stuck, update = await in_hand_of_a(http, anna, error="timeout", delay=30)
             await a.kill()
             await asyncio.gather(stuck, return_exceptions=True)
             assert await post(http, ports[1], update) == 200
