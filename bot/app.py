@@ -81,7 +81,9 @@ def build_dispatcher(
     dp["i18n"] = i18n
     dp["desk_chats"] = desk_chats(settings, catalog)
     dp.update.outer_middleware(UpdateLogMiddleware())
-    dp.claims = DbSessionMiddleware(sessionmaker, liveness)
+    dp.claims = DbSessionMiddleware(
+        sessionmaker, liveness, chat_salt=settings.bot_token.get_secret_value().encode()
+    )
     dp.update.outer_middleware(dp.claims)
     dp.update.outer_middleware(ContextMiddleware(settings))
     DbI18nMiddleware(i18n).setup(dp)

@@ -177,7 +177,7 @@ class ProcessedUpdate(Base):
     """Update ids already handled: Telegram delivers at least once."""
 
     __tablename__ = "processed_updates"
-    __table_args__ = (Index("ix_processed_updates_chat_id_update_id", "chat_id", "update_id"),)
+    __table_args__ = (Index("ix_processed_updates_chat_key_update_id", "chat_key", "update_id"),)
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
@@ -186,9 +186,9 @@ class ProcessedUpdate(Base):
     owner: Mapped[str | None] = mapped_column(String(32))
     done: Mapped[bool] = mapped_column(Boolean, default=False, server_default=true())
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the update itself, until done
-    # Revision c9d0e1f2a301: the chat (or user) it came from; a later claim of the same chat supersedes an
-    # unfinished screen (see bot/middlewares/db.py, replay_unfinished).
-    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Revision c9d0e1f2a301: the chat (or user) it came from, as a keyed hash (not the Telegram id); a later claim
+    # of the same chat supersedes an unfinished screen (see bot/middlewares/db.py, replay_unfinished).
+    chat_key: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class OutboxItem(Base):

@@ -13,6 +13,8 @@ is cleared when the update is done.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
@@ -35,8 +37,11 @@ log = logging.getLogger(__name__)
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    def __init__(self, sessionmaker: async_sessionmaker, liveness: Liveness | None = None) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker, liveness: Liveness | None = None, chat_salt: bytes = b""
+    ) -> None:
         self.sessionmaker = sessionmaker
+        self.chat_salt = chat_salt
         self.liveness = liveness or Liveness(None, "")
         self._claimed_ahead: set[int] = set()
         self._failed_ahead: dict[int, Exception] = {}
@@ -54,7 +59,7 @@ class DbSessionMiddleware(BaseMiddleware):
         """Long polling: claim a whole batch in one transaction (one commit, not one per update); if one of them
         was claimed before (a redelivery), one by one. Returns the updates to handle, in order."""
         async with self.sessionmaker() as session:
-            session.add_all(_claim_row(u) for u in batch)
+            session.add_all(self._row(u) for u in batch)
             try:
                 await session.commit()
                 self._claimed_ahead.update(u.update_id for u in batch)
@@ -62,6 +67,15 @@ class DbSessionMiddleware(BaseMiddleware):
             except IntegrityError:
                 await session.rollback()
         return [u for u in batch if await self.claim_ahead(u)]
+
+    def _row(self, received: Update) -> ProcessedUpdate:
+        return ProcessedUpdate(
+            update_id=received.update_id,
+            owner=process_token(),
+            done=False,
+            payload=received.model_dump(mode="json", exclude_none=True, exclude_unset=True),
+            chat_key=_chat_key(_chat_of(received), self.chat_salt),
+        )
 
     def claim_failed(self, received: Update, exc: Exception) -> None:
         """The claim could not be written (the database stayed locked or is down): the update fails as a whole
@@ -72,7 +86,7 @@ class DbSessionMiddleware(BaseMiddleware):
         """Record the update id in a short transaction of its own; False if it was handled (or is in hand)."""
         update_id = received.update_id
         async with self.sessionmaker() as session:
-            session.add(_claim_row(received))
+            session.add(self._row(received))
             try:
                 await session.commit()
                 return True
@@ -154,14 +168,12 @@ class DbSessionMiddleware(BaseMiddleware):
             return result
 
 
-def _claim_row(received: Update) -> ProcessedUpdate:
-    return ProcessedUpdate(
-        update_id=received.update_id,
-        owner=process_token(),
-        done=False,
-        payload=received.model_dump(mode="json", exclude_none=True, exclude_unset=True),
-        chat_id=_chat_of(received),
-    )
+def _chat_key(chat_id: int | None, salt: bytes) -> int | None:
+    """The chat as a keyed hash (63 bits): claims can be matched by chat without keeping the Telegram id."""
+    if chat_id is None:
+        return None
+    digest = hmac.new(salt, str(chat_id).encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def _chat_of(received: Update) -> int | None:
@@ -256,7 +268,7 @@ async def replay_unfinished(dispatcher: Any, bot: Any, sessionmaker: async_sessi
                     ProcessedUpdate.update_id,
                     ProcessedUpdate.owner,
                     ProcessedUpdate.payload,
-                    ProcessedUpdate.chat_id,
+                    ProcessedUpdate.chat_key,
                 )
                 .where(
                     ProcessedUpdate.done.is_(False),
@@ -267,13 +279,13 @@ async def replay_unfinished(dispatcher: Any, bot: Any, sessionmaker: async_sessi
             )
         ).all()
     replayed = 0
-    for update_id, owner, payload, chat_id in rows:
+    for update_id, owner, payload, chat_key in rows:
         if await liveness.alive(owner):
             continue
         if (
             _is_screen(payload)
-            and chat_id is not None
-            and await _superseded(sessionmaker, update_id, chat_id)
+            and chat_key is not None
+            and await _superseded(sessionmaker, update_id, chat_key)
         ):
             log.warning(
                 "update %s: not replayed, a later update of the same chat replaced its screen", update_id
@@ -288,12 +300,12 @@ async def replay_unfinished(dispatcher: Any, bot: Any, sessionmaker: async_sessi
     return replayed
 
 
-async def _superseded(sessionmaker: async_sessionmaker, update_id: int, chat_id: int) -> bool:
+async def _superseded(sessionmaker: async_sessionmaker, update_id: int, chat_key: int) -> bool:
     """True (and the claim closed) if a later update of the chat was claimed since."""
     async with sessionmaker() as session:
         later = await session.scalar(
             select(ProcessedUpdate.update_id)
-            .where(ProcessedUpdate.chat_id == chat_id, ProcessedUpdate.update_id > update_id)
+            .where(ProcessedUpdate.chat_key == chat_key, ProcessedUpdate.update_id > update_id)
             .limit(1)
         )
         if later is None:

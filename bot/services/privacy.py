@@ -17,7 +17,6 @@ from bot.db.models import (
     Family,
     Mute,
     OutboxItem,
-    ProcessedUpdate,
     TriageResult,
 )
 from bot.services import card, followup, relay
@@ -123,9 +122,6 @@ async def erase(
     await session.execute(update(CrisisEvent).where(CrisisEvent.family_id == fid).values(family_id=None))
     await followup.erase(session, fid)
     await session.execute(delete(Mute).where(Mute.tg_user_id == tg_id))
-    await session.execute(
-        update(ProcessedUpdate).where(ProcessedUpdate.chat_id == tg_id).values(chat_id=None)
-    )
     counts["family_cards_revoked"] = await card.erase(session, fid)
     # the audit trail keeps what happened, but no longer who: the person's id is removed from it
     await session.execute(update(AuditLog).where(AuditLog.actor_tg_id == tg_id).values(actor_tg_id=None))

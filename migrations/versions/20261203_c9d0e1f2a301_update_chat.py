@@ -1,4 +1,4 @@
-"""Update claims remember their chat, so that an unfinished screen is not replayed over a later one.
+"""Update claims remember their chat (as a keyed hash), so that an unfinished screen is not replayed over a later one.
 
 Revision ID: c9d0e1f2a301
 Revises: b8c9d0e1f201
@@ -18,11 +18,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("processed_updates") as batch:
-        batch.add_column(sa.Column("chat_id", sa.BigInteger(), nullable=True))
-        batch.create_index("ix_processed_updates_chat_id_update_id", ["chat_id", "update_id"])
+        batch.add_column(sa.Column("chat_key", sa.BigInteger(), nullable=True))
+        batch.create_index("ix_processed_updates_chat_key_update_id", ["chat_key", "update_id"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("processed_updates") as batch:
-        batch.drop_index("ix_processed_updates_chat_id_update_id")
-        batch.drop_column("chat_id")
+        batch.drop_index("ix_processed_updates_chat_key_update_id")
+        batch.drop_column("chat_key")
