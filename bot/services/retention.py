@@ -71,7 +71,9 @@ async def apply(
 
     old_closed = select(Case.id).where(Case.status == "closed", Case.closed_at < now - p.case_messages)
     links = await session.execute(delete(CaseMessageLink).where(CaseMessageLink.case_id.in_(old_closed)))
-    items = await session.execute(delete(OutboxItem).where(OutboxItem.case_id.in_(old_closed)))
+    items = await session.execute(  # a pending item (e.g. the note that a family's data was erased) goes out first
+        delete(OutboxItem).where(OutboxItem.case_id.in_(old_closed), OutboxItem.status != "pending")
+    )
     comments = await session.execute(
         update(Case).where(Case.id.in_(old_closed), Case.comment.is_not(None)).values(comment=None)
     )
