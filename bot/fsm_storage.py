@@ -128,15 +128,16 @@ class ChatLock(BaseEventIsolation):
 
 
 class ShortRedisLock(BaseEventIsolation):
-    """One update of a chat at a time across instances, like aiogram's Redis isolation, but the lock expires
-    in seconds rather than a minute: a killed process must not keep a family's chat silent for long. Within a
+    """One update of a chat at a time across instances, like aiogram's Redis isolation, but the lock lives only
+    ``ttl`` seconds unless its holder renews it (every third of that while the update runs): a killed process
+    keeps a family's chat waiting for seconds, not aiogram's minute, and a slow update keeps its lock. Within a
     process, updates of a chat queue for the Redis lock in arrival order (a Redis lock is taken by polling, so
     otherwise a family's messages could overtake each other)."""
 
-    def __init__(self, redis: Any, key_builder: DefaultKeyBuilder, timeout: float = 10.0) -> None:
+    def __init__(self, redis: Any, key_builder: DefaultKeyBuilder, ttl: float = 3.0) -> None:
         self.redis = redis
         self.key_builder = key_builder
-        self.timeout = timeout
+        self.ttl = ttl
         self._local = _KeyedLocks()
 
     @asynccontextmanager
@@ -145,17 +146,27 @@ class ShortRedisLock(BaseEventIsolation):
 
         name = self.key_builder.build(key, "lock")
         async with self._local.hold(name):
-            lock = self.redis.lock(name=name, timeout=self.timeout, sleep=0.05)
+            lock = self.redis.lock(name=name, timeout=self.ttl, sleep=0.05)
             await lock.acquire()
+
+            async def renew() -> None:
+                while True:
+                    await asyncio.sleep(self.ttl / 3)
+                    try:
+                        await lock.reacquire()
+                    except Exception as exc:  # lost it (Redis away, or expired): the update carries on
+                        log.warning("a chat lock could not be renewed (%s)", exc)
+                        return
+
+            renewal = asyncio.create_task(renew())
             try:
                 yield None
             finally:
+                renewal.cancel()
                 try:
                     await lock.release()
                 except LockError:
-                    log.warning(
-                        "a chat lock expired before its update was done (longer than %ss)", self.timeout
-                    )
+                    log.warning("a chat lock expired before its update was done")
 
     async def close(self) -> None:
         pass

@@ -129,7 +129,7 @@ async def test_an_update_in_hand_elsewhere_is_left_alone_and_a_dead_instances_is
     fake, tmp_path, postgres_and_redis
 ):
     """Promise: Telegram re-sends a webhook update it thinks was not delivered. While the instance that has it in
-    hand is alive — even past the chat lock's 10 s — the other instance skips it (the family is answered once);
+    hand is alive — here 12 s — the other instance skips it (the family is answered once);
     when that instance dies mid-update, the other one takes it over once the dead one's heartbeat has expired
     (the family is answered, once)."""
     import aiohttp
@@ -172,7 +172,7 @@ async def test_an_update_in_hand_elsewhere_is_left_alone_and_a_dead_instances_is
         await a.start(timeout=90)
         await b.start(timeout=90)
         async with aiohttp.ClientSession() as http:
-            # 1. A has the update in hand, its answer slower than the chat lock lasts (10 s); Telegram re-sends
+            # 1. A has the update in hand and its answer is slow (12 s); Telegram re-sends
             # the update to B, which leaves it alone
             maria = fake.user(810_001, "Мария")
             first, update = await in_hand_of_a(http, maria, error="slow", delay=12)
