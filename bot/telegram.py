@@ -159,9 +159,8 @@ class Pacer:
         """Sends to a group made ``ages`` seconds ago by an earlier process: Telegram still counts them in its
         window after a restart, so a fresh process must too."""
         now = time.monotonic()
-        window = self._group.setdefault(chat_id, deque())
-        window.extend(sorted(now - age for age in ages if 0 <= age < self.group_window))
-        self._group[chat_id] = deque(sorted(window))
+        earlier = [now - age for age in ages if 0 <= age < self.group_window]
+        self._group[chat_id] = deque(sorted([*self._group.get(chat_id, ()), *earlier]))
 
     def penalise(self, chat_id: int, seconds: float) -> None:
         self._blocked_until[chat_id] = max(self._blocked_until.get(chat_id, 0.0), time.monotonic() + seconds)
