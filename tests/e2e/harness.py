@@ -331,8 +331,11 @@ def run_cli(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess
                 child.kill()
                 raise subprocess.TimeoutExpired(command, timeout)
             time.sleep(0.02)
-        read = lambda p: p.read_text(errors="replace") if p.exists() else ""  # noqa: E731
-        return subprocess.CompletedProcess(command, child.returncode, read(out), read(err))
+        return subprocess.CompletedProcess(command, child.returncode, _text(out), _text(err))
+
+
+def _text(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
 
 
 _zygote: Zygote | None = None
