@@ -2,12 +2,15 @@
 
 Inside an update the state is written through the update's own session (set by the database middleware),
 so the flow state and the update's other writes commit together — and SQLite never sees two writers from
-one update. Outside an update the storage opens a short session of its own.
+one update. The row is read once per update and written at its commit, which keeps SQLite's write lock short
+(it is not held across the update's Telegram calls). Outside an update the storage opens a short session of
+its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from collections.abc import AsyncIterator, Hashable, Mapping
 from contextlib import asynccontextmanager
@@ -22,7 +25,7 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import FsmRecord
@@ -41,17 +44,24 @@ class SqlStorage(BaseStorage):
     async def _session(self) -> AsyncIterator[AsyncSession]:
         shared = current_session.get()
         if shared is not None:
-            yield shared
-            await shared.flush()
+            yield shared  # written at the update's commit, with the rest of its work
             return
         async with self._sessionmaker() as session:
             yield session
             await session.commit()
 
+    async def _row(self, session: AsyncSession, key: str) -> FsmRecord | None:
+        """The chat's row, read once per session: a flow reads and writes its state and data many times in one
+        update (a screener answer did a dozen statements), and a write waits for the commit."""
+        rows: dict[str, FsmRecord | None] = session.info.setdefault("fsm_rows", {})
+        if key not in rows:
+            rows[key] = await session.get(FsmRecord, key)
+        return rows[key]
+
     async def _upsert(self, key: StorageKey, **values: Any) -> None:
         k = self._keys.build(key)
         async with self._session() as session:
-            row = await session.get(FsmRecord, k)
+            row = await self._row(session, k)
             if row is None:
                 row = FsmRecord(key=k, state=None, data={})
                 session.add(row)
@@ -62,6 +72,8 @@ class SqlStorage(BaseStorage):
                     session.expunge(row)
                 else:
                     await session.delete(row)
+                row = None
+            session.info["fsm_rows"][k] = row
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
@@ -69,20 +81,23 @@ class SqlStorage(BaseStorage):
 
     async def get_state(self, key: StorageKey) -> str | None:
         async with self._session() as session:
-            return await session.scalar(select(FsmRecord.state).where(FsmRecord.key == self._keys.build(key)))
+            row = await self._row(session, self._keys.build(key))
+            return row.state if row is not None else None
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        await self._upsert(key, data=dict(data))
+        await self._upsert(key, data=copy.deepcopy(dict(data)))  # the caller's later edits stay theirs
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         async with self._session() as session:
-            data = await session.scalar(select(FsmRecord.data).where(FsmRecord.key == self._keys.build(key)))
-        return dict(data or {})
+            row = await self._row(session, self._keys.build(key))
+            # a copy: an edit in place by the caller would else go unseen by the change tracking
+            return copy.deepcopy(dict(row.data or {})) if row is not None else {}
 
     async def forget_user(self, user_id: int) -> None:
         """Erase every state kept for a user (used by /forget)."""
         async with self._session() as session:
             await session.execute(delete(FsmRecord).where(FsmRecord.key.like(f"%:{user_id}:%")))
+            session.info.pop("fsm_rows", None)
 
     async def close(self) -> None:
         return None

@@ -1,0 +1,131 @@
+"""The FSM storage in our database: one read per update, writes at the update's commit, nothing shared by mistake."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import event
+
+from bot.db.engine import make_engine, make_sessionmaker
+from bot.db.migrate import upgrade_to_head
+from bot.fsm_storage import SqlStorage, current_session
+
+KEY = StorageKey(bot_id=1, chat_id=42, user_id=42)
+OTHER = StorageKey(bot_id=1, chat_id=43, user_id=43)
+
+
+def run(tmp_path, scenario):
+    async def go():
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'fsm.sqlite3'}")
+        await upgrade_to_head(engine)
+        statements: list[str] = []
+        event.listen(
+            engine.sync_engine,
+            "before_cursor_execute",
+            lambda _c, _cur, sql, *_: statements.append(sql.split()[0].upper()),
+        )
+        sessionmaker = make_sessionmaker(engine)
+        try:
+            return await scenario(SqlStorage(sessionmaker), sessionmaker, statements)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+async def in_update(sessionmaker, work):
+    """As the database middleware does: one session for the update, committed at its end."""
+    async with sessionmaker() as session:
+        token = current_session.set(session)
+        try:
+            result = await work()
+            await session.commit()
+        finally:
+            current_session.reset(token)
+    return result
+
+
+def test_an_update_reads_the_row_once_and_writes_it_at_its_commit(tmp_path):
+    async def scenario(storage, sessionmaker, statements):
+        async def flow():
+            assert await storage.get_state(KEY) is None
+            await storage.set_state(KEY, "Screener:question")
+            for i in range(5):  # a screener answer reads and updates its data several times
+                data = await storage.get_data(KEY)
+                await storage.set_data(KEY, {**data, f"q{i}": i})
+            before_commit = list(statements)
+            assert await storage.get_state(KEY) == "Screener:question"
+            return before_commit
+
+        before_commit = await in_update(sessionmaker, flow)
+        assert before_commit.count("SELECT") == 1
+        assert not {"INSERT", "UPDATE"} & set(before_commit), "written before the commit"
+        assert statements.count("INSERT") == 1
+        assert await storage.get_state(KEY) == "Screener:question"  # outside an update: its own session
+        assert await storage.get_data(KEY) == {f"q{i}": i for i in range(5)}
+
+    run(tmp_path, scenario)
+
+
+def test_an_edit_in_place_of_the_returned_data_is_not_lost_or_leaked(tmp_path):
+    async def scenario(storage, sessionmaker, _statements):
+        await storage.set_data(KEY, {"answers": [1]})
+
+        async def flow():
+            data = await storage.get_data(KEY)
+            data["answers"].append(2)  # edited in place, then written back
+            await storage.set_data(KEY, data)
+            data["answers"].append(3)  # an edit after the write is the caller's own
+            return await storage.get_data(KEY)
+
+        assert await in_update(sessionmaker, flow) == {"answers": [1, 2]}
+        assert await storage.get_data(KEY) == {"answers": [1, 2]}
+
+    run(tmp_path, scenario)
+
+
+def test_a_cleared_state_deletes_the_row_and_can_be_set_again_in_the_same_update(tmp_path):
+    async def scenario(storage, sessionmaker, _statements):
+        await storage.set_state(KEY, "A:one")
+        await storage.set_data(KEY, {"x": 1})
+        await storage.set_state(OTHER, "B:two")
+
+        async def flow():
+            await storage.set_state(KEY, None)
+            await storage.set_data(KEY, {})
+            assert await storage.get_state(KEY) is None and await storage.get_data(KEY) == {}
+            await storage.set_state(KEY, "A:again")
+
+        await in_update(sessionmaker, flow)
+        assert await storage.get_state(KEY) == "A:again"
+        assert await storage.get_data(KEY) == {}
+        assert await storage.get_state(OTHER) == "B:two"
+
+        async def clear():
+            await storage.set_state(KEY, None)
+
+        await in_update(sessionmaker, clear)
+        async with sessionmaker() as session:
+            from sqlalchemy import func, select
+
+            from bot.db.models import FsmRecord
+
+            assert await session.scalar(select(func.count()).select_from(FsmRecord)) == 1
+
+    run(tmp_path, scenario)
+
+
+def test_forget_user_in_an_update_drops_what_the_update_had_read(tmp_path):
+    async def scenario(storage, sessionmaker, _statements):
+        await storage.set_state(KEY, "A:one")
+
+        async def flow():
+            assert await storage.get_state(KEY) == "A:one"
+            await storage.forget_user(42)
+            return await storage.get_state(KEY)
+
+        assert await in_update(sessionmaker, flow) is None
+        assert await storage.get_state(KEY) is None
+
+    run(tmp_path, scenario)
