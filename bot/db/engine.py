@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_only
 
 SQLITE_BUSY_TIMEOUT_MS = 15000  # a burst of updates waits for the write lock rather than failing
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")  # what makes the sqlite3 module open a write transaction
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -21,8 +25,45 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        SqliteWriter(SQLITE_BUSY_TIMEOUT_MS / 1000).install(engine)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, **kwargs)
+
+
+class SqliteWriter:
+    """One write transaction at a time inside the process, handed on in arrival order.
+
+    SQLite has one writer. Without this, the connections of a busy process meet at SQLite's busy handler, which
+    sleeps in growing steps (up to 100 ms) and retries: the lock often sits free while everybody sleeps, and under
+    a burst updates waited seconds for a write of a millisecond. Here the first write of a connection's
+    transaction waits on an asyncio lock instead, which passes at once to the next writer when the connection is
+    given back after its commit or rollback. Other processes (the CLI) still meet us at SQLite's own lock.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._lock = asyncio.Lock()
+        self._holder: dict | None = None  # the pool record's info of the connection that writes
+
+    def install(self, engine: AsyncEngine) -> None:
+        event.listen(engine.sync_engine, "before_cursor_execute", self._before_execute)
+        event.listen(engine.sync_engine.pool, "checkin", self._checkin)
+
+    def _before_execute(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if self._holder is conn.info or not statement.lstrip()[:7].upper().startswith(_WRITES):
+            return
+        try:
+            await_only(asyncio.wait_for(self._lock.acquire(), self.timeout))
+        except TimeoutError:
+            raise sqlite3.OperationalError(
+                f"database is locked (waited {self.timeout:.0f} s for this process's other writer)"
+            ) from None
+        self._holder = conn.info
+
+    def _checkin(self, _dbapi_conn: Any, record: Any) -> None:
+        if self._holder is not None and self._holder is record.info:
+            self._holder = None
+            self._lock.release()
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

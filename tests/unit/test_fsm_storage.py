@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import upgrade_to_head
+from bot.db.models import FsmRecord
 from bot.fsm_storage import SqlStorage, current_session
 
 KEY = StorageKey(bot_id=1, chat_id=42, user_id=42)
@@ -107,10 +108,6 @@ def test_a_cleared_state_deletes_the_row_and_can_be_set_again_in_the_same_update
 
         await in_update(sessionmaker, clear)
         async with sessionmaker() as session:
-            from sqlalchemy import func, select
-
-            from bot.db.models import FsmRecord
-
             assert await session.scalar(select(func.count()).select_from(FsmRecord)) == 1
 
     run(tmp_path, scenario)
