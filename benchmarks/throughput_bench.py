@@ -11,7 +11,11 @@ which depends less on what else the machine is doing than updates per second do.
 The private-chat pace of the bot (PRIVATE_MESSAGES_PER_SECOND, Telegram's 1 a second per chat) is lifted for this
 run: it would measure Telegram's limit, not our code. The fake Bot API runs in this process and costs CPU too.
 
-    .venv/bin/python benchmarks/throughput_bench.py [--families 50 200] [--texts 3]
+With --think S every family takes S seconds (0.5–1.5 × S, at random) to read each screen before its next step,
+as people do: the load is then what the families offer, not what the bot can take, and the latency is what a
+family would see at that load.
+
+    .venv/bin/python benchmarks/throughput_bench.py [--families 50 200] [--texts 3] [--think 0]
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import asyncio
 import itertools
 import json
 import os
+import random
 import signal
 import statistics
 import subprocess
@@ -40,6 +45,12 @@ from tests.fake_telegram import FakeTelegram  # noqa: E402
 OPERATOR_CHAT = -1001000000001
 TIMEOUT = 120.0
 _ids = itertools.count(2_000_000)
+THINK = 0.0  # --think: seconds a family takes (on average) to read a screen before its next step
+
+
+async def _think() -> None:
+    if THINK:
+        await asyncio.sleep(random.uniform(0.5, 1.5) * THINK)
 
 
 def _text(m) -> str:
@@ -62,6 +73,7 @@ async def _tap(user, label: str | None = None, data_prefix: tuple[str, ...] = ()
                 data_prefix and b.get("callback_data", "").startswith(data_prefix)
             ):
                 before = (_text(user.last_message()), json.dumps(user.last_message().get("reply_markup")))
+                await _think()
                 user.press(msg, b["callback_data"])
                 await _until(
                     user.fake,
@@ -87,6 +99,7 @@ async def family_flow(fake, user, texts: int) -> int:
 
 async def _family_flow(fake, user, texts: int) -> int:
     sent = 0
+    await _think()  # with --think the families also arrive over time, not all in the same instant
     user.send_text("/start")
     sent += 1
     await _screen(user, "Семейное окно")
@@ -103,6 +116,7 @@ async def _family_flow(fake, user, texts: int) -> int:
             break
         await _tap(user, data_prefix=("msq:", "msy:"))
         sent += 1
+    await _think()
     user.send_text("/menu")
     sent += 1
     await _screen(user, "Чем мы можем помочь")
@@ -114,6 +128,7 @@ async def _family_flow(fake, user, texts: int) -> int:
     await _tap(user, "Передать мой запрос")
     sent += 1
     for i in range(texts):
+        await _think()
         user.send_text(f"Вопрос {i}: нам нужна консультация по пособию")
         sent += 1
         await asyncio.sleep(0.2)
@@ -121,10 +136,12 @@ async def _family_flow(fake, user, texts: int) -> int:
 
 
 async def echo_flow(fake, user, n: int) -> int:
+    await _think()
     user.send_text("hello")
     await _screen(user, "hello")
     for i in range(n - 1):
         if i % 2:
+            await _think()
             user.send_text(f"text {i}")
             await _screen(user, f"text {i}")
         else:
@@ -236,8 +253,16 @@ async def main() -> None:
     parser.add_argument("--families", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--texts", type=int, default=3)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds a family reads each screen before its next step (0: as fast as the bot answers)",
+    )
     args = parser.parse_args()
-    print(f"cpus: {os.cpu_count()}, database: {args.database}", flush=True)
+    global THINK
+    THINK = args.think
+    print(f"cpus: {os.cpu_count()}, database: {args.database}, think: {args.think} s", flush=True)
     for n in args.families:
         try:
             ours, per_family = await run_one("bot", n, args.texts, None, args.database)
