@@ -16,6 +16,7 @@ Modelled on the relay worker (bot/outbox.py), with one lane per broadcast instea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
@@ -159,8 +160,9 @@ class BroadcastSender:
         async with self.sessionmaker() as s:
             broadcast = await s.get(Broadcast, broadcast_id)
             content, poll = dict(broadcast.content), list(broadcast.poll or [])
+        progress_done = asyncio.Event()
         progress = asyncio.create_task(
-            self._progress_loop(broadcast_id), name=f"broadcast-{broadcast_id}-progress"
+            self._progress_loop(broadcast_id, progress_done), name=f"broadcast-{broadcast_id}-progress"
         )
         started = time.monotonic()
         sent_before = await self._sent_count(broadcast_id)
@@ -184,7 +186,8 @@ class BroadcastSender:
                     *(self._worker(queue, broadcast_id, content, poll) for _ in range(self.workers))
                 )
         finally:
-            progress.cancel()
+            # not cancelled: a status message on its way must be recorded, or the last update would send a second
+            progress_done.set()
             await asyncio.gather(progress, return_exceptions=True)
         elapsed = time.monotonic() - started
         sent = await self._sent_count(broadcast_id) - sent_before
@@ -275,12 +278,13 @@ class BroadcastSender:
         return recipient.attempts if recipient else 1
 
     # ------------------------------------------------------------------ the coordinator's view
-    async def _progress_loop(self, broadcast_id: int) -> None:
+    async def _progress_loop(self, broadcast_id: int, done: asyncio.Event) -> None:
         started = time.monotonic()
         first = await self._sent_count(broadcast_id)
-        while True:
+        while not done.is_set():
             await self._update_status(broadcast_id, started=started, first=first)
-            await asyncio.sleep(self.settings.broadcast_progress_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), self.settings.broadcast_progress_seconds)
 
     async def _update_status(
         self, broadcast_id: int, *, started: float | None = None, first: int = 0, rate: float | None = None

@@ -293,6 +293,35 @@ async def test_kill_mid_broadcast_no_duplicates(fake, tmp_path, stop_bots):
     assert "Заблокировали бот: 1" in coord.messages()[-1]["text"]
 
 
+async def test_one_status_message_even_when_the_broadcast_ends_while_it_is_being_sent(
+    fake, tmp_path, stop_bots
+):
+    """Promise: the coordinator gets one status message per broadcast, edited in place to the end. A short
+    broadcast can finish while its first status message is still on its way (here Telegram takes 2 s to answer
+    it): the status still ends as sent, in that one message, not in a second one beside a stale «sending»."""
+    proc, users = await start(fake, tmp_path, {}, {})
+    stop_bots.append(proc)
+    coord = fake.user(COORD, "Марина", language_code="ru")
+    text = "Напоминаем о собрании в пятницу"
+    await compose(coord, text)
+    tap(coord, "Отправить сейчас")
+    await screen(coord, "сейчас — 2 семьям")
+    fake.fail_next("sendMessage", chat_id=COORD, error="late", delay=2)  # the first status message
+    tap(coord, "Да, отправить")
+    await coord.wait_for_message("Рассылка № 1: отчёт", timeout=30)
+    assert all(len(announcements(u, text)) == 1 for u in users)
+
+    def status_messages() -> list[dict]:
+        return [
+            m
+            for m in coord.messages()
+            if m["text"].startswith("Рассылка № 1: ") and "Отправлено:" in m["text"]
+        ]
+
+    await fake.wait_for(lambda: "отправлена" in status_messages()[-1]["text"], timeout=10)
+    assert len(status_messages()) == 1, [m["text"] for m in status_messages()]
+
+
 # --- reports -------------------------------------------------------------------------------------------------
 
 

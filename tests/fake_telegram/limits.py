@@ -89,7 +89,8 @@ class Fault:
 
     ``error``: "429", "403", "400_thread", "400" (with ``description``), "chat_not_found", "500", "502",
     "timeout" (the answer never comes: hangs ``delay`` seconds, default 3600), "disconnect" (the connection is
-    closed without an answer), "slow" (answered normally after ``delay`` seconds, default 1).
+    closed without an answer), "slow" (answered normally after ``delay`` seconds, default 1), "late" (carried out at
+    once — the message is in the chat — but answered after ``delay`` seconds, default 1).
     """
 
     method: str | None = None  # None: any method

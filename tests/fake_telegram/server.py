@@ -381,8 +381,14 @@ class FakeTelegram(BotMethods):
                 )
             if self.before_call is not None:
                 self.before_call(name, params)
+            late: Fault | None = None
             for fault in self.faults:
                 if fault.matches(name, params):
+                    if fault.error == "late":  # carried out now, answered after the delay
+                        fault.count -= 1
+                        fault.fired += 1
+                        late = fault
+                        break
                     if fault.error == "disconnect":
                         fault.count -= 1
                         fault.fired += 1
@@ -399,6 +405,8 @@ class FakeTelegram(BotMethods):
             result = handler(params)
             if inspect.isawaitable(result):
                 result = await result
+            if late is not None:
+                await asyncio.sleep(1.0 if late.delay is None else late.delay)
             problems = self.spec.check_value(self.spec.methods[name]["returns"], result, "result")
             for problem in problems:
                 self.record_violation(name, f"fake answer does not match the spec: {problem}", raw)
