@@ -205,6 +205,15 @@ class ClaimingDispatcher(Dispatcher):
 
     claims: DbSessionMiddleware | None = None
 
+    async def finish_updates(self, grace: float) -> None:
+        """Let the updates still being handled finish: aiogram stops polling without waiting for them, and a stop
+        that closes Redis, the database and the Bot API session under them fails them half-way (their claims would
+        replay them at the next start, but the family waits for that)."""
+        running = set(self._handle_update_tasks)
+        if running:
+            log.info("waiting for %d update(s) still being handled", len(running))
+            await asyncio.wait(running, timeout=grace)
+
     async def _listen_updates(  # type: ignore[override]
         self,
         bot: Any,

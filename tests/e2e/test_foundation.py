@@ -63,6 +63,19 @@ async def test_sigterm_stops_gracefully(bot):
     assert "stopped" in bot.log()
 
 
+async def test_sigterm_lets_the_update_in_hand_finish(bot, fake, new_user):
+    """Promise: a stop (deploy, restart) does not cut a family's update off half-way: the answer that was on its way
+    (Telegram slow to take it: 2 s) is sent, the update is done, and the bot then stops cleanly."""
+    anna = new_user("ru")
+    fake.fail_next("sendMessage", chat_id=anna.id, error="slow", delay=2)
+    anna.send_text("/start")
+    await fake.wait_for(lambda: bot.rows("SELECT count(*) FROM processed_updates") != [(0,)], 10)
+    assert await bot.stop() == 0
+    assert "Семейное окно" in anna.last_message()["text"]
+    assert bot.rows("SELECT done FROM processed_updates") == [(True,)]
+    assert "Traceback" not in bot.log(), bot.log()
+
+
 def flow_data(proc) -> list[str]:
     """The stored conversation data (JSON) of every chat: the fsm_states table, or Redis when the bot uses it."""
     if proc.env.get("REDIS_URL"):
