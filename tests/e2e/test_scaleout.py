@@ -43,6 +43,13 @@ async def _leader_of(procs: list[BotProcess], timeout: float = 20) -> BotProcess
     raise AssertionError("no instance became the leader:\n" + "\n---\n".join(p.log()[-2000:] for p in procs))
 
 
+async def start_with_a_leading(a: BotProcess, b: BotProcess) -> None:
+    """A starts first and takes the leader's lease, then B starts beside it."""
+    await a.start(timeout=90)
+    assert await _leader_of([a]) is a
+    await b.start(timeout=90)
+
+
 def two_instances(fake, tmp_path, **env: str) -> tuple[list[BotProcess], list[int]]:
     """Two bots in webhook mode on one fresh PostgreSQL database and one Redis, each on its own port."""
     database_url, redis_url = create_test_database(), redis_test_url()
@@ -76,9 +83,7 @@ async def test_leader_killed_the_other_instance_takes_over_without_duplicates(
     add_staff(a, OLGA, "operator", "Ольга")
     add_staff(a, IVAN, "specialist", "Иван", "--specialty", "lawyer")
     try:
-        await a.start(timeout=90)
-        assert await _leader_of([a]) is a
-        await b.start(timeout=90)
+        await start_with_a_leading(a, b)
         async with WebhookPusher(fake, ports, SECRET) as pusher:
             desk = Desk(fake, a, ops, crisis, olga, ivan, None, None)
             maria, anna = desk.family(), desk.family()
@@ -231,9 +236,7 @@ async def test_a_broadcast_and_a_reminder_go_out_once_with_two_instances_and_a_l
     add_staff(a, OLGA, "operator", "Ольга")
     families = seed(a, fake, *({} for _ in range(n)))
     try:
-        await a.start(timeout=90)
-        assert await _leader_of([a]) is a
-        await b.start(timeout=90)
+        await start_with_a_leading(a, b)
         async with WebhookPusher(fake, ports, SECRET) as pusher:
             desk = Desk(fake, a, ops, crisis, olga, None, None, None)
             maria = desk.family()
