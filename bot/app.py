@@ -145,7 +145,6 @@ async def run(settings: Settings) -> None:
                 close_bot_session=False,
             )
     finally:
-        await app.dp.finish_updates(grace=10)
         if leader_task is not None:
             leadership.stop()
             await asyncio.wait([leader_task], timeout=35)

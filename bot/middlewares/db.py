@@ -34,6 +34,7 @@ from bot.fsm_storage import current_session
 from bot.liveness import Liveness, process_token
 
 log = logging.getLogger(__name__)
+SHUTDOWN_GRACE_SECONDS = 10
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -205,14 +206,15 @@ class ClaimingDispatcher(Dispatcher):
 
     claims: DbSessionMiddleware | None = None
 
-    async def finish_updates(self, grace: float) -> None:
-        """Let the updates still being handled finish: aiogram stops polling without waiting for them, and a stop
-        that closes Redis, the database and the Bot API session under them fails them half-way (their claims would
-        replay them at the next start, but the family waits for that)."""
+    async def emit_shutdown(self, *args: Any, **kwargs: Any) -> None:
+        """Let the updates still being handled finish (up to 10 s) before the shutdown handlers run: aiogram stops
+        polling without waiting for them, and its first shutdown handler closes the FSM storage (Redis) under them
+        — then they fail half-way (their claims would replay them at the next start, but the family waits)."""
         running = set(self._handle_update_tasks)
         if running:
             log.info("waiting for %d update(s) still being handled", len(running))
-            await asyncio.wait(running, timeout=grace)
+            await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+        await super().emit_shutdown(*args, **kwargs)
 
     async def _listen_updates(  # type: ignore[override]
         self,

@@ -71,7 +71,7 @@ async def test_sigterm_lets_the_update_in_hand_finish(bot, fake, new_user):
     anna.send_text("/start")
     await fake.wait_for(lambda: bot.rows("SELECT count(*) FROM processed_updates") != [(0,)], 10)
     assert await bot.stop() == 0
-    assert "Семейное окно" in anna.last_message()["text"]
+    assert "Семейное окно" in anna.last_message()["text"], bot.log()[-6000:]
     assert bot.rows("SELECT done FROM processed_updates") == [(True,)]
     assert "Traceback" not in bot.log(), bot.log()
 
