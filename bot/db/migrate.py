@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import ROOT
+
+MIGRATION_LOCK = 0x5E3E1A0C  # pg_advisory_xact_lock key: «Семейное окно» migrations
 
 
 def default_database_url() -> str:
@@ -40,4 +43,8 @@ async def upgrade_to_head(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # instances starting together on one database migrate one after the other (the lock is held until
+            # this transaction commits; PostgreSQL's DDL is transactional): the first upgrades, the rest find head
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await conn.run_sync(_run)
