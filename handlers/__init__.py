@@ -18,6 +18,7 @@ def get_routers(settings: Settings) -> list[Router]:
     for observer in (root.message, root.edited_message, root.callback_query):
         observer.outer_middleware(abuse)
     root.startup.register(start_replay)  # updates a killed process claimed but never finished
+    root.shutdown.register(abuse.gate.close)
     root.include_routers(
         common.get_router(settings),
         operators.get_router(),

@@ -24,7 +24,13 @@ log = logging.getLogger(__name__)
 class AbuseMiddleware(BaseMiddleware):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.gate = moderation.FloodGate()
+        if settings.redis_url:  # several instances: one window per family, shared
+            prefix = f"semeynoe-okno:flood:{settings.bot_token.get_secret_value().split(':', 1)[0]}"
+            self.gate: moderation.FloodGate | moderation.SharedFloodGate = moderation.SharedFloodGate(
+                settings.redis_url, prefix
+            )
+        else:
+            self.gate = moderation.FloodGate()
 
     async def __call__(
         self,
@@ -51,7 +57,7 @@ class AbuseMiddleware(BaseMiddleware):
         limit = (
             self.settings.flood_buttons_per_minute if is_button else self.settings.flood_messages_per_minute
         )
-        over, first = self.gate.hit(ctx.user.id, "button" if is_button else "message", limit)
+        over, first = await self.gate.check(ctx.user.id, "button" if is_button else "message", limit)
         if over:
             notice = _(
                 "You are writing faster than we can read. Please wait a minute and try again. "

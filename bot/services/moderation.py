@@ -1,9 +1,11 @@
-"""Abuse control: per-user flood limits (in memory, per process) and temporary mutes set by staff (in the
-database, with an expiry, audited). No Telegram here."""
+"""Abuse control: per-user flood limits (in memory for one process; in Redis, shared by every instance, when there
+is one) and temporary mutes set by staff (in the database, with an expiry, audited). No Telegram here."""
 
 from __future__ import annotations
 
+import logging
 import time
+import uuid
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.base import utcnow
 from bot.db.models import Case, Family, Mute
 from bot.services.audit import audit
+
+log = logging.getLogger(__name__)
 
 
 class FloodGate:
@@ -49,6 +53,60 @@ class FloodGate:
         for key in [k for k, q in self._events.items() if not q or q[-1] <= now - self.window]:
             self._events.pop(key, None)
             self._warned.pop(key, None)
+
+    async def check(self, user_id: int, kind: str, limit: int) -> tuple[bool, bool]:
+        return self.hit(user_id, kind, limit)
+
+    async def close(self) -> None:
+        pass
+
+
+# KEYS: the user's events (a sorted set of arrival times), the "told" marker; ARGV: limit, window in ms, a unique
+# member. Redis's own clock, so instances with skewed clocks count the same window. 0: under the limit (counted);
+# 1: over it; 2: over it and the first time in the window (the one that is told).
+_FLOOD_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', window) then
+  return 2
+end
+return 1
+"""
+
+
+class SharedFloodGate:
+    """The same sliding window as ``FloodGate``, kept in Redis so that every instance behind the load balancer
+    counts one family's messages together (with two instances an in-memory window would let twice the limit
+    through). Redis unreachable: the event passes (a family is never held back by our outage) and it is logged."""
+
+    def __init__(self, redis_url: str, prefix: str, window: float = 60.0) -> None:
+        from redis.asyncio import Redis
+
+        self.redis = Redis.from_url(redis_url, socket_timeout=2)
+        self.script = self.redis.register_script(_FLOOD_SCRIPT)
+        self.prefix = prefix
+        self.window_ms = int(window * 1000)
+
+    async def check(self, user_id: int, kind: str, limit: int) -> tuple[bool, bool]:
+        key = f"{self.prefix}:{user_id}:{kind}"
+        try:
+            verdict = int(
+                await self.script(keys=[key, key + ":told"], args=[limit, self.window_ms, uuid.uuid4().hex])
+            )
+        except Exception as exc:
+            log.warning("flood control: Redis unreachable (%s); letting the event through", exc)
+            return False, False
+        return verdict > 0, verdict == 2
+
+    async def close(self) -> None:
+        await self.redis.aclose()
 
 
 @dataclass

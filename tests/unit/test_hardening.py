@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.config import ROOT, load_settings
 from bot.services.content import load_privacy
-from bot.services.moderation import FloodGate
+from bot.services.moderation import FloodGate, SharedFloodGate
 from bot.services.retention import periods
 
 TOKEN = "123456:TEST-token-for-units"
@@ -34,3 +34,34 @@ def test_flood_gate_limits_per_user_tells_once_and_forgets_after_the_window():
     assert gate.hit(2, "message", 3, now=4) == (False, False)  # another person is not affected
     assert gate.hit(1, "button", 3, now=4) == (False, False)  # buttons count apart
     assert gate.hit(1, "message", 3, now=61) == (False, False)  # the window moved on
+
+
+async def test_shared_flood_gate_counts_one_family_across_instances_and_lets_through_when_redis_is_down():
+    import os
+    import uuid
+
+    import pytest
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379") + "/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"needs the local Redis ({exc})")
+    prefix = f"test-flood:{uuid.uuid4().hex}"
+    a, b = SharedFloodGate(url, prefix), SharedFloodGate(url, prefix)  # two instances, one Redis
+    try:
+        got = [await gate.check(1, "message", 4) for gate in (a, b, a, b, a, b)]
+        assert got == [(False, False)] * 4 + [(True, True), (True, False)], "4 a minute in all, told once"
+        assert await a.check(2, "message", 4) == (False, False)  # another family is not affected
+        assert await b.check(1, "button", 4) == (False, False)  # buttons count apart
+    finally:
+        await a.close()
+        await b.close()
+    down = SharedFloodGate("redis://127.0.0.1:1/0", prefix)
+    try:
+        assert await down.check(1, "message", 0) == (False, False), "our outage never holds a family back"
+    finally:
+        await down.close()
