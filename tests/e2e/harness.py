@@ -130,10 +130,19 @@ def orm(database_url: str, work: Callable[[Any], Any]) -> Any:
 class BotProcess:
     """The bot as a child process; its log goes to a file the test can read."""
 
-    def __init__(self, fake, workdir: Path, **env: str) -> None:
+    def __init__(self, fake, workdir: Path, *, instances: int | None = None, **env: str) -> None:
+        """``instances``: how many bot processes answer (webhook mode behind a load balancer when more than one);
+        by default E2E_INSTANCES with TEST_DATABASE=postgres unless the test chose its own database, Redis or
+        webhook, else one (long polling)."""
         self.fake = fake
         self.workdir = workdir
-        self.log_path = workdir / "bot.log"
+        self.log_path = workdir / "bot.log"  # every instance appends its lines to it
+        if instances is None:
+            chosen = {"DATABASE_URL", "REDIS_URL", "WEBHOOK_URL"} & env.keys()
+            instances = INSTANCES if POSTGRES and not chosen else 1
+        self.instances = instances
+        self.ports = [free_port() for _ in range(instances)] if instances > 1 else []
+        self._pusher: WebhookPusher | None = None
         database_url = f"sqlite+aiosqlite:///{workdir / 'bot.sqlite3'}"
         redis_url = ""
         leader_ttl = {}
@@ -164,31 +173,45 @@ class BotProcess:
 
     async def start(self, timeout: float = 60) -> BotProcess:
         polls_before = self._ready_marks()
-        if tuple(self.start_cmd) == BOT_RUN and ZYGOTE_ON:
-            self.proc = zygote().start(self.env, ROOT, self.log_path, ["run"])
-        else:
-            log = self.log_path.open("ab")
-            self.proc = subprocess.Popen(
-                self.start_cmd,
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            log.close()
+        envs = [self.env]
+        if self.ports:
+            envs = [
+                {
+                    **self.env,
+                    "WEBHOOK_URL": f"http://127.0.0.1:{port}",
+                    "WEBHOOK_PORT": str(port),
+                    "WEBHOOK_SECRET": CLUSTER_SECRET,
+                }
+                for port in self.ports
+            ]
+        procs = [self._spawn(env) for env in envs]
+        self.proc = procs[0] if len(procs) == 1 else Instances(procs)
         deadline = asyncio.get_running_loop().time() + timeout
-        while self._ready_marks() <= polls_before:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"bot exited with {self.proc.returncode}:\n{self.log()}")
+        while self._ready_marks() < polls_before + len(procs):
+            if self.proc.poll() is not None or any(p.poll() is not None for p in procs):
+                self.proc.kill()
+                raise RuntimeError(f"bot exited with {self.proc.poll()}:\n{self.log()}")
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"bot did not start polling:\n{self.log()}")
             await asyncio.sleep(0.05)
+        if self.ports:
+            self._pusher = WebhookPusher(self.fake, self.ports, CLUSTER_SECRET)
+            await self._pusher.__aenter__()
         return self
+
+    def _spawn(self, env: dict[str, str]) -> subprocess.Popen | ZygoteChild:
+        if tuple(self.start_cmd) == BOT_RUN and ZYGOTE_ON:
+            return zygote().start(env, ROOT, self.log_path, ["run"])
+        log = self.log_path.open("ab")
+        try:
+            return subprocess.Popen(self.start_cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        finally:
+            log.close()
 
     def _ready_marks(self) -> int:
         """Polling mode: getUpdates requests received by the fake; webhook mode: «webhook server» lines in the
         log."""
-        if self.env.get("WEBHOOK_URL"):
+        if self.ports or self.env.get("WEBHOOK_URL"):
             return self.log().count("webhook server on port")
         return self.fake.polls_started
 
@@ -229,6 +252,9 @@ class BotProcess:
 
     async def _wait(self, timeout: float) -> int:
         assert self.proc is not None
+        if self._pusher is not None:  # Telegram keeps what was not delivered for the next start
+            pusher, self._pusher = self._pusher, None
+            await pusher.__aexit__(None, None, None)
         deadline = asyncio.get_running_loop().time() + timeout
         while self.proc.poll() is None:
             if asyncio.get_running_loop().time() > deadline:
@@ -243,6 +269,39 @@ class BotProcess:
 
 
 BOT_RUN = (sys.executable, "-m", "bot", "run")
+# E2E_INSTANCES=2 (make test-postgres): every test's bot is two instances in webhook mode on one PostgreSQL
+# database and one Redis, the updates spread over both by WebhookPusher (Telegram behind a load balancer).
+INSTANCES = max(1, int(os.environ.get("E2E_INSTANCES", "1")))
+CLUSTER_SECRET = "e2e-webhook-secret"
+
+
+class Instances:
+    """Several bot processes behind one load balancer, with the subprocess.Popen calls the tests use."""
+
+    def __init__(self, procs: list[subprocess.Popen | ZygoteChild]) -> None:
+        self.procs = procs
+        self.pid = procs[0].pid
+
+    def poll(self) -> int | None:
+        """None while any instance runs; then the first non-zero exit code, else 0."""
+        codes = [p.poll() for p in self.procs]
+        if any(code is None for code in codes):
+            return None
+        return next((code for code in codes if code), 0)
+
+    @property
+    def returncode(self) -> int | None:
+        return self.poll()
+
+    def send_signal(self, sig: int) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(sig)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
 ZYGOTE_ON = os.environ.get("E2E_ZYGOTE", "1") != "0"
 
 
@@ -362,9 +421,12 @@ def free_port() -> int:
 class WebhookPusher:
     """Plays Telegram's webhook delivery for bots in webhook mode behind a load balancer.
 
-    Takes the updates the fake queued (a family writing, a button pressed), and POSTs each, in order, to the next
-    instance in turn (``X-Telegram-Bot-Api-Secret-Token`` set); an instance that does not answer (killed) is
-    skipped and the update goes to another one, as Telegram retries an undelivered update.
+    Takes the updates the fake queued (a family writing, a button pressed) and POSTs each to the next instance in
+    turn (``X-Telegram-Bot-Api-Secret-Token`` set). Like Telegram it has several requests in flight at once, but a
+    chat's updates go one after the other, each once the previous one was answered. An instance that does not
+    answer (killed) is skipped and the update goes to another one, as Telegram retries an undelivered update.
+    Updates the fake hands out again (``redeliver``) are delivered again; updates of types the bot did not ask for
+    (``allowed_updates`` of ``setWebhook``) are dropped, as Telegram does.
     """
 
     def __init__(self, fake, ports: list[int], secret: str) -> None:
@@ -372,6 +434,10 @@ class WebhookPusher:
         self.delivered: dict[int, int] = {}  # update_id → port
         self._task: asyncio.Task | None = None
         self._turn = itertools.count()
+        self._taken: set[int] = set()  # update ids handed to a delivery task
+        self._done: set[int] = set()
+        self._last_of_chat: dict[Any, asyncio.Task] = {}
+        self._deliveries: set[asyncio.Task] = set()
 
     async def __aenter__(self) -> WebhookPusher:
         import aiohttp
@@ -382,23 +448,42 @@ class WebhookPusher:
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._task is not None
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
+        tasks = [self._task, *self._deliveries]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self._http.close()
 
     async def _run(self) -> None:
         world = self.fake.world
         while True:
-            if not world.updates:
-                await world.wait_change(0.2)
-                continue
-            update = world.updates[0]
-            await self._deliver(update)
-            world.confirm(update["update_id"] + 1)
+            while world.redeliveries:
+                self._schedule(world.redeliveries.pop(0))
+            for update in list(world.updates):
+                if update["update_id"] not in self._taken:
+                    self._taken.add(update["update_id"])
+                    kind = next(k for k in update if k != "update_id")
+                    if kind in world.allowed_updates:
+                        self._schedule(update)
+                    else:
+                        self._done.add(update["update_id"])
+            while world.updates and world.updates[0]["update_id"] in self._done:  # Telegram forgets it
+                world.confirm(world.updates[0]["update_id"] + 1)
+            await asyncio.sleep(0.02)  # (not world.wait_change: a cancel can get lost in its wait_for)
 
-    async def _deliver(self, update: dict[str, Any]) -> None:
+    def _schedule(self, update: dict[str, Any]) -> None:
+        chat = _chat_of(update)
+        previous = self._last_of_chat.get(chat)
+        task = asyncio.create_task(self._deliver(update, previous))
+        self._last_of_chat[chat] = task
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def _deliver(self, update: dict[str, Any], previous: asyncio.Task | None) -> None:
         import aiohttp
 
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.secret}
         while True:
             port = self.ports[next(self._turn) % len(self.ports)]
@@ -407,11 +492,24 @@ class WebhookPusher:
                     f"http://127.0.0.1:{port}/webhook",
                     json=update,
                     headers=headers,
-                    timeout=aiohttp.ClientTimeout(30),
+                    timeout=aiohttp.ClientTimeout(60),
                 ) as resp:
                     if resp.status == 200:
                         self.delivered[update["update_id"]] = port
+                        self._done.add(update["update_id"])
+                        self.fake.world.touch()
                         return
             except (aiohttp.ClientError, TimeoutError):
                 pass
             await asyncio.sleep(0.1)
+
+
+def _chat_of(update: dict[str, Any]) -> Any:
+    """The chat an update belongs to (its sender's for a button press), for in-order delivery per chat."""
+    body = next(v for k, v in update.items() if k != "update_id")
+    message = body.get("message") if isinstance(body.get("message"), dict) else body
+    chat = message.get("chat") or body.get("chat")
+    if chat:
+        return chat.get("id")
+    sender = body.get("from") or body.get("user")
+    return ("user", sender.get("id")) if sender else None
