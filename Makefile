@@ -50,8 +50,8 @@ migrations-check: install  ## models and migrations agree (alembic check on a fr
 check: install  ## validate settings and every file in data/ (strict: stale review_by dates fail)
 	BOT_TOKEN=$${BOT_TOKEN:-123456:check-token-placeholder} $(BIN)/python -m bot check --strict
 
-pytest: install
-	$(BIN)/python -m pytest -q -n 2
+pytest: install  ## unit tests and the end-to-end suite on SQLite (the tests marked postgres: make test-postgres)
+	$(BIN)/python -m pytest -q -n 2 -m 'not postgres'
 
 # The end-to-end suite on the local PostgreSQL and Redis: a fresh database per test (TEST_POSTGRES_URL, default
 # postgresql+asyncpg://root@127.0.0.1:5432/postgres) and a Redis logical database per worker (TEST_REDIS_URL).

@@ -143,6 +143,7 @@ class BotProcess:
         self.instances = instances
         self.ports = [free_port() for _ in range(instances)] if instances > 1 else []
         self._pusher: WebhookPusher | None = None
+        self.delivered: dict[int, int] = {}  # with several instances: update_id → the port that answered it
         database_url = f"sqlite+aiosqlite:///{workdir / 'bot.sqlite3'}"
         redis_url = ""
         leader_ttl = {}
@@ -243,7 +244,10 @@ class BotProcess:
         """Graceful stop with SIGTERM; returns the exit code."""
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
-        return await self._wait(timeout)
+        code = await self._wait(timeout)
+        if len(self.delivered) >= len(self.ports) > 1:  # the test's updates were answered by every instance
+            assert set(self.delivered.values()) == set(self.ports), f"one instance answered all: {self.delivered}"
+        return code
 
     async def kill(self) -> None:
         assert self.proc is not None
@@ -255,6 +259,7 @@ class BotProcess:
         if self._pusher is not None:  # Telegram keeps what was not delivered for the next start
             pusher, self._pusher = self._pusher, None
             await pusher.__aexit__(None, None, None)
+            self.delivered.update(pusher.delivered)
         deadline = asyncio.get_running_loop().time() + timeout
         while self.proc.poll() is None:
             if asyncio.get_running_loop().time() > deadline:

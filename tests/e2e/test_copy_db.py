@@ -5,10 +5,13 @@ from __future__ import annotations
 import subprocess
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import create_engine, insert
 
 from bot.db.models import Case, CaseMessageLink, Family
 from tests.e2e.harness import create_test_database, query, run_cli
+
+pytestmark = pytest.mark.postgres  # always PostgreSQL (+ Redis): run by make test-postgres, not twice
 
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess:

@@ -11,6 +11,8 @@ import asyncio
 import re
 from collections import Counter
 
+import pytest
+
 from tests.e2e.conftest import OPERATOR_CHAT
 from tests.e2e.harness import (
     BotProcess,
@@ -26,6 +28,7 @@ from tests.e2e.test_desk import CRISIS_CHAT, IVAN, OLGA, Desk, add_staff, ask_la
 from tests.e2e.test_desk_faults import topic_texts
 
 SECRET = "scale-out-webhook-secret"
+pytestmark = pytest.mark.postgres  # always PostgreSQL + Redis: run by make test-postgres, not twice
 
 
 def _alive(p: BotProcess) -> bool:
