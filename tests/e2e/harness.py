@@ -246,7 +246,9 @@ class BotProcess:
         self.proc.send_signal(signal.SIGTERM)
         code = await self._wait(timeout)
         if len(self.delivered) >= len(self.ports) > 1:  # the test's updates were answered by every instance
-            assert set(self.delivered.values()) == set(self.ports), f"one instance answered all: {self.delivered}"
+            assert set(self.delivered.values()) == set(self.ports), (
+                f"one instance answered all: {self.delivered}"
+            )
         return code
 
     async def kill(self) -> None:
