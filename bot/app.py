@@ -19,6 +19,7 @@ from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import ensure_sqlite_dir, upgrade_to_head
 from bot.fsm_storage import ChatLock, ShortRedisLock, SqlStorage
 from bot.i18n import DbI18nMiddleware, make_i18n
+from bot.lazy_aiogram import warm_up
 from bot.leader import Leadership
 from bot.liveness import Liveness
 from bot.middlewares.context import ContextMiddleware
@@ -103,6 +104,7 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
     sessionmaker = make_sessionmaker(engine)
     i18n = make_i18n(settings.locales_dir, settings.default_locale)
     catalog = load_catalog(settings.data_dir)
+    warm_up()
     bot = build_bot(settings)
     liveness = Liveness(settings.redis_url, f"semeynoe-okno:alive:{bot_id_of(settings)}")
     dp = build_dispatcher(settings, sessionmaker, i18n, catalog, liveness)

@@ -51,10 +51,11 @@ def _child(request: dict) -> None:
 
 def serve(path: str) -> None:
     import bot.app
-    import bot.services.catalog  # noqa: F401
+    import bot.services.catalog
     from bot.services.morph import analyzer
 
     analyzer()  # its dictionaries: about a second per start otherwise
+    bot.lazy_aiogram.warm_up()  # the models every bot builds at its start (bot/lazy_aiogram.py)
 
     children: dict[int, int | None] = {}
 
