@@ -23,6 +23,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # 512 KiB of page cache per connection, not 2 MiB: a burst opens up to 15 connections, and the pages are in
+            # the OS cache anyway (memory_bench: 187 -> 165 MB after 20 families at once; no change in throughput)
+            cur.execute("PRAGMA cache_size=-512")
             cur.close()
 
         SqliteWriter(SQLITE_BUSY_TIMEOUT_MS / 1000).install(engine)
