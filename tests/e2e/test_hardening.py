@@ -237,8 +237,15 @@ async def test_flood_control_and_staff_mute_with_expiry_never_silence_danger(fak
         def relayed(text: str) -> int:
             return sum(1 for m in desk.ops.messages(thread, from_bot=True) if text_of(m) == text)
 
+        async def committed(action: str, n: int) -> None:
+            """The staff command is committed (its answer in the topic comes just before the commit; with two
+            instances the family's next message may be handled in between)."""
+            sql = "SELECT count(*) FROM audit_log WHERE action = ?"
+            await db_wait(fake, desk.bot, sql, action, until=lambda rows: rows == [(n,)])
+
         desk.olga.send_text_in(desk.ops, "/mute 0.05", thread_id=thread)  # three seconds
         await desk.in_topic(thread, lambda m: "приостановлены до" in text_of(m))
+        await committed("family.muted", 1)
         maria.send_text("во время короткой паузы")
         await maria.wait_for_message("приостановлены", 10)
         await asyncio.sleep(3.5)
@@ -253,6 +260,7 @@ async def test_flood_control_and_staff_mute_with_expiry_never_silence_danger(fak
             ),
             10,
         )
+        await committed("family.muted", 2)
         maria.send_text("раз")
         notice = await maria.wait_for_message("приостановлены", 10)
         assert "112" in notice["text"]
@@ -261,6 +269,7 @@ async def test_flood_control_and_staff_mute_with_expiry_never_silence_danger(fak
         await maria.wait_for_message("112", 10)
         desk.olga.send_text_in(desk.ops, "/unmute", thread_id=thread)
         await desk.in_topic(thread, lambda m: "снова может писать" in text_of(m))
+        await committed("family.unmuted", 1)
         maria.send_text("снова можно")  # message 3
         await desk.in_topic(thread, lambda m: text_of(m) == "снова можно")
         assert relayed("раз") == relayed("два") == 0
