@@ -7,7 +7,15 @@ import os
 
 import pytest
 
-from tests.e2e.harness import POSTGRES, REDIS_SERVER, TOKEN, BotProcess, drop_test_databases, pg_admin
+from tests.e2e.harness import (
+    POSTGRES,
+    REDIS_SERVER,
+    TOKEN,
+    BotProcess,
+    drop_test_databases,
+    kill_leftovers,
+    pg_admin,
+)
 from tests.fake_telegram import FakeTelegram
 
 OPERATOR_CHAT = -1001000000001
@@ -31,6 +39,12 @@ def postgres_and_redis():
         if os.environ.get("CI") or POSTGRES:
             pytest.fail(f"PostgreSQL or Redis is not reachable: {exc}")
         pytest.skip(f"needs the local PostgreSQL and Redis ({exc})")
+
+
+@pytest.fixture(autouse=True)
+def _no_bot_outlives_its_test():
+    yield
+    kill_leftovers()
 
 
 @pytest.fixture(scope="session", autouse=True)
