@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,12 @@ def compile_catalogs(locales_dir: Path, *, force: bool = False) -> list[Path]:
             continue
         with po_path.open("rb") as f:
             catalog = read_po(f, locale=po_path.parent.parent.name)
-        with mo_path.open("wb") as f:
+        # written aside and renamed into place: processes starting together (instances, test workers) never read
+        # a half-written catalogue (CI once saw "unpack requires a buffer of 4 bytes" from an empty .mo)
+        part = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+        with part.open("wb") as f:
             write_mo(f, catalog)
+        os.replace(part, mo_path)
         written.append(mo_path)
     return written
 
