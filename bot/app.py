@@ -106,13 +106,9 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
     catalog = load_catalog(settings.data_dir)
     warm_up()
     bot = build_bot(settings)
-    liveness = Liveness(settings.redis_url, f"semeynoe-okno:alive:{bot_id_of(settings)}")
+    liveness = Liveness(settings.redis_url, settings.redis_key("alive"))
     dp = build_dispatcher(settings, sessionmaker, i18n, catalog, liveness)
     return App(settings, engine, sessionmaker, bot, dp, i18n, catalog, liveness)
-
-
-def bot_id_of(settings: Settings) -> str:
-    return settings.bot_token.get_secret_value().split(":", 1)[0]
 
 
 async def _on_startup(app: App) -> None:
@@ -123,9 +119,7 @@ async def _on_startup(app: App) -> None:
 
 async def run(settings: Settings) -> None:
     app = await build_app(settings)
-    leadership = Leadership(
-        settings.redis_url, f"semeynoe-okno:leader:{bot_id_of(settings)}", settings.leader_ttl_seconds
-    )
+    leadership = Leadership(settings.redis_url, settings.redis_key("leader"), settings.leader_ttl_seconds)
     leader_task: asyncio.Task | None = None
     await app.liveness.start()
     background = [asyncio.create_task(app.liveness.run(), name="liveness")]

@@ -193,6 +193,10 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    def redis_key(self, name: str) -> str:
+        """A Redis key of this bot (its id from the token), shared by all its instances: leader, alive, flood."""
+        return f"semeynoe-okno:{name}:{self.bot_token.get_secret_value().split(':', 1)[0]}"
+
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings, turning a validation error into one readable line."""

@@ -25,9 +25,8 @@ class AbuseMiddleware(BaseMiddleware):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         if settings.redis_url:  # several instances: one window per family, shared
-            prefix = f"semeynoe-okno:flood:{settings.bot_token.get_secret_value().split(':', 1)[0]}"
             self.gate: moderation.FloodGate | moderation.SharedFloodGate = moderation.SharedFloodGate(
-                settings.redis_url, prefix
+                settings.redis_url, settings.redis_key("flood")
             )
         else:
             self.gate = moderation.FloodGate()
