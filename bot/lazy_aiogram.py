@@ -8,9 +8,10 @@ never receives or sends (passport data, games, business accounts, gifts...).
 ``install()`` imports aiogram with that loop turned into bookkeeping: the names it would resolve the forward
 references with (every type, imported in aiogram's modules only for type checkers) are added to the globals of
 aiogram's type and method modules — where pydantic looks when it builds a deferred model on its first use, also as
-part of another model (``Response[Message]`` of the Bot API client). The models are the same, built by pydantic the same way, only later and only those used;
-``tests/unit/test_lazy_aiogram.py`` builds every one of them after ``install()`` and compares the validation of
-updates with the eager build. If aiogram changes that loop, nothing is deferred and everything works as before.
+part of another model (``Response[Message]`` of the Bot API client). The models are the same, built by pydantic
+the same way, only later and only those used; ``tests/unit/test_lazy_aiogram.py`` builds every one of them after
+``install()`` and compares parsed updates with the eager build. If aiogram changes that loop, nothing is deferred
+and everything works as before.
 """
 
 from __future__ import annotations
