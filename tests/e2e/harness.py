@@ -26,7 +26,7 @@ POSTGRES = os.environ.get("TEST_DATABASE", "sqlite").lower() in {"postgres", "po
 POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://root@127.0.0.1:5432/postgres")
 REDIS_SERVER = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 _db_names = itertools.count(1)
-STARTED: weakref.WeakSet[BotProcess] = weakref.WeakSet()  # the bot processes of the running test
+BOTS: weakref.WeakSet[BotProcess] = weakref.WeakSet()  # the bots made by the running test
 CREATED_DATABASES: list[str] = []
 
 
@@ -129,14 +129,13 @@ def orm(database_url: str, work: Callable[[Any], Any]) -> Any:
     return _in_thread(go)
 
 
-def kill_leftovers() -> int:
+def kill_leftovers() -> None:
     """Kill the bot processes a test left running (else they live on until garbage collection, and with Redis an
-    old leader could hold the next test's lease); returns how many there were."""
-    left = [p for p in list(STARTED) if p.proc is not None and p.proc.poll() is None]
-    for p in left:
-        p.proc.kill()
-    STARTED.clear()
-    return len(left)
+    old leader could hold the next test's lease)."""
+    for p in list(BOTS):
+        if p.proc is not None and p.proc.poll() is None:
+            p.proc.kill()
+    BOTS.clear()
 
 
 class BotProcess:
@@ -152,11 +151,10 @@ class BotProcess:
         if instances is None:
             chosen = {"DATABASE_URL", "REDIS_URL", "WEBHOOK_URL"} & env.keys()
             instances = INSTANCES if POSTGRES and not chosen else 1
-        self.instances = instances
         self.ports = [free_port() for _ in range(instances)] if instances > 1 else []
         self._pusher: WebhookPusher | None = None
         self.delivered: dict[int, int] = {}  # with several instances: update_id → the port that answered it
-        STARTED.add(self)
+        BOTS.add(self)
         database_url = f"sqlite+aiosqlite:///{workdir / 'bot.sqlite3'}"
         redis_url = ""
         leader_ttl = {}
