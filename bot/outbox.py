@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 TOPIC_CAPTION_LIMIT = (
     1000  # media with a longer caption cannot be copied into a topic (tdlib/telegram-bot-api#334)
 )
+TELEGRAM_CAPTION_LIMIT = 1024
 MAX_ATTEMPTS = 8
 BATCH = 200
 
@@ -68,6 +69,29 @@ def split_text(text: str, limit: int) -> list[str]:
     if text:
         parts.append(text)
     return parts
+
+
+def utf16_len(text: str) -> int:
+    """Telegram counts text limits in UTF-16 code units (an emoji outside the BMP is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def clip_for_telegram(text: str, entities: list[dict] | None, limit: int) -> tuple[str, list[dict] | None]:
+    """``text`` cut to ``limit`` UTF-16 units (with «…») and the entities that still fit; unchanged when it fits.
+
+    A family's edited text is re-sent by us (an edit cannot be copied), and Telegram refuses one over the limit.
+    """
+    if utf16_len(text) <= limit:
+        return text, entities
+    kept, used = [], 0
+    for ch in text:
+        width = 2 if ord(ch) > 0xFFFF else 1
+        if used + width > limit - 1:
+            break
+        kept.append(ch)
+        used += width
+    fitting = [e for e in entities or [] if e.get("offset", 0) + e.get("length", 0) <= used] or None
+    return "".join(kept) + "…", fitting
 
 
 class OutboxWorker:
@@ -498,13 +522,17 @@ class OutboxWorker:
                 item.not_before = utcnow() + timedelta(seconds=1)
                 return LATER
             return self._fail(item, "the original was never relayed")
-        entities = [MessageEntity.model_validate(e) for e in item.payload.get("entities") or []] or None
+        is_caption = bool(item.payload.get("caption"))
+        text, raw_entities = clip_for_telegram(
+            item.payload["text"], item.payload.get("entities"), TELEGRAM_CAPTION_LIMIT if is_caption else 4096
+        )
+        entities = [MessageEntity.model_validate(e) for e in raw_entities or []] or None
         try:
-            if item.payload.get("caption"):
+            if is_caption:
                 await self.bot.edit_message_caption(
                     chat_id=chat,
                     message_id=twin,
-                    caption=item.payload["text"],
+                    caption=text,
                     caption_entities=entities,
                     parse_mode=None,
                 )
@@ -512,7 +540,7 @@ class OutboxWorker:
                 await self.bot.edit_message_text(
                     chat_id=chat,
                     message_id=twin,
-                    text=item.payload["text"],
+                    text=text,
                     entities=entities,
                     parse_mode=None,
                 )

@@ -321,6 +321,23 @@ async def test_long_caption_is_split_not_dropped(desk):
     assert len(media.get("caption", "")) <= 1023
 
 
+async def test_an_edit_longer_than_telegram_allows_is_clipped_not_lost(desk):
+    """Found by the fuzzer: an edit is re-sent as text by the bot, and 4,096 UTF-16 units (an emoji counts two)
+    is Telegram's limit; the edit arrived in the topic as a refused call and a failed relay item."""
+    maria = desk.family()
+    case_id = await ask_lawyer(desk, maria)
+    thread = await desk.topic_of(case_id)
+    first = maria.send_text("Коротко о деле")
+    copy = await desk.in_topic(thread, lambda m: text_of(m) == "Коротко о деле")
+    maria.edit(first, "Ж😀" * 1400)  # 1,400 code points but 4,200 UTF-16 units
+    await desk.fake.wait_for(
+        lambda: text_of(desk.ops.messages(thread)[_index(desk, thread, copy)]).startswith("Ж😀Ж😀"), 10
+    )
+    edited = text_of(desk.ops.messages(thread)[_index(desk, thread, copy)])
+    assert edited.endswith("…") and len(edited.encode("utf-16-le")) // 2 <= 4096
+    assert " failed: " not in desk.bot.log()
+
+
 async def test_transfer_to_specialty_and_to_crisis_centre(desk):
     maria = desk.family()
     case_id = await ask_lawyer(desk, maria)
