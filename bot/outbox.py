@@ -34,10 +34,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.base import utcnow
 from bot.db.models import Case, Family, OutboxItem, Staff
+from bot.i18n import locale_scope
 from bot.services import desk, relay
 from bot.services.audit import audit
 from bot.services.cases import TRANSITIONS, transition
 from bot.services.catalog import Catalog
+from bot.views.case_card import card_kb, card_text, mention, sync_topic, title_for
 
 log = logging.getLogger(__name__)
 
@@ -276,8 +278,6 @@ class OutboxWorker:
             case.chat_id = self.chats.for_case(case)
         family = await s.get(Family, case.family_id) if case.family_id else None
         with self.staff_locale():
-            from handlers.operators.card import title_for
-
             topic = await self.bot.create_forum_topic(
                 case.chat_id, title_for(case, self.catalog, self.locale)
             )
@@ -295,11 +295,9 @@ class OutboxWorker:
         return self.settings.default_locale
 
     def staff_locale(self):
-        return _LocaleScope(self.i18n, self.settings.default_locale)
+        return locale_scope(self.i18n, self.settings.default_locale)
 
     async def post_card(self, s: AsyncSession, case: Case, family: Family | None) -> None:
-        from handlers.operators.card import card_kb, card_text
-
         owner = await s.get(Staff, case.owner_id) if case.owner_id else None
         previous = await desk.previous_cases(s, case)
         with self.staff_locale():
@@ -312,8 +310,6 @@ class OutboxWorker:
         await s.commit()
 
     async def _alert_crisis_staff(self, s: AsyncSession, case: Case) -> None:
-        from handlers.operators.card import mention
-
         on_duty = (await s.scalars(select(Staff).where(Staff.role == "crisis", Staff.active.is_(True)))).all()
         with self.staff_locale():
             text = _("🔴 Emergency request № {number}: please take it now.").format(number=case.id)
@@ -334,8 +330,6 @@ class OutboxWorker:
         if item.kind == "topic":
             return self._sent(item)
         if item.kind == "card":
-            from handlers.operators.card import sync_topic
-
             with self.staff_locale():
                 await sync_topic(self.bot, s, case, self.catalog, self.locale)
             return self._sent(item)
@@ -579,7 +573,7 @@ class OutboxWorker:
             family = await s.get(Family, case.family_id) if case.family_id else None
             if family is None:
                 return
-            with _LocaleScope(self.i18n, family.language):
+            with locale_scope(self.i18n, family.language):
                 text = _(
                     "Sorry, we could not pass your last message on to a specialist. "
                     "Please send it again, or write it as text."
@@ -591,28 +585,6 @@ class OutboxWorker:
                     error=item.error or "?"
                 )
             relay.enqueue_text(s, case, target="staff", text=text)
-
-
-class _LocaleScope:
-    """Translations outside an update (the worker and scheduled jobs)."""
-
-    def __init__(self, i18n: I18n, locale: str) -> None:
-        self.i18n = i18n
-        self.locale = locale
-
-    def __enter__(self) -> None:
-        self._ctx = self.i18n.context()
-        self._ctx.__enter__()
-        self._use = self.i18n.use_locale(self.locale)
-        self._use.__enter__()
-
-    def __exit__(self, *exc: object) -> None:
-        self._use.__exit__(*exc)
-        self._ctx.__exit__(*exc)
-
-
-def locale_scope(i18n: I18n, locale: str) -> _LocaleScope:
-    return _LocaleScope(i18n, locale)
 
 
 def _markup(data: dict | None) -> InlineKeyboardMarkup | None:

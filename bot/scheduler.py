@@ -34,10 +34,7 @@ class JobContext:
     sessionmaker: async_sessionmaker
     settings: Settings
     catalog: Catalog
-    i18n: I18n
-
-    def gettext(self, message: str, locale: str) -> str:
-        return self.i18n.gettext(message, locale=locale)
+    i18n: I18n  # render with bot.i18n.locale_scope(ctx.i18n, locale)
 
 
 JobFunc = Callable[[JobContext], Awaitable[None]]

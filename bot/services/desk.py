@@ -13,9 +13,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import utcnow
-from bot.db.models import Case, Staff
+from bot.db.models import Case, Family, OutboxItem, Staff
 from bot.services.audit import audit
 from bot.services.cases import OPEN_STATUSES, URGENCIES, transition
+from bot.services.relay import ensure_topic
 
 WAITING_STATUSES = ("new", "queued")
 STATUS_ICONS = {
@@ -232,3 +233,25 @@ async def latest_open_case(session: AsyncSession, family_id: int) -> Case | None
 
 def minutes_since(at: datetime | None, now: datetime) -> float:
     return 0.0 if at is None else (now - at).total_seconds() / 60
+
+
+async def hand_off(session: AsyncSession, case: Case, chats: DeskChats, *, notify_staff: bool = True) -> None:
+    """Route the case to its group and have the worker open its topic (once)."""
+    if case.chat_id is None:
+        case.chat_id = chats.for_case(case)
+    if not notify_staff or case.thread_id is not None:
+        return
+    pending = await session.scalar(
+        select(OutboxItem.id).where(
+            OutboxItem.case_id == case.id, OutboxItem.kind == "topic", OutboxItem.status == "pending"
+        )
+    )
+    if pending is None:
+        ensure_topic(session, case)
+
+
+async def card_parties(session: AsyncSession, case: Case) -> tuple[Family | None, Staff | None, list[Case]]:
+    """What the case card shows besides the case: the family, the owner and the family's earlier requests."""
+    family = await session.get(Family, case.family_id) if case.family_id else None
+    owner = await session.get(Staff, case.owner_id) if case.owner_id else None
+    return family, owner, await previous_cases(session, case)

@@ -12,8 +12,8 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
+from bot.views.callbacks import BcAct, Stat
 from handlers.coordinators import admin, broadcast, family, stats, status
-from handlers.coordinators.callbacks import BcAct, Stat
 
 COMMANDS = ("broadcast", "broadcasts", "stats", "staff", "audit", "status")
 

@@ -14,8 +14,8 @@ from bot.middlewares.context import UserContext
 from bot.services import audit_log
 from bot.services import staff as staff_service
 from bot.services.audit import audit
+from bot.views.ui import clip
 from handlers.coordinators.broadcast import role_of
-from handlers.ui import clip
 
 router = Router(name="coordinators.admin")
 

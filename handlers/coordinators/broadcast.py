@@ -22,9 +22,9 @@ from bot.middlewares.context import UserContext
 from bot.services import broadcasts as bc
 from bot.services.audit import audit
 from bot.services.catalog import Catalog
-from handlers.coordinators import render
-from handlers.coordinators.callbacks import BcAct
-from handlers.ui import kb, show
+from bot.views import coordinators as render
+from bot.views.callbacks import BcAct
+from bot.views.ui import kb, show
 
 router = Router(name="coordinators.broadcast")
 

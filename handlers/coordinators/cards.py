@@ -21,27 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import CardApplication, Family, Partner, PartnerMember, PartnerOffer
+from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
 from bot.services import card as card_service
 from bot.services import card_partners, card_rules
 from bot.services.card import CardError
 from bot.services.catalog import Catalog
-from handlers.cardui import (
-    CardAct,
-    CardDecision,
-    CoordCards,
-    OfferMod,
-    PartnerAdm,
-    category_names,
-    offer_scope,
-    offer_status_label,
-    offer_text,
-    region_name,
-    when,
-)
+from bot.views.callbacks import CardAct, CardDecision, CoordCards, OfferMod, PartnerAdm
+from bot.views.card import category_names, offer_scope, offer_status_label, offer_text, region_name, when
+from bot.views.ui import chunk, kb, show
 from handlers.coordinators.broadcast import role_of
 from handlers.family.card import send_card
-from handlers.ui import chunk, kb, show
 
 log = logging.getLogger(__name__)
 
@@ -537,7 +527,7 @@ async def approve(
     family = await session.get(Family, app.family_id)
     if family is not None:
         i18n = get_i18n()
-        with i18n.use_locale(family.language):
+        with locale_scope(i18n, family.language):
             note = _("Your application № {number} is approved. Here is your family card.").format(
                 number=app.id
             )
@@ -589,7 +579,7 @@ async def reject(
         return
     family = await session.get(Family, app.family_id) if app.family_id else None
     if family is not None:
-        with get_i18n().use_locale(family.language):
+        with locale_scope(get_i18n(), family.language):
             text = _(
                 "Your family card application № {number} is not approved.\nReason: {reason}\n\n"
                 "You can correct it and apply again."
@@ -735,7 +725,7 @@ async def show_offer(
 async def tell_partner(
     bot: Bot, session: AsyncSession, settings: Settings, offer: PartnerOffer, text_fn
 ) -> None:
-    with get_i18n().use_locale(settings.default_locale):
+    with locale_scope(get_i18n(), settings.default_locale):
         text = text_fn()
     for member in await card_partners.members(session, offer.partner_id):
         try:

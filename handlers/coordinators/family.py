@@ -12,10 +12,9 @@ from bot.db.models import Broadcast
 from bot.middlewares.context import UserContext
 from bot.services import broadcasts as bc
 from bot.services.catalog import Catalog
-from handlers.callbacks import Setting
-from handlers.coordinators.callbacks import BcFamily
-from handlers.coordinators.render import family_markup
-from handlers.ui import kb, show
+from bot.views.callbacks import BcFamily, Setting
+from bot.views.coordinators import family_markup
+from bot.views.ui import kb, show
 
 router = Router(name="coordinators.family")
 router.callback_query.filter(F.message.chat.type == "private")

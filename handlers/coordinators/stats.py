@@ -16,10 +16,10 @@ from bot.middlewares.context import UserContext
 from bot.services import report_files, reports
 from bot.services.audit import audit
 from bot.services.catalog import Catalog
+from bot.views.callbacks import Stat
+from bot.views.coordinators import region_name, report_value_label, value_label
+from bot.views.ui import chunk, kb, show
 from handlers.coordinators.broadcast import role_of
-from handlers.coordinators.callbacks import Stat
-from handlers.coordinators.render import region_name, report_value_label, value_label
-from handlers.ui import chunk, kb, show
 
 router = Router(name="coordinators.stats")
 

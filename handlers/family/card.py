@@ -16,25 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import FamilyCard
+from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
+from bot.notify import notify_coordinators
 from bot.services import card as card_service
 from bot.services import card_partners, card_rules
 from bot.services.card import CardError
 from bot.services.card_rules import CardRules
 from bot.services.catalog import Catalog
-from handlers.callbacks import Consent, Nav
-from handlers.cardui import (
-    CardAct,
-    CardDecision,
-    card_caption,
-    category_names,
-    notify_coordinators,
-    offer_text,
-    region_name,
-    when,
-)
-from handlers.family.common import discreet, end_flow, family_kb
-from handlers.ui import chunk, kb, show
+from bot.views.callbacks import CardAct, CardDecision, Consent, Nav
+from bot.views.card import card_caption, category_names, offer_text, region_name, when
+from bot.views.family import discreet, family_kb
+from bot.views.ui import chunk, kb, show
+from handlers.family.common import end_flow
 
 log = logging.getLogger(__name__)
 router = Router(name="family.card")
@@ -336,7 +330,7 @@ async def submit(
         + pending_text(app.id, when(app.created_at, settings.tz, ctx.locale)),
         family_kb(ctx),
     )
-    with get_i18n().use_locale(settings.default_locale):  # coordinators read the service's language
+    with locale_scope(get_i18n(), settings.default_locale):  # coordinators read the service's language
         text = _("🆕 Family card application № {number} · {region} · {categories}").format(
             number=app.id,
             region=hd.quote(region_name(catalog, app.region, settings.default_locale)),

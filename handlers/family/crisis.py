@@ -15,12 +15,11 @@ from bot.db.models import CrisisEvent
 from bot.middlewares.context import UserContext
 from bot.services import cases, desk, families, relay
 from bot.services.catalog import Catalog
-from handlers.callbacks import Crisis
-from handlers.family.common import discreet, family_kb
-from handlers.family.handoff import hand_off
-from handlers.family.render import crisis_reply_text, org_card, region_of
+from bot.services.desk import hand_off
+from bot.views.callbacks import Crisis
+from bot.views.family import crisis_reply_text, discreet, family_kb, org_card, region_of
+from bot.views.ui import kb, show
 from handlers.relaying import relay_message
-from handlers.ui import kb, show
 
 log = logging.getLogger(__name__)
 router = Router(name="family.crisis")

@@ -14,7 +14,6 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -30,10 +29,10 @@ from bot.services.catalog import Catalog
 from bot.services.desk import DeskChats
 from bot.services.measures.engine import format_date
 from bot.services.profile import FIELDS
-from handlers.callbacks import Consent, Nav
-from handlers.family.common import family_kb
+from bot.views.callbacks import Consent, MsM, MsNav, MsQ, MsY, Nav
+from bot.views.family import family_kb
+from bot.views.ui import Row, chunk, clip, show
 from handlers.family.menu import request_handed_off
-from handlers.ui import Row, chunk, clip, show
 
 router = Router(name="family.measures")
 
@@ -48,27 +47,6 @@ YEAR_OLDER, YEAR_UNKNOWN = 0, -1
 class MeasuresFlow(StatesGroup):
     browsing = State()  # in the section: free text is a search
     asking = State()  # a screener question is on the screen
-
-
-class MsNav(CallbackData, prefix="ms"):
-    a: str  # action, see ACTIONS
-    v: str = ""  # its value (life situation id, level or region code)
-
-
-class MsQ(CallbackData, prefix="msq"):
-    q: str  # question id
-    o: int  # option index
-
-
-class MsY(CallbackData, prefix="msy"):
-    i: int  # child index
-    y: int  # year; 0 = older than the buttons; -1 = don't know
-
-
-class MsM(CallbackData, prefix="msm"):
-    v: str  # view: c card | w why | h how to apply | d details
-    f: str  # from: r screener results | b browsing
-    m: str  # measure code (see measure_code)
 
 
 ACTIONS = frozenset(

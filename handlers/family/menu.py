@@ -15,12 +15,21 @@ from bot.db.models import Case
 from bot.middlewares.context import UserContext
 from bot.services import cases, desk
 from bot.services.catalog import Catalog
-from bot.services.desk import DeskChats
-from handlers.callbacks import Consent, Dir, Nav, Req, Setting, Specialist
-from handlers.family.common import end_flow, family_kb, main_menu_kb, main_menu_text
-from handlers.family.handoff import case_who, expectations_text, hand_off, specialty_label
-from handlers.family.render import org_card, status_label, urgent_help_text
-from handlers.ui import chunk, kb, show
+from bot.services.desk import DeskChats, hand_off
+from bot.views.callbacks import Consent, Dir, Nav, Req, Setting, Specialist
+from bot.views.family import (
+    case_who,
+    expectations_text,
+    family_kb,
+    main_menu_kb,
+    main_menu_text,
+    org_card,
+    specialty_label,
+    status_label,
+    urgent_help_text,
+)
+from bot.views.ui import chunk, kb, show
+from handlers.family.common import end_flow
 
 router = Router(name="family.menu")
 
@@ -276,7 +285,7 @@ async def settings(call: CallbackQuery, ctx: UserContext, catalog: Catalog) -> N
 
 @router.callback_query(Setting.filter(F.name == "language"))
 async def settings_language(call: CallbackQuery) -> None:
-    from handlers.callbacks import Lang
+    from bot.views.callbacks import Lang
     from handlers.family.onboarding import LANGUAGE_NAMES
 
     await call.answer()

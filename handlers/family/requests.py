@@ -12,15 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Case
+from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
 from bot.services import cases, desk, relay
 from bot.services.audit import audit
 from bot.services.catalog import Catalog
-from handlers.callbacks import CheckIn, Nav, Rate, Req
-from handlers.family.common import end_flow, family_kb
-from handlers.family.handoff import hand_off
-from handlers.family.render import urgent_help_text
-from handlers.ui import kb, show
+from bot.services.desk import hand_off
+from bot.views.callbacks import CheckIn, Nav, Rate, Req
+from bot.views.family import family_kb, urgent_help_text
+from bot.views.ui import kb, show
+from handlers.family.common import end_flow
 
 router = Router(name="family.requests")
 
@@ -55,13 +56,13 @@ async def close_or_reopen(
             await desk.close(
                 session, case, actor_tg_id=call.from_user.id, role="family", checkin_after=_never()
             )
-            with i18n.use_locale(settings.default_locale):
+            with locale_scope(i18n, settings.default_locale):
                 staff_text = _("ℹ️ The family closed the request.")
             family_text = _("Request № {number} is closed. If you need us again, just write here.")
         else:
             await desk.reopen(session, case, actor_tg_id=call.from_user.id, role="family")
             await hand_off(session, case, desk_chats, notify_staff=False)
-            with i18n.use_locale(settings.default_locale):
+            with locale_scope(i18n, settings.default_locale):
                 staff_text = _("ℹ️ The family reopened the request: it is back in the queue.")
             family_text = _("Request № {number} is open again. Write here what you need.")
     except cases.TransitionError:
@@ -153,7 +154,7 @@ async def check_in(
         await desk.reopen(session, case, actor_tg_id=call.from_user.id, role="family")
     case.urgency = "emergency"
     await hand_off(session, case, desk_chats, notify_staff=False)
-    with i18n.use_locale(settings.default_locale):
+    with locale_scope(i18n, settings.default_locale):
         staff_text = _("⚠️ Check-in: the family says it needs help again.")
     relay.enqueue_text(session, case, target="staff", text=staff_text)
     relay.sync_topic(session, case)

@@ -17,11 +17,10 @@ from bot.services import cases
 from bot.services.catalog import Catalog
 from bot.services.desk import DeskChats
 from bot.services.triage import Node, Outcome
-from handlers.callbacks import Consent, Crisis, Dir, Nav, Tri
-from handlers.family.common import discreet, family_kb
+from bot.views.callbacks import Consent, Crisis, Dir, Nav, Tri
+from bot.views.family import crisis_reply_text, discreet, family_kb, region_of
+from bot.views.ui import kb, show
 from handlers.family.menu import request_handed_off
-from handlers.family.render import crisis_reply_text, region_of
-from handlers.ui import kb, show
 
 router = Router(name="family.triage")
 

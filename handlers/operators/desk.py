@@ -15,15 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.base import utcnow
 from bot.db.models import Case, Family, Staff
+from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
 from bot.services import desk, relay
 from bot.services import staff as staff_service
 from bot.services.audit import audit
 from bot.services.cases import TransitionError
 from bot.services.catalog import Catalog
-from handlers.family.handoff import RELAYABLE
-from handlers.operators.card import (
-    CaseAct,
+from bot.views.callbacks import CaseAct
+from bot.views.case_card import (
     card_kb,
     category_label,
     specialty_name,
@@ -32,8 +32,9 @@ from handlers.operators.card import (
     transfer_kb,
     urgency_label,
 )
+from bot.views.ui import kb
+from handlers.family.handoff import RELAYABLE
 from handlers.relaying import relay_edit, relay_message
-from handlers.ui import kb
 
 log = logging.getLogger(__name__)
 router = Router(name="operators.desk")
@@ -55,14 +56,14 @@ async def tell_family(session: AsyncSession, case: Case, i18n, text_fn, markup=N
     family = await session.get(Family, case.family_id) if case.family_id else None
     if family is None:
         return
-    with i18n.use_locale(family.language):
+    with locale_scope(i18n, family.language):
         text = text_fn()
         markup_dict = markup().model_dump(exclude_none=True) if markup else None
     relay.enqueue_text(session, case, target="family", text=text, markup=markup_dict)
 
 
 def rating_kb(case_id: int):
-    from handlers.callbacks import Rate
+    from bot.views.callbacks import Rate
 
     return kb([(str(n), Rate(case=case_id, v=n)) for n in range(1, 6)])
 

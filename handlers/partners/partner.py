@@ -20,25 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.base import utcnow
 from bot.db.models import Partner, PartnerMember, PartnerOffer
+from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
+from bot.notify import notify_coordinators
 from bot.services import card as card_service
 from bot.services import card_partners, card_rules
 from bot.services.audit import audit
 from bot.services.card import CardError
 from bot.services.card_partners import OfferDraft
 from bot.services.catalog import Catalog
-from handlers.cardui import (
-    OfferMod,
-    PartnerAct,
-    Redeem,
-    category_names,
-    notify_coordinators,
-    offer_scope,
-    offer_status_label,
-    offer_text,
-    short,
-)
-from handlers.ui import chunk, kb, show
+from bot.views.callbacks import OfferMod, PartnerAct, Redeem
+from bot.views.card import category_names, offer_scope, offer_status_label, offer_text, short
+from bot.views.ui import chunk, kb, show
 
 log = logging.getLogger(__name__)
 router = Router(name="partners.partner")
@@ -760,7 +753,7 @@ async def send_offer(
         ).format(number=offer.id),
         back_kb(),
     )
-    with get_i18n().use_locale(settings.default_locale):
+    with locale_scope(get_i18n(), settings.default_locale):
         text = _("🆕 Offer № {number} from «{partner}» is waiting for review.").format(
             number=offer.id, partner=hd.quote(partner.name)
         )

@@ -1,11 +1,10 @@
-"""The social family card: callback data and texts shared by families, partners and coordinators."""
+"""The social family card: texts shared by families, partners, coordinators and the offers job."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
 
@@ -14,51 +13,6 @@ from bot.services import card as card_service
 from bot.services.card_rules import CardRules
 from bot.services.catalog import Catalog
 from bot.services.measures.engine import format_date
-
-
-class CardAct(CallbackData, prefix="card"):
-    """A family's action on the card screens."""
-
-    a: str  # home | apply | doc | submit | withdraw | offers | kind | notify_on | notify_off | cancel
-    k: str = ""  # offer kind for `kind`
-
-
-class CardDecision(CallbackData, prefix="cap"):
-    """A coordinator's action on a card application."""
-
-    app: int
-    a: str  # open | take | approve | reject | r<n> (a preset reason) | other | next
-
-
-class OfferMod(CallbackData, prefix="ofm"):
-    """A coordinator's action on a proposed offer."""
-
-    offer: int
-    a: str  # open | approve | reject | next
-
-
-class PartnerAdm(CallbackData, prefix="padm"):
-    """A coordinator's action on a partner organisation."""
-
-    p: int
-    a: str  # open | invite | disable | enable | remove | new | list
-    m: int = 0  # member id for `remove`
-
-
-class CoordCards(CallbackData, prefix="cc"):
-    to: str  # home | apps | offers | partners
-
-
-class PartnerAct(CallbackData, prefix="pa"):
-    """A partner's action: menu, offer draft steps, own offers."""
-
-    a: str
-    v: str = ""
-
-
-class Redeem(CallbackData, prefix="rd"):
-    check: int
-    offer: int  # 0 = only a check, no offer given
 
 
 def when(moment: datetime, tz: ZoneInfo, locale: str) -> str:
@@ -161,30 +115,3 @@ def offer_status_label(status: str) -> str:
 def short(text: str, limit: int = 28) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-async def coordinator_chat_ids(session, settings) -> list[int]:
-    """Coordinators and administrators: from the settings and active staff records."""
-    from sqlalchemy import select
-
-    from bot.db.models import Staff
-
-    ids = set(settings.coordinator_ids) | set(settings.admin_ids)
-    rows = await session.scalars(
-        select(Staff.tg_user_id).where(Staff.active.is_(True), Staff.role.in_(("coordinator", "admin")))
-    )
-    ids.update(rows.all())
-    return sorted(ids)
-
-
-async def notify_coordinators(bot, session, settings, text: str, markup=None) -> None:
-    """A new message to every coordinator's private chat; one who never started the bot is skipped."""
-    import logging
-
-    from aiogram.exceptions import TelegramAPIError
-
-    for chat_id in await coordinator_chat_ids(session, settings):
-        try:
-            await bot.send_message(chat_id, text, reply_markup=markup)
-        except TelegramAPIError as exc:
-            logging.getLogger(__name__).info("coordinator %s not notified: %s", chat_id, exc)

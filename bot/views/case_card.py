@@ -7,7 +7,6 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
@@ -17,16 +16,11 @@ from bot.db.models import Case, Family, Staff
 from bot.services import desk
 from bot.services.catalog import Catalog
 from bot.services.profile import FIELDS
-from handlers.family.profile import answer_label, field_title
-from handlers.ui import kb
+from bot.views.callbacks import CaseAct
+from bot.views.profile import answer_label, field_title
+from bot.views.ui import kb
 
 log = logging.getLogger(__name__)
-
-
-class CaseAct(CallbackData, prefix="case"):
-    id: int
-    a: str  # take | transfer | note | close | reopen | spec | crisis | region | back
-    v: str = ""
 
 
 def category_label(code: str) -> str:
@@ -192,9 +186,7 @@ async def sync_topic(bot: Bot, session: AsyncSession, case: Case, catalog: Catal
     """Bring the topic in line with the case: the card's text and buttons, the title, open or closed."""
     if case.chat_id is None or case.thread_id is None:
         return
-    family = await session.get(Family, case.family_id) if case.family_id else None
-    owner = await session.get(Staff, case.owner_id) if case.owner_id else None
-    previous = await desk.previous_cases(session, case)
+    family, owner, previous = await desk.card_parties(session, case)
     calls = []
     if case.card_message_id:
         text = card_text(case, family, owner, previous, catalog, locale)

@@ -14,9 +14,10 @@ from aiogram.utils.markdown import html_decoration as hd
 from bot.db.models import Broadcast
 from bot.services import broadcasts as bc
 from bot.services.catalog import Catalog
-from handlers.callbacks import Nav
-from handlers.coordinators.callbacks import BcAct, BcFamily
-from handlers.ui import Row, chunk, kb
+from bot.views.callbacks import BcAct, BcFamily, Nav
+from bot.views.case_card import category_label, urgency_label
+from bot.views.family import status_label as case_status
+from bot.views.ui import Row, chunk, kb
 
 # --- what families see ---------------------------------------------------------------------------------------
 
@@ -61,8 +62,6 @@ def profile_label(tag: str) -> str:
 
 
 def category_name(code: str) -> str:
-    from handlers.operators.card import category_label
-
     return category_label(code)
 
 
@@ -259,8 +258,6 @@ def report_text(report: bc.Report) -> str:
 
 def value_label(table: str, value: Any) -> Any:
     """Readable labels for the codes in report tables."""
-    from handlers.family.render import status_label as case_status
-    from handlers.operators.card import urgency_label
 
     if table == "categories":
         return category_name(str(value))
