@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
@@ -55,12 +56,13 @@ async def send_content(
     text = content.get("text") or ""
     if kind == "text":
         return await bot.send_message(chat_id, text, entities=entities, parse_mode=None, reply_markup=markup)
-    media = {
+    senders: dict[str, Callable[..., Awaitable[Message]]] = {
         "photo": bot.send_photo,
         "video": bot.send_video,
         "document": bot.send_document,
         "animation": bot.send_animation,
-    }[kind]
+    }
+    media = senders[kind]
     return await media(
         chat_id,
         content["file_id"],

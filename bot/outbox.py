@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -356,11 +358,12 @@ class OutboxWorker:
             )
             return self._sent(item)
         if item.kind == "media":
-            send = {
+            senders: dict[str, Callable[..., Awaitable[Any]]] = {
                 "photo": self.bot.send_photo,
                 "document": self.bot.send_document,
                 "video": self.bot.send_video,
-            }[item.payload["media"]]
+            }
+            send = senders[item.payload["media"]]
             await send(chat, item.payload["file"], caption=item.payload["text"])
             return self._sent(item)
         if item.kind == "edit":
@@ -394,7 +397,7 @@ class OutboxWorker:
                 reply = ReplyParameters(message_id=twin, allow_sending_without_reply=True)
         caption = item.payload.get("caption")
         rest: list[str] = []
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if caption and thread_id is not None and len(caption) > TOPIC_CAPTION_LIMIT:
             head, *rest = split_text(caption, TOPIC_CAPTION_LIMIT)
             kwargs = {"caption": head, "parse_mode": None}

@@ -86,7 +86,7 @@ def _guarded(name: str, func: JobFunc) -> JobFunc:
         except Exception:  # a failing job must not stop the others or the bot
             log.exception("job %s failed", name)
         finally:
-            _running.discard(task)  # type: ignore[arg-type]
+            _running.discard(task)
 
     return run
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import utcnow
+from bot.db.base import rows_affected, utcnow
 from bot.db.models import CardApplication, CardCheck, Family, FamilyCard, OfferNotice
 from bot.services.audit import audit
 from bot.services.card_rules import CardRules
@@ -252,7 +252,7 @@ async def take(
         .execution_options(synchronize_session=False)
     )
     app = await session.get(CardApplication, app_id, populate_existing=True)
-    if result.rowcount != 1 or app is None:
+    if rows_affected(result) != 1 or app is None:
         return TakeResult(False, app, app.taken_by_name if app is not None else None)
     await audit(
         session,
@@ -519,3 +519,7 @@ def qr_png(data: str) -> bytes:
     buf = io.BytesIO()
     code.make_image(fill_color="black", back_color="white").save(buf, format="PNG")
     return buf.getvalue()
+
+
+async def application(session: AsyncSession, app_id: int) -> CardApplication | None:
+    return await session.get(CardApplication, app_id)

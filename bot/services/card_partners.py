@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import utcnow
+from bot.db.base import rows_affected, utcnow
 from bot.db.models import (
     CardCheck,
     FamilyCard,
@@ -336,7 +336,7 @@ async def expire_offers(session: AsyncSession, now: datetime | None = None) -> i
         .where(PartnerOffer.status == "live", PartnerOffer.valid_until < now)
         .values(status="expired")
     )
-    return result.rowcount or 0
+    return rows_affected(result) or 0
 
 
 # --- new-offer notices (opt-in) --------------------------------------------------------------------------------
@@ -538,3 +538,15 @@ async def programme_stats(
         dict(sorted(figures.items())),
         partner_rows,
     )
+
+
+async def partner(session: AsyncSession, partner_id: int) -> Partner | None:
+    return await session.get(Partner, partner_id)
+
+
+async def member(session: AsyncSession, member_id: int) -> PartnerMember | None:
+    return await session.get(PartnerMember, member_id)
+
+
+async def offer(session: AsyncSession, offer_id: int) -> PartnerOffer | None:
+    return await session.get(PartnerOffer, offer_id)

@@ -4,7 +4,7 @@ Everything here is pure (no Telegram, no database). Files are loaded into pydant
 `validate(data_dir)` returns human-readable problems instead of raising, so a coordinator editing YAML sees
 *all* mistakes at once.
 
-Rules enforced for content (see `docs/domain.md` §11, §12 and `docs/measures-2026.md` §5, §8.7):
+Rules enforced for content:
 - every family-facing text exists in Russian and English;
 - every contact (phone, address, URL, hours) has a `source`, an `as_of` and a `review_by` date;
 - a region whose Family Resource Centre contacts are unknown says `contacts_status: unknown` and leaves
@@ -64,7 +64,7 @@ LANGS = ("ru", "en")
 LANG_NAMES = {"ru": "Russian (ru)", "en": "English (en)"}
 FEDERAL = "federal"
 OTHER_REGION = "other"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 REGIONS_FILE = "regions.yaml"
 ORGANISATIONS_FILE = "organisations.yaml"

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import utcnow
+from bot.db.base import rows_affected, utcnow
 from bot.db.models import Case, Family, OutboxItem, Staff
 from bot.services.audit import audit
 from bot.services.cases import OPEN_STATUSES, URGENCIES, transition
@@ -132,7 +132,7 @@ async def take(session: AsyncSession, case_id: int, staff: Staff, *, actor_tg_id
         .execution_options(synchronize_session=False)
     )
     case = await session.get(Case, case_id, populate_existing=True)
-    if result.rowcount != 1 or case is None:
+    if rows_affected(result) != 1 or case is None:
         owner = await session.get(Staff, case.owner_id) if case is not None and case.owner_id else None
         return TakeResult(False, case, owner)
     await audit(

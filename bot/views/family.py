@@ -15,7 +15,7 @@ from bot.services import desk
 from bot.services.catalog import Catalog
 from bot.services.content import Organisation, is_open, next_open
 from bot.views.callbacks import Nav
-from bot.views.ui import Row, kb
+from bot.views.ui import Buttons, Row, kb
 
 
 def status_label(status: str) -> str:
@@ -81,7 +81,7 @@ def discreet(ctx: UserContext | None) -> bool:
     return bool(ctx and ctx.family and ctx.family.discreet)
 
 
-def family_kb(ctx: UserContext | None, *rows: Row, back: bool = True) -> InlineKeyboardMarkup:
+def family_kb(ctx: UserContext | None, *rows: Buttons, back: bool = True) -> InlineKeyboardMarkup:
     """A keyboard with the way back to the menu, and «Скрыть» for families in discreet mode."""
     extra: list[Row] = []
     if back:

@@ -7,9 +7,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AuditLog
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import audit_log
 from bot.services import staff as staff_service

@@ -10,14 +10,14 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcaster import send_content
 from bot.config import Settings
 from bot.db.models import Broadcast
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import broadcasts as bc
 from bot.services.audit import audit
@@ -56,7 +56,11 @@ async def draft_screen(
 
 
 async def new_screen(
-    message: Message, session: AsyncSession, b: Broadcast, catalog: Catalog, settings: Settings
+    message: Message | InaccessibleMessage,
+    session: AsyncSession,
+    b: Broadcast,
+    catalog: Catalog,
+    settings: Settings,
 ) -> None:
     count = await bc.count(session, b.segment)
     await message.answer(
@@ -125,7 +129,7 @@ async def got_content(
 
 
 async def own_draft(call: CallbackQuery, session: AsyncSession, broadcast_id: int) -> Broadcast | None:
-    b = await session.get(Broadcast, broadcast_id)
+    b = await bc.get(session, broadcast_id)
     if b is None:
         await call.answer(_("This announcement was not found."), show_alert=True)
         return None
@@ -171,8 +175,7 @@ async def audience(
             values = set(seg.get(key) or [])
             values ^= {value}
             seg[key] = sorted(values)
-        b.segment = bc.clean_segment(seg)
-        await session.flush()
+        await bc.set_segment(session, b, seg)
         a, v = "dim", dim
     count = await bc.count(session, b.segment)
     head = "\n".join([*render.segment_lines(b.segment, catalog, locale), "", render.reach_line(count)])
@@ -240,7 +243,7 @@ async def extras(
 
 async def _draft_from_state(state: FSMContext, session: AsyncSession) -> Broadcast | None:
     data = await state.get_data()
-    b = await session.get(Broadcast, data.get("broadcast") or 0)
+    b = await bc.get(session, data.get("broadcast") or 0)
     return b if b is not None and b.status == bc.DRAFT else None
 
 

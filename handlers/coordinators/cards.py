@@ -17,19 +17,19 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import CardApplication, Family, Partner, PartnerMember, PartnerOffer
+from bot.db.models import CardApplication, Partner, PartnerOffer
+from bot.db.session import AsyncSession
 from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
 from bot.services import card as card_service
-from bot.services import card_partners, card_rules
+from bot.services import card_partners, card_rules, families
 from bot.services.card import CardError
 from bot.services.catalog import Catalog
 from bot.views.callbacks import CardAct, CardDecision, CoordCards, OfferMod, PartnerAdm
 from bot.views.card import category_names, offer_scope, offer_status_label, offer_text, region_name, when
-from bot.views.ui import chunk, kb, show
+from bot.views.ui import Row, chunk, kb, show
 from handlers.coordinators.broadcast import role_of
 from handlers.family.card import send_card
 
@@ -137,7 +137,7 @@ def get_router() -> Router:
         if not (ctx and ctx.is_coordinator):
             await call.answer(refusal(), show_alert=True)
             return
-        app = await session.get(CardApplication, callback_data.app)
+        app = await card_service.application(session, callback_data.app)
         action = callback_data.a
         if action == "next":
             await call.answer()
@@ -213,7 +213,7 @@ def get_router() -> Router:
         if not (ctx and ctx.is_coordinator):
             await message.answer(refusal())
             return
-        app = await session.get(CardApplication, data.get("card_app") or 0)
+        app = await card_service.application(session, data.get("card_app") or 0)
         if app is None or app.status != "submitted":
             await message.answer(_("This application is already decided."))
             return
@@ -265,7 +265,7 @@ def get_router() -> Router:
             await call.answer()
             await show(call, *(await partners_screen(session)))
             return
-        partner = await session.get(Partner, callback_data.p)
+        partner = await card_partners.partner(session, callback_data.p)
         if partner is None:
             await call.answer(_("This button no longer works."), show_alert=True)
             return
@@ -279,7 +279,7 @@ def get_router() -> Router:
             )
             await call.answer(_("Saved"))
         elif callback_data.a == "remove":
-            member = await session.get(PartnerMember, callback_data.m)
+            member = await card_partners.member(session, callback_data.m)
             if member is None or member.partner_id != partner.id or not member.active:
                 await call.answer(_("This button no longer works."), show_alert=True)
                 return
@@ -304,7 +304,7 @@ def get_router() -> Router:
         if not (ctx and ctx.is_coordinator):
             await call.answer(refusal(), show_alert=True)
             return
-        offer = await session.get(PartnerOffer, callback_data.offer)
+        offer = await card_partners.offer(session, callback_data.offer)
         if callback_data.a == "next":
             await call.answer()
             await show_offer(call, session, settings, catalog, None, after=callback_data.offer)
@@ -370,7 +370,7 @@ def get_router() -> Router:
         if not (ctx and ctx.is_coordinator):
             await message.answer(refusal())
             return
-        offer = await session.get(PartnerOffer, data.get("card_offer") or 0)
+        offer = await card_partners.offer(session, data.get("card_offer") or 0)
         if offer is None or offer.status != "proposed":
             await message.answer(_("This offer is already decided."))
             return
@@ -449,7 +449,7 @@ async def show_application(
         later = [a for a in waiting if after is None or a.id > after]
         app = (later or waiting or [None])[0]
     head = [done] if done else []
-    back = [(_("« Family card"), CoordCards(to="home"))]
+    back: Row = [(_("« Family card"), CoordCards(to="home"))]
     if app is None:
         await show(event, "\n\n".join([*head, _("No applications are waiting. Thank you!")]), kb(back))
         return
@@ -478,7 +478,7 @@ async def show_application(
         lines.append(_("Nobody has taken it yet."))
     lines.append(_("Waiting in the queue: {count}").format(count=len(waiting)))
     lines += queue_lines(waiting, app, catalog, locale)
-    rows = []
+    rows: list[Row] = []
     if app.status == "submitted":
         if app.taken_by is None:
             rows.append([(_("Take"), CardDecision(app=app.id, a="take"))])
@@ -524,7 +524,7 @@ async def approve(
             call, session, settings, catalog, None, done=_("This application is already decided.")
         )
         return
-    family = await session.get(Family, app.family_id)
+    family = await families.get(session, app.family_id)
     if family is not None:
         i18n = get_i18n()
         with locale_scope(i18n, family.language):
@@ -577,7 +577,7 @@ async def reject(
             event, session, settings, catalog, None, done=_("This application is already decided.")
         )
         return
-    family = await session.get(Family, app.family_id) if app.family_id else None
+    family = await families.get(session, app.family_id)
     if family is not None:
         with locale_scope(get_i18n(), family.language):
             text = _(
@@ -692,13 +692,13 @@ async def show_offer(
         later = [o for o in waiting if after is None or o.id > after]
         offer = (later or waiting or [None])[0]
     head = [done] if done else []
-    back = [(_("« Family card"), CoordCards(to="home"))]
+    back: Row = [(_("« Family card"), CoordCards(to="home"))]
     if offer is None:
         await show(event, "\n\n".join([*head, _("No offers are waiting for review.")]), kb(back))
         return
     rules = card_rules.load(settings.data_dir)
     locale = get_i18n().current_locale
-    partner = await session.get(Partner, offer.partner_id)
+    partner = await card_partners.partner(session, offer.partner_id)
     parts = [
         *head,
         _("<b>Offer № {number}</b> · {status}").format(
@@ -708,7 +708,7 @@ async def show_offer(
         offer_scope(offer, rules, catalog, locale),
         _("Waiting for review: {count}").format(count=len(waiting)),
     ]
-    rows = []
+    rows: list[Row] = []
     if offer.status == "proposed":
         rows.append(
             [

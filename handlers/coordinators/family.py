@@ -5,10 +5,9 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcaster import send_content
-from bot.db.models import Broadcast
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import broadcasts as bc
 from bot.services.catalog import Catalog
@@ -52,7 +51,7 @@ async def family_tap(
             await call.answer(_("This button no longer works."), show_alert=True)
         return
     if a == "show":
-        broadcast = await session.get(Broadcast, broadcast_id)
+        broadcast = await bc.get(session, broadcast_id)
         await call.answer()
         if broadcast is None:
             return

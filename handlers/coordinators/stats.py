@@ -6,12 +6,12 @@ from datetime import date
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InaccessibleMessage, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import report_files, reports
 from bot.services.audit import audit
@@ -111,7 +111,7 @@ def summary_text(fig: reports.Figures, catalog: Catalog, locale: str) -> str:
 
 
 async def send_report(
-    message: Message,
+    message: Message | InaccessibleMessage,
     session: AsyncSession,
     ctx: UserContext,
     catalog: Catalog,

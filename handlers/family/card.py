@@ -12,10 +12,10 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import FamilyCard
+from bot.db.session import AsyncSession
 from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
 from bot.notify import notify_coordinators
@@ -27,7 +27,7 @@ from bot.services.catalog import Catalog
 from bot.views.callbacks import CardAct, CardDecision, Consent, Nav
 from bot.views.card import card_caption, category_names, offer_text, region_name, when
 from bot.views.family import discreet, family_kb
-from bot.views.ui import chunk, kb, show
+from bot.views.ui import Row, chunk, kb, show
 from handlers.family.common import end_flow
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ async def home(
             "a number and a QR code to show at the partner."
         ),
     ]
-    rows = []
+    rows: list[Row] = []
     last = await card_service.last_application(session, family.id)
     if last is not None and last.status == "rejected":
         lines.append(

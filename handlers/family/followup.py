@@ -9,8 +9,8 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import followup
 from bot.services.catalog import Catalog

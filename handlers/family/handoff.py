@@ -7,9 +7,9 @@ from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import StateFilter
 from aiogram.types import Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import cases, desk, relay
 from bot.services.catalog import Catalog

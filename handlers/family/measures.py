@@ -19,9 +19,9 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import cases, families, followup
 from bot.services import measures as ms
@@ -31,7 +31,7 @@ from bot.services.measures.engine import format_date
 from bot.services.profile import FIELDS
 from bot.views.callbacks import Consent, MsM, MsNav, MsQ, MsY, Nav
 from bot.views.family import family_kb
-from bot.views.ui import Row, chunk, clip, show
+from bot.views.ui import Buttons, Row, chunk, clip, show
 from handlers.family.menu import request_handed_off
 
 router = Router(name="family.measures")
@@ -656,7 +656,7 @@ def situation_screen(ctx: UserContext, cat: ms.Catalogue, situation_id: str, reg
     parts.append(_("Measures for this situation: open one to read more."))
     if sit.note is not None:
         parts.append(f"<i>{q(sit.note.get(lang))}</i>")
-    rows = [*measure_rows(measures, lang), [(_("« Life situations"), MsNav(a="sits"))]]
+    rows: list[Buttons] = [*measure_rows(measures, lang), [(_("« Life situations"), MsNav(a="sits"))]]
     return "\n\n".join(parts), family_kb(ctx, *rows)
 
 

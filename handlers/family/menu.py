@@ -7,11 +7,10 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Case
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import cases, desk
 from bot.services.catalog import Catalog
@@ -203,15 +202,11 @@ async def my_requests(call: CallbackQuery, ctx: UserContext, session: AsyncSessi
     if not ctx.consented:
         await show(call, _("You have no requests yet."), family_kb(ctx))
         return
-    rows = (
-        await session.scalars(
-            select(Case).where(Case.family_id == ctx.family.id).order_by(Case.opened_at.desc()).limit(10)
-        )
-    ).all()
+    rows = await cases.recent_of_family(session, ctx.family.id)
     if not rows:
         await show(call, _("You have no requests yet."), family_kb(ctx))
         return
-    await show(call, *(await requests_screen(session, list(rows), ctx)))
+    await show(call, *(await requests_screen(session, rows, ctx)))
 
 
 async def requests_screen(session: AsyncSession, rows: list[Case], ctx: UserContext):

@@ -7,8 +7,8 @@ from datetime import date
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import families
 from bot.services.profile import FIELDS, next_field

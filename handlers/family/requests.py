@@ -7,11 +7,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Case
+from bot.db.session import AsyncSession
 from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
 from bot.services import cases, desk, relay
@@ -34,7 +33,7 @@ async def own_case(session: AsyncSession, ctx: UserContext, case_id: int) -> Cas
     """The family's own request, or None — never another family's."""
     if not ctx.consented:
         return None
-    return await session.scalar(select(Case).where(Case.id == case_id, Case.family_id == ctx.family.id))
+    return await cases.of_family(session, ctx.family.id, case_id)
 
 
 @router.callback_query(Req.filter())

@@ -10,14 +10,14 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.base import utcnow
-from bot.db.models import Case, Family, Staff
+from bot.db.models import Case, Staff
+from bot.db.session import AsyncSession
 from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
-from bot.services import desk, relay
+from bot.services import cases, desk, families, relay
 from bot.services import staff as staff_service
 from bot.services.audit import audit
 from bot.services.cases import TransitionError
@@ -53,7 +53,7 @@ async def acting_staff(session: AsyncSession, ctx: UserContext | None) -> Staff 
 
 async def tell_family(session: AsyncSession, case: Case, i18n, text_fn, markup=None) -> None:
     """Queue a message for the family in its own language (the staff group uses the default one)."""
-    family = await session.get(Family, case.family_id) if case.family_id else None
+    family = await families.get(session, case.family_id)
     if family is None:
         return
     with locale_scope(i18n, family.language):
@@ -154,7 +154,7 @@ async def case_button(
     if staff is None:
         await call.answer(_("Only the centre's staff can do this."), show_alert=True)
         return
-    case = await session.get(Case, callback_data.id)
+    case = await cases.get(session, callback_data.id)
     if case is None or case.chat_id != call.message.chat.id:
         await call.answer(_("This request was not found."), show_alert=True)
         return
@@ -181,11 +181,13 @@ async def case_button(
             return
         if action == "transfer":
             await call.answer()
-            await call.message.edit_reply_markup(reply_markup=transfer_kb(case, catalog, locale))
+            if isinstance(call.message, Message):
+                await call.message.edit_reply_markup(reply_markup=transfer_kb(case, catalog, locale))
             return
         if action == "back":
             await call.answer()
-            await call.message.edit_reply_markup(reply_markup=card_kb(case))
+            if isinstance(call.message, Message):
+                await call.message.edit_reply_markup(reply_markup=card_kb(case))
             return
         if action == "note":
             await call.answer(
@@ -412,7 +414,7 @@ async def canned_cmd(
     if case.status == "closed":
         await message.reply(closed_hint())
         return
-    family = await session.get(Family, case.family_id) if case.family_id else None
+    family = await families.get(session, case.family_id)
     language = family.language if family else settings.default_locale
     text = answers[code].text.get(language).replace("{case_id}", str(case.id))
     media = answers[code].media

@@ -9,9 +9,9 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import moderation
 from handlers.operators.desk import acting_staff, refuse, topic_case

@@ -15,11 +15,11 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
 from babel.dates import format_date as babel_date
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.base import utcnow
 from bot.db.models import Partner, PartnerMember, PartnerOffer
+from bot.db.session import AsyncSession
 from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
 from bot.notify import notify_coordinators
@@ -259,7 +259,7 @@ async def redeemed(
         if isinstance(call.message, Message):
             await call.message.edit_reply_markup(reply_markup=back_kb())
         return
-    offer = await session.get(PartnerOffer, callback_data.offer)
+    offer = await card_partners.offer(session, callback_data.offer)
     if offer is None or offer.partner_id != partner.id:
         await call.answer(_("This button no longer works."), show_alert=True)
         return
@@ -373,7 +373,7 @@ async def withdraw(
     partner: Partner,
     member: PartnerMember,
 ) -> None:
-    offer = await session.get(PartnerOffer, int(callback_data.v)) if callback_data.v.isdigit() else None
+    offer = await card_partners.offer(session, int(callback_data.v)) if callback_data.v.isdigit() else None
     if offer is None or offer.partner_id != partner.id:
         await call.answer(_("This button no longer works."), show_alert=True)
         return

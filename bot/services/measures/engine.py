@@ -292,9 +292,13 @@ class _Evaluator:
         if kind == "fact":
             assert c.fact is not None and c.label is not None and c.op is not None
             v = self.facts.get(c.fact)
-            st = _status(compare(v, c.op, c.value))
-            ask = self.ask_for(c.fact) if st == "unknown" else ()
-            return _Node(c, st, TraceItem("fact", st, c.label, self.leaf_detail(c, v), depth, c.fact, ask))
+            fact_status = _status(compare(v, c.op, c.value))
+            ask = self.ask_for(c.fact) if fact_status == "unknown" else ()
+            return _Node(
+                c,
+                fact_status,
+                TraceItem("fact", fact_status, c.label, self.leaf_detail(c, v), depth, c.fact, ask),
+            )
         if kind == "self_check":
             assert c.self_check is not None
             return _Node(c, "met", TraceItem("self_check", "met", c.self_check, _SELF_CHECK_DETAIL, depth))
@@ -515,7 +519,9 @@ def evaluate_measure(
             0,
         )
         status: Status = "not_met"
-        trace, unknown, failed, checks = [item], [], [item], []
+        unknown: list[TraceItem] = []
+        checks: list[Text] = []
+        trace, failed = [item], [item]
     elif measure.eligibility is None:
         status, unknown, failed, checks = "met", [], [], []
     else:
@@ -583,7 +589,7 @@ def screen(
         groups[r.group].append(r)
     # regional measures first within a group; «other» ordered by how close they came
     for g in ("likely", "maybe"):
-        groups[g].sort(key=lambda r: r.measure.level != "regional")  # type: ignore[index]
+        groups[g].sort(key=lambda r: r.measure.level != "regional")
     groups["other"].sort(key=lambda r: len(r.failed))
     counts: dict[str, int] = {}
     for r in groups["maybe"]:
