@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bot.services.content import I18n
+from bot.services.content_base import I18n
 from bot.services.profile import YES_NO_FIELDS
 
 CARD_FILE = "card.yaml"

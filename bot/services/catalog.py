@@ -13,8 +13,11 @@ from pathlib import Path
 from bot.services import card_rules, crisis, directory
 from bot.services import content as content_mod
 from bot.services import measures as ms
-from bot.services.content import OTHER_REGION, Content, Organisation, Region
+from bot.services.content import Content
+from bot.services.content_base import OTHER_REGION
 from bot.services.crisis import CrisisDetector
+from bot.services.organisations import Organisation
+from bot.services.regions import Region
 from bot.services.triage import Node, Outcome, TriageError
 
 

@@ -35,7 +35,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.services.content import (
+from bot.services.content_base import (
     LANGS,
     TRIAGE_FILE,
     ContentError,

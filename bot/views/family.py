@@ -13,7 +13,8 @@ from bot.db.models import Case
 from bot.middlewares.context import UserContext
 from bot.services import desk
 from bot.services.catalog import Catalog
-from bot.services.content import Organisation, is_open, next_open
+from bot.services.organisations import Organisation
+from bot.services.regions import is_open, next_open
 from bot.views.callbacks import Nav
 from bot.views.ui import Buttons, Row, kb
 
