@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 
 
@@ -159,8 +161,25 @@ class CaseAct(CallbackData, prefix="case"):
 # --- support measures: screener and browsing ---
 
 
+class MsAction(StrEnum):
+    """What an MsNav button does: browsing (handlers/family/measures.py) or the screener (screener.py)."""
+
+    MENU = "menu"
+    SITUATIONS = "sits"
+    SIT = "sit"
+    LEVEL = "lvl"
+    BACK = "back"
+    START = "start"
+    RESTART = "restart"
+    DONE = "done"
+    RESULTS = "results"
+    OTHER = "other"
+    SAVE = "save"
+    ASK = "ask"
+
+
 class MsNav(CallbackData, prefix="ms"):
-    a: str  # action, see ACTIONS
+    a: str  # an MsAction (a plain string, so a forged one reaches the section's polite refusal)
     v: str = ""  # its value (life situation id, level or region code)
 
 
