@@ -15,7 +15,7 @@ from bot.services import audit_log
 from bot.services import staff as staff_service
 from bot.services.audit import audit
 from bot.views.ui import clip
-from handlers.coordinators.broadcast import role_of
+from handlers.filters import role_of
 
 router = Router(name="coordinators.admin")
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
@@ -25,6 +25,7 @@ from bot.services.catalog import Catalog
 from bot.views import coordinators as render
 from bot.views.callbacks import BcAct
 from bot.views.ui import kb, show
+from handlers.filters import role_of
 
 router = Router(name="coordinators.broadcast")
 
@@ -34,10 +35,6 @@ class Compose(StatesGroup):
     buttons = State()
     poll = State()
     when = State()
-
-
-def role_of(ctx: UserContext) -> str:
-    return "admin" if "admin" in ctx.roles else "coordinator"
 
 
 def region_zones(catalog: Catalog) -> dict[str, str]:
@@ -128,33 +125,29 @@ async def got_content(
     await new_screen(message, session, b, catalog, settings)
 
 
-async def own_draft(call: CallbackQuery, session: AsyncSession, broadcast_id: int) -> Broadcast | None:
-    b = await bc.get(session, broadcast_id)
-    if b is None:
-        await call.answer(_("This announcement was not found."), show_alert=True)
-        return None
-    return b
+class InStatus(Filter):
+    """The announcement a BcAct button names, in one of ``statuses`` (in any, if none are given), for the handler
+    as ``b``. Otherwise the button falls through to :func:`not_now` at the end of this module."""
+
+    def __init__(self, *statuses: str) -> None:
+        self.statuses = statuses
+
+    async def __call__(self, call: CallbackQuery, callback_data: BcAct, session: AsyncSession) -> bool | dict:
+        b = await bc.get(session, callback_data.id)
+        if b is None or (self.statuses and b.status not in self.statuses):
+            return False
+        return {"b": b}
 
 
-async def require_draft(call: CallbackQuery, b: Broadcast) -> bool:
-    if b.status != bc.DRAFT:
-        await call.answer(
-            _("Announcement № {id} is already {status}.").format(
-                id=b.id, status=render.status_label(b.status)
-            ),
-            show_alert=True,
-        )
-        return False
-    return True
-
-
-@router.callback_query(BcAct.filter(F.a.in_({"menu", "aud", "dim", "tog", "clr"})))
+@router.callback_query(BcAct.filter(F.a.in_({"menu", "aud", "dim", "tog", "clr"})), InStatus(bc.DRAFT))
 async def audience(
-    call: CallbackQuery, callback_data: BcAct, session: AsyncSession, catalog: Catalog, settings: Settings
+    call: CallbackQuery,
+    callback_data: BcAct,
+    b: Broadcast,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None or not await require_draft(call, b):
-        return
     await call.answer()
     locale = settings.default_locale
     a, v = callback_data.a, callback_data.v
@@ -191,18 +184,16 @@ async def audience(
     await show(call, text + "\n\n" + head, render.audience_kb(b))
 
 
-@router.callback_query(BcAct.filter(F.a.in_({"btn", "nobtn", "poll", "nopoll"})))
+@router.callback_query(BcAct.filter(F.a.in_({"btn", "nobtn", "poll", "nopoll"})), InStatus(bc.DRAFT))
 async def extras(
     call: CallbackQuery,
     callback_data: BcAct,
+    b: Broadcast,
     state: FSMContext,
     session: AsyncSession,
     catalog: Catalog,
     settings: Settings,
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None or not await require_draft(call, b):
-        return
     await call.answer()
     back = [(_("« Back to the draft"), BcAct(id=b.id, a="menu"))]
     if callback_data.a == "nobtn":
@@ -290,13 +281,15 @@ async def got_poll(
     await new_screen(message, session, b, catalog, settings)
 
 
-@router.callback_query(BcAct.filter(F.a == "prev"))
+@router.callback_query(BcAct.filter(F.a == "prev"), InStatus())
 async def preview(
-    call: CallbackQuery, callback_data: BcAct, session: AsyncSession, catalog: Catalog, settings: Settings
+    call: CallbackQuery,
+    callback_data: BcAct,
+    b: Broadcast,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None:
-        return
     await call.answer()
     markup = render.family_markup(b.id, b.content, b.poll, discreet=False)
     await send_content(call.bot, call.message.chat.id, b.content, markup)
@@ -311,13 +304,15 @@ async def preview(
 # --- send or schedule ----------------------------------------------------------------------------------------
 
 
-@router.callback_query(BcAct.filter(F.a == "now"))
+@router.callback_query(BcAct.filter(F.a == "now"), InStatus(bc.DRAFT))
 async def confirm_now(
-    call: CallbackQuery, callback_data: BcAct, session: AsyncSession, catalog: Catalog, settings: Settings
+    call: CallbackQuery,
+    callback_data: BcAct,
+    b: Broadcast,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None or not await require_draft(call, b):
-        return
     await call.answer()
     count = await bc.count(session, b.segment)
     if not count.total:
@@ -334,18 +329,16 @@ async def confirm_now(
     )
 
 
-@router.callback_query(BcAct.filter(F.a == "when"))
+@router.callback_query(BcAct.filter(F.a == "when"), InStatus(bc.DRAFT))
 async def ask_when(
     call: CallbackQuery,
     callback_data: BcAct,
+    b: Broadcast,
     state: FSMContext,
     session: AsyncSession,
     catalog: Catalog,
     settings: Settings,
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None or not await require_draft(call, b):
-        return
     await call.answer()
     zone = bc.local_zone_name(b.segment, region_zones(catalog), settings.timezone)
     await state.set_state(Compose.when)
@@ -432,35 +425,31 @@ async def got_when(
         await state.clear()
 
 
-@router.callback_query(BcAct.filter(F.a == "at"))
+@router.callback_query(BcAct.filter(F.a == "at"), InStatus(bc.DRAFT))
 async def quick_when(
     call: CallbackQuery,
     callback_data: BcAct,
+    b: Broadcast,
     state: FSMContext,
     session: AsyncSession,
     catalog: Catalog,
     settings: Settings,
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None or not await require_draft(call, b):
-        return
     await call.answer()
     if await confirm_at(call, b, callback_data.v.replace("-", ":"), session, catalog, settings):
         await state.clear()
 
 
-@router.callback_query(BcAct.filter(F.a == "go"))
+@router.callback_query(BcAct.filter(F.a == "go"), InStatus(bc.DRAFT))
 async def go(
     call: CallbackQuery,
     callback_data: BcAct,
+    b: Broadcast,
     session: AsyncSession,
     ctx: UserContext,
     catalog: Catalog,
     settings: Settings,
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None or not await require_draft(call, b):
-        return
     now = callback_data.v == "now"
     zone = b.timezone or bc.local_zone_name(b.segment, region_zones(catalog), settings.timezone)
     if not now and b.send_at is None:
@@ -481,13 +470,10 @@ async def go(
         await show(call, text, render.status_kb(b))
 
 
-@router.callback_query(BcAct.filter(F.a == "del"))
+@router.callback_query(BcAct.filter(F.a == "del"), InStatus(bc.DRAFT))
 async def delete_draft(
-    call: CallbackQuery, callback_data: BcAct, session: AsyncSession, ctx: UserContext
+    call: CallbackQuery, callback_data: BcAct, b: Broadcast, session: AsyncSession, ctx: UserContext
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None or not await require_draft(call, b):
-        return
     await bc.cancel(session, b, actor_tg_id=ctx.user.id, role=role_of(ctx))
     await call.answer()
     await show(call, _("The draft of announcement № {id} is deleted. Nothing was sent.").format(id=b.id))
@@ -496,19 +482,8 @@ async def delete_draft(
 # --- stop, list, report --------------------------------------------------------------------------------------
 
 
-@router.callback_query(BcAct.filter(F.a == "cancel"))
-async def ask_stop(call: CallbackQuery, callback_data: BcAct, session: AsyncSession) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None:
-        return
-    if b.status not in (bc.SCHEDULED, bc.SENDING):
-        await call.answer(
-            _("Announcement № {id} is already {status}.").format(
-                id=b.id, status=render.status_label(b.status)
-            ),
-            show_alert=True,
-        )
-        return
+@router.callback_query(BcAct.filter(F.a == "cancel"), InStatus(bc.SCHEDULED, bc.SENDING))
+async def ask_stop(call: CallbackQuery, callback_data: BcAct, b: Broadcast, session: AsyncSession) -> None:
     await call.answer()
     await call.message.answer(
         _("Stop announcement № {id}? Families who have not got it yet will not get it.").format(id=b.id),
@@ -522,19 +497,10 @@ async def keep(call: CallbackQuery) -> None:
     await show(call, _("Nothing changed."))
 
 
-@router.callback_query(BcAct.filter(F.a == "stop"))
-async def stop(call: CallbackQuery, callback_data: BcAct, session: AsyncSession, ctx: UserContext) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None:
-        return
-    if b.status not in (bc.SCHEDULED, bc.SENDING):
-        await call.answer(
-            _("Announcement № {id} is already {status}.").format(
-                id=b.id, status=render.status_label(b.status)
-            ),
-            show_alert=True,
-        )
-        return
+@router.callback_query(BcAct.filter(F.a == "stop"), InStatus(bc.SCHEDULED, bc.SENDING))
+async def stop(
+    call: CallbackQuery, callback_data: BcAct, b: Broadcast, session: AsyncSession, ctx: UserContext
+) -> None:
     left = await bc.cancel(session, b, actor_tg_id=ctx.user.id, role=role_of(ctx))
     await call.answer()
     await show(
@@ -558,13 +524,10 @@ async def list_broadcasts(message: Message, session: AsyncSession, settings: Set
     await message.answer("\n".join(lines), reply_markup=kb(*buttons))
 
 
-@router.callback_query(BcAct.filter(F.a == "report"))
+@router.callback_query(BcAct.filter(F.a == "report"), InStatus())
 async def show_report(
-    call: CallbackQuery, callback_data: BcAct, session: AsyncSession, ctx: UserContext
+    call: CallbackQuery, callback_data: BcAct, b: Broadcast, session: AsyncSession, ctx: UserContext
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None:
-        return
     await call.answer()
     await audit(
         session,
@@ -575,3 +538,16 @@ async def show_report(
     )
     report = await bc.report(session, b)
     await call.message.answer(render.report_text(report), reply_markup=render.status_kb(b))
+
+
+@router.callback_query(BcAct.filter())
+async def not_now(call: CallbackQuery, callback_data: BcAct, session: AsyncSession) -> None:
+    """A button whose announcement is gone, or no longer in the state the button was made for."""
+    b = await bc.get(session, callback_data.id)
+    if b is None:
+        await call.answer(_("This announcement was not found."), show_alert=True)
+        return
+    await call.answer(
+        _("Announcement № {id} is already {status}.").format(id=b.id, status=render.status_label(b.status)),
+        show_alert=True,
+    )

@@ -19,7 +19,7 @@ from bot.services.catalog import Catalog
 from bot.views.callbacks import Stat
 from bot.views.coordinators import region_name, report_value_label, value_label
 from bot.views.ui import chunk, kb, show
-from handlers.coordinators.broadcast import role_of
+from handlers.filters import role_of
 
 router = Router(name="coordinators.stats")
 

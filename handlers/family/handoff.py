@@ -14,30 +14,11 @@ from bot.middlewares.context import UserContext
 from bot.services import cases, desk, relay
 from bot.services.catalog import Catalog
 from bot.services.desk import hand_off
+from bot.services.relay import NOT_A_REQUEST, RELAYABLE
 from bot.views.family import expectations_text, family_kb
 from handlers.relaying import relay_edit, relay_message
 
 router = Router(name="family.handoff")
-
-# Content a family can send into a request that Telegram lets a bot copy.
-RELAYABLE = frozenset(
-    {
-        "text",
-        "photo",
-        "video",
-        "voice",
-        "audio",
-        "document",
-        "sticker",
-        "animation",
-        "location",
-        "venue",
-        "contact",
-        "video_note",
-    }
-)
-# Without an open request these do not start one (the fallback answers them).
-NOT_A_REQUEST = frozenset({"sticker", "animation", "location", "venue"})
 
 
 @router.message(StateFilter(None), F.chat.type == "private", ~F.text.startswith("/"))

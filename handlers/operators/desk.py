@@ -22,6 +22,7 @@ from bot.services import staff as staff_service
 from bot.services.audit import audit
 from bot.services.cases import TransitionError
 from bot.services.catalog import Catalog
+from bot.services.relay import RELAYABLE
 from bot.views.callbacks import CaseAct
 from bot.views.case_card import (
     card_kb,
@@ -33,7 +34,6 @@ from bot.views.case_card import (
     urgency_label,
 )
 from bot.views.ui import kb
-from handlers.family.handoff import RELAYABLE
 from handlers.relaying import relay_edit, relay_message
 
 log = logging.getLogger(__name__)
@@ -43,12 +43,6 @@ NOTE_PREFIX = "!"
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
-
-
-async def acting_staff(session: AsyncSession, ctx: UserContext | None) -> Staff | None:
-    if ctx is None or not ctx.is_staff:
-        return None
-    return await staff_service.ensure_for_roles(session, ctx.user.id, ctx.roles, ctx.user.full_name)
 
 
 async def tell_family(session: AsyncSession, case: Case, i18n, text_fn, markup=None) -> None:
@@ -142,6 +136,7 @@ async def move_case(
 @router.callback_query(CaseAct.filter())
 async def case_button(
     call: CallbackQuery,
+    staff: Staff,
     callback_data: CaseAct,
     ctx: UserContext | None,
     session: AsyncSession,
@@ -150,10 +145,6 @@ async def case_button(
     desk_chats: desk.DeskChats,
     i18n,
 ) -> None:
-    staff = await acting_staff(session, ctx)
-    if staff is None:
-        await call.answer(_("Only the centre's staff can do this."), show_alert=True)
-        return
     case = await cases.get(session, callback_data.id)
     if case is None or case.chat_id != call.message.chat.id:
         await call.answer(_("This request was not found."), show_alert=True)
@@ -270,9 +261,6 @@ async def transfer(
 async def queue_cmd(
     message: Message, ctx: UserContext | None, session: AsyncSession, catalog: Catalog
 ) -> None:
-    if await acting_staff(session, ctx) is None:
-        await refuse(message)
-        return
     waiting = await desk.waiting_queue(session, message.chat.id)
     if not waiting:
         await message.reply(_("The queue is empty: nobody is waiting."))
@@ -319,23 +307,10 @@ def desk_hint() -> str:
     )
 
 
-async def refuse(message: Message) -> None:
-    await message.reply(_("Sorry, only the centre's staff can work here. Your message was not passed on."))
-
-
-async def topic_case(message: Message, session: AsyncSession) -> Case | None:
-    if not message.is_topic_message:
-        return None
-    return await desk.case_in_topic(session, message.chat.id, message.message_thread_id)
-
-
 @router.message(Command("note"))
-async def note_cmd(message: Message, ctx: UserContext | None, session: AsyncSession) -> None:
-    staff = await acting_staff(session, ctx)
-    if staff is None:
-        await refuse(message)
-        return
-    case = await topic_case(message, session)
+async def note_cmd(
+    message: Message, staff: Staff, case: Case | None, ctx: UserContext | None, session: AsyncSession
+) -> None:
     if case is None:
         await message.reply(desk_hint())
         return
@@ -356,17 +331,14 @@ async def record_note(session: AsyncSession, case: Case, staff: Staff, message: 
 @router.message(Command("unmet"))
 async def unmet_cmd(
     message: Message,
+    staff: Staff,
+    case: Case | None,
     command: CommandObject,
     ctx: UserContext | None,
     session: AsyncSession,
     catalog: Catalog,
     settings: Settings,
 ) -> None:
-    staff = await acting_staff(session, ctx)
-    if staff is None:
-        await refuse(message)
-        return
-    case = await topic_case(message, session)
     need = (command.args or "").strip()[:200]
     if case is None or not need:
         await message.reply(_("Write it in the request's topic: /unmet what was needed but does not exist."))
@@ -386,6 +358,8 @@ async def unmet_cmd(
 @router.message(Command("c", "canned"))
 async def canned_cmd(
     message: Message,
+    staff: Staff,
+    case: Case | None,
     command: CommandObject,
     ctx: UserContext | None,
     session: AsyncSession,
@@ -393,13 +367,8 @@ async def canned_cmd(
     settings: Settings,
     i18n,
 ) -> None:
-    staff = await acting_staff(session, ctx)
-    if staff is None:
-        await refuse(message)
-        return
     answers = catalog.content.canned
     code = (command.args or "").strip().lower()
-    case = await topic_case(message, session)
     if not code or code not in answers:
         lines = [_("Canned answers: /c code")]
         lines += [
@@ -445,18 +414,18 @@ def closed_hint() -> str:
 
 @router.message()
 async def staff_message(
-    message: Message, ctx: UserContext | None, session: AsyncSession, settings: Settings
+    message: Message,
+    staff: Staff,
+    case: Case | None,
+    ctx: UserContext | None,
+    session: AsyncSession,
+    settings: Settings,
 ) -> None:
     if message.content_type not in RELAYABLE or message.from_user is None or message.from_user.is_bot:
         return  # service messages: topic created, members joined…
-    staff = await acting_staff(session, ctx)
-    if staff is None:
-        await refuse(message)
-        return
     if message.text and message.text.startswith("/"):
         await message.reply(desk_hint())
         return
-    case = await topic_case(message, session)
     if case is None:
         await message.reply(
             _("This topic is not a request. To answer a family, write in the request's own topic.")
@@ -487,8 +456,6 @@ async def staff_message(
 
 @router.edited_message()
 async def staff_edit(message: Message, ctx: UserContext | None, session: AsyncSession) -> None:
-    if await acting_staff(session, ctx) is None:
-        return
     case = await relay.case_of_message(session, message.chat.id, message.message_id)
     if case is None:
         return
