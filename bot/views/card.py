@@ -12,7 +12,7 @@ from bot.db.models import FamilyCard, Partner, PartnerOffer
 from bot.services import card as card_service
 from bot.services.card_rules import CardRules
 from bot.services.catalog import Catalog
-from bot.services.measures.engine import format_date
+from bot.services.measures.formatting import format_date
 
 
 def when(moment: datetime, tz: ZoneInfo, locale: str) -> str:

@@ -11,7 +11,7 @@ from aiogram.utils.markdown import html_decoration as hd
 
 from bot.middlewares.context import UserContext
 from bot.services import measures as ms
-from bot.services.measures.engine import format_date
+from bot.services.measures.formatting import format_date
 from bot.views.callbacks import MsAction, MsM, MsNav, MsQ, MsY
 from bot.views.family import family_kb
 from bot.views.ui import Buttons, Row, chunk, clip

@@ -232,21 +232,24 @@ async def extras(
         )
 
 
-async def _draft_from_state(state: FSMContext, session: AsyncSession) -> Broadcast | None:
-    data = await state.get_data()
-    b = await bc.get(session, data.get("broadcast") or 0)
-    return b if b is not None and b.status == bc.DRAFT else None
+class DraftInState(Filter):
+    """The draft a coordinator is writing buttons, a question or a time for (kept in the FSM data), for the
+    handler as ``b`` while it is still a draft. Otherwise the message reaches :func:`draft_gone`."""
+
+    async def __call__(self, message: Message, state: FSMContext, session: AsyncSession) -> bool | dict:
+        b = await bc.get(session, (await state.get_data()).get("broadcast") or 0)
+        return {"b": b} if b is not None and b.status == bc.DRAFT else False
 
 
-@router.message(Compose.buttons, F.text)
+@router.message(Compose.buttons, F.text, DraftInState())
 async def got_buttons(
-    message: Message, state: FSMContext, session: AsyncSession, catalog: Catalog, settings: Settings
+    message: Message,
+    b: Broadcast,
+    state: FSMContext,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
 ) -> None:
-    b = await _draft_from_state(state, session)
-    if b is None:
-        await state.clear()
-        await message.answer(_("This draft is gone. Start again with /broadcast."))
-        return
     try:
         buttons = bc.parse_link_buttons(message.text)
     except bc.BroadcastError:
@@ -261,15 +264,15 @@ async def got_buttons(
     await new_screen(message, session, b, catalog, settings)
 
 
-@router.message(Compose.poll, F.text)
+@router.message(Compose.poll, F.text, DraftInState())
 async def got_poll(
-    message: Message, state: FSMContext, session: AsyncSession, catalog: Catalog, settings: Settings
+    message: Message,
+    b: Broadcast,
+    state: FSMContext,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
 ) -> None:
-    b = await _draft_from_state(state, session)
-    if b is None:
-        await state.clear()
-        await message.answer(_("This draft is gone. Start again with /broadcast."))
-        return
     try:
         b.poll = bc.parse_poll(message.text)
     except bc.BroadcastError:
@@ -412,15 +415,15 @@ async def confirm_at(
     return True
 
 
-@router.message(Compose.when, F.text)
+@router.message(Compose.when, F.text, DraftInState())
 async def got_when(
-    message: Message, state: FSMContext, session: AsyncSession, catalog: Catalog, settings: Settings
+    message: Message,
+    b: Broadcast,
+    state: FSMContext,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
 ) -> None:
-    b = await _draft_from_state(state, session)
-    if b is None:
-        await state.clear()
-        await message.answer(_("This draft is gone. Start again with /broadcast."))
-        return
     if await confirm_at(message, b, message.text, session, catalog, settings):
         await state.clear()
 
@@ -551,3 +554,9 @@ async def not_now(call: CallbackQuery, callback_data: BcAct, session: AsyncSessi
         _("Announcement № {id} is already {status}.").format(id=b.id, status=render.status_label(b.status)),
         show_alert=True,
     )
+
+
+@router.message(StateFilter(Compose.buttons, Compose.poll, Compose.when), F.text)
+async def draft_gone(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(_("This draft is gone. Start again with /broadcast."))

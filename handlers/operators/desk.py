@@ -16,7 +16,6 @@ from bot.db.base import utcnow
 from bot.db.models import Case, Staff
 from bot.db.session import AsyncSession
 from bot.i18n import locale_scope
-from bot.middlewares.context import UserContext
 from bot.services import cases, desk, families, relay
 from bot.services import staff as staff_service
 from bot.services.audit import audit
@@ -138,7 +137,6 @@ async def case_button(
     call: CallbackQuery,
     staff: Staff,
     callback_data: CaseAct,
-    ctx: UserContext | None,
     session: AsyncSession,
     catalog: Catalog,
     settings: Settings,
@@ -258,9 +256,7 @@ async def transfer(
 
 
 @router.message(Command("queue"))
-async def queue_cmd(
-    message: Message, ctx: UserContext | None, session: AsyncSession, catalog: Catalog
-) -> None:
+async def queue_cmd(message: Message, session: AsyncSession, catalog: Catalog) -> None:
     waiting = await desk.waiting_queue(session, message.chat.id)
     if not waiting:
         await message.reply(_("The queue is empty: nobody is waiting."))
@@ -308,9 +304,7 @@ def desk_hint() -> str:
 
 
 @router.message(Command("note"))
-async def note_cmd(
-    message: Message, staff: Staff, case: Case | None, ctx: UserContext | None, session: AsyncSession
-) -> None:
+async def note_cmd(message: Message, staff: Staff, case: Case | None, session: AsyncSession) -> None:
     if case is None:
         await message.reply(desk_hint())
         return
@@ -334,7 +328,6 @@ async def unmet_cmd(
     staff: Staff,
     case: Case | None,
     command: CommandObject,
-    ctx: UserContext | None,
     session: AsyncSession,
     catalog: Catalog,
     settings: Settings,
@@ -361,7 +354,6 @@ async def canned_cmd(
     staff: Staff,
     case: Case | None,
     command: CommandObject,
-    ctx: UserContext | None,
     session: AsyncSession,
     catalog: Catalog,
     settings: Settings,
@@ -417,7 +409,6 @@ async def staff_message(
     message: Message,
     staff: Staff,
     case: Case | None,
-    ctx: UserContext | None,
     session: AsyncSession,
     settings: Settings,
 ) -> None:
@@ -455,7 +446,7 @@ async def staff_message(
 
 
 @router.edited_message()
-async def staff_edit(message: Message, ctx: UserContext | None, session: AsyncSession) -> None:
+async def staff_edit(message: Message, session: AsyncSession) -> None:
     case = await relay.case_of_message(session, message.chat.id, message.message_id)
     if case is None:
         return

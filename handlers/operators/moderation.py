@@ -13,7 +13,6 @@ from aiogram.utils.i18n import gettext as _
 from bot.config import Settings
 from bot.db.models import Case, Staff
 from bot.db.session import AsyncSession
-from bot.middlewares.context import UserContext
 from bot.services import moderation
 
 log = logging.getLogger(__name__)
@@ -28,7 +27,6 @@ async def mute_cmd(
     staff: Staff,
     case: Case | None,
     command: CommandObject,
-    ctx: UserContext | None,
     session: AsyncSession,
     settings: Settings,
 ) -> None:
@@ -60,9 +58,7 @@ async def mute_cmd(
 
 
 @router.message(Command("unmute"))
-async def unmute_cmd(
-    message: Message, staff: Staff, case: Case | None, ctx: UserContext | None, session: AsyncSession
-) -> None:
+async def unmute_cmd(message: Message, staff: Staff, case: Case | None, session: AsyncSession) -> None:
     if case is None:
         await message.reply(_("Write /unmute in the request's topic."))
         return
