@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.db.models import Partner, PartnerOffer
 from bot.i18n import locale_scope
 from bot.scheduler import JobContext, job
-from bot.services import card_partners, card_rules
+from bot.services import card_partners
 from bot.views.callbacks import CardAct
 from bot.views.card import offer_text
 from bot.views.ui import kb
@@ -35,7 +35,7 @@ async def card_offers(ctx: JobContext) -> None:
         await session.commit()
     if expired:
         log.info("%d offer(s) expired", expired)
-    rules = card_rules.load(ctx.settings.data_dir)
+    rules = ctx.catalog.card
     pause = 1 / max(1.0, ctx.settings.private_messages_per_second * 20)
     for n in notices:
         offer, partner = offers[n.offer_id]

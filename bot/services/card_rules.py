@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -97,11 +96,6 @@ class CardRules(_Model):
 def read(data_dir: Path) -> CardRules:
     raw = yaml.safe_load((data_dir / CARD_FILE).read_text(encoding="utf-8"))
     return CardRules.model_validate(raw)
-
-
-@lru_cache(maxsize=4)
-def load(data_dir: Path) -> CardRules:
-    return read(data_dir)
 
 
 def validate(data_dir: Path) -> list[str]:

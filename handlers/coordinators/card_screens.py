@@ -19,7 +19,7 @@ from bot.db.session import AsyncSession
 from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
 from bot.services import card as card_service
-from bot.services import card_partners, card_rules, families
+from bot.services import card_partners, families
 from bot.services.card import CardError
 from bot.services.catalog import Catalog
 from bot.views.callbacks import CardAct, CardDecision, CoordCards, OfferMod, PartnerAdm
@@ -118,7 +118,7 @@ async def show_application(
     if app is None:
         await show(event, "\n\n".join([*head, _("No applications are waiting. Thank you!")]), kb(back))
         return
-    rules = card_rules.load(settings.data_dir)
+    rules = catalog.card
     locale = get_i18n().current_locale
     kind = _("renewal") if app.card_id else _("new card")
     lines = [
@@ -181,7 +181,7 @@ async def approve(
     settings: Settings,
     catalog: Catalog,
 ) -> None:
-    rules = card_rules.load(settings.data_dir)
+    rules = catalog.card
     try:
         card = await card_service.approve(session, app, rules, settings.tz, actor_tg_id=ctx.user.id)
     except CardError:
@@ -361,7 +361,7 @@ async def show_offer(
     if offer is None:
         await show(event, "\n\n".join([*head, _("No offers are waiting for review.")]), kb(back))
         return
-    rules = card_rules.load(settings.data_dir)
+    rules = catalog.card
     locale = get_i18n().current_locale
     partner = await card_partners.partner(session, offer.partner_id)
     parts = [

@@ -20,7 +20,7 @@ from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
 from bot.notify import notify_coordinators
 from bot.services import card as card_service
-from bot.services import card_partners, card_rules
+from bot.services import card_partners
 from bot.services.card import CardError
 from bot.services.card_rules import CardRules
 from bot.services.catalog import Catalog
@@ -36,10 +36,6 @@ router = Router(name="family.card")
 
 class CardFlow(StatesGroup):
     document = State()
-
-
-def rules_of(settings: Settings) -> CardRules:
-    return card_rules.load(settings.data_dir)
 
 
 # --- the card itself -------------------------------------------------------------------------------------------
@@ -96,7 +92,7 @@ async def home(
     settings: Settings,
     catalog: Catalog,
 ) -> None:
-    rules = rules_of(settings)
+    rules = catalog.card
     if not ctx.consented:
         await show(
             event,
@@ -214,7 +210,7 @@ async def apply(
         await call.answer(_("This button no longer works."), show_alert=True)
         return
     await call.answer()
-    rules = rules_of(settings)
+    rules = catalog.card
     family = ctx.family
     if family.region is None or not rules.region(family.region).open:
         await home(call, ctx, session, settings, catalog)
@@ -312,7 +308,7 @@ async def submit(
     catalog: Catalog,
     document_file_id: str | None,
 ) -> None:
-    rules = rules_of(settings)
+    rules = catalog.card
     try:
         app = await card_service.submit(session, ctx.family, rules, document_file_id=document_file_id)
     except CardError as exc:
@@ -369,9 +365,11 @@ async def family_scope(
 
 
 @router.callback_query(CardAct.filter(F.a == "offers"))
-async def offers(call: CallbackQuery, ctx: UserContext, session: AsyncSession, settings: Settings) -> None:
+async def offers(
+    call: CallbackQuery, ctx: UserContext, session: AsyncSession, settings: Settings, catalog: Catalog
+) -> None:
     await call.answer()
-    rules = rules_of(settings)
+    rules = catalog.card
     region, categories, card = await family_scope(session, ctx, rules)
     found = await card_partners.catalogue(session, region, categories)
     counts: dict[str, int] = {}
@@ -405,7 +403,7 @@ async def offers_of_kind(
     settings: Settings,
     catalog: Catalog,
 ) -> None:
-    rules = rules_of(settings)
+    rules = catalog.card
     if rules.kind(callback_data.k) is None:
         await call.answer(_("This button no longer works."), show_alert=True)
         return
@@ -426,7 +424,12 @@ async def offers_of_kind(
 
 @router.callback_query(CardAct.filter(F.a.in_({"notify_on", "notify_off"})))
 async def notify(
-    call: CallbackQuery, callback_data: CardAct, ctx: UserContext, session: AsyncSession, settings: Settings
+    call: CallbackQuery,
+    callback_data: CardAct,
+    ctx: UserContext,
+    session: AsyncSession,
+    settings: Settings,
+    catalog: Catalog,
 ) -> None:
     card = await card_service.family_card(session, ctx.family.id) if ctx.consented else None
     if card is None or card_service.card_status(card) != "active":
@@ -440,5 +443,5 @@ async def notify(
     if isinstance(call.message, Message):
         pending = await card_service.pending_application(session, ctx.family.id)
         await call.message.edit_reply_markup(
-            reply_markup=card_kb(ctx, card, rules_of(settings), renewal_pending=pending is not None)
+            reply_markup=card_kb(ctx, card, catalog.card, renewal_pending=pending is not None)
         )

@@ -21,7 +21,7 @@ from bot.db.session import AsyncSession
 from bot.i18n import locale_scope
 from bot.notify import notify_coordinators
 from bot.services import card as card_service
-from bot.services import card_partners, card_rules
+from bot.services import card_partners
 from bot.services.card import CardError
 from bot.services.card_partners import OfferDraft
 from bot.services.catalog import Catalog
@@ -42,9 +42,9 @@ def cancel_row():
 
 
 @router.callback_query(PartnerAct.filter(F.a == "new"), IsPartner())
-async def new_offer(call: CallbackQuery, state: FSMContext, settings: Settings) -> None:
+async def new_offer(call: CallbackQuery, state: FSMContext, settings: Settings, catalog: Catalog) -> None:
     await call.answer()
-    rules = card_rules.load(settings.data_dir)
+    rules = catalog.card
     locale = get_i18n().current_locale
     await state.set_state(OfferFlow.kind)
     await state.update_data(offer={})
@@ -58,9 +58,9 @@ async def new_offer(call: CallbackQuery, state: FSMContext, settings: Settings) 
 
 @router.callback_query(OfferFlow.kind, PartnerAct.filter(F.a == "kind"), IsPartner())
 async def got_kind(
-    call: CallbackQuery, callback_data: PartnerAct, state: FSMContext, settings: Settings
+    call: CallbackQuery, callback_data: PartnerAct, state: FSMContext, settings: Settings, catalog: Catalog
 ) -> None:
-    if card_rules.load(settings.data_dir).kind(callback_data.v) is None:
+    if catalog.card.kind(callback_data.v) is None:
         await call.answer(_("This button no longer works."), show_alert=True)
         return
     await call.answer()
@@ -282,11 +282,11 @@ async def regions_step(
         await call.answer(_("Choose at least one region, or «All regions»."), show_alert=True)
         return
     await call.answer()
-    await ask_categories(call, state, settings)
+    await ask_categories(call, state, catalog)
 
 
-def _categories_kb(settings: Settings, chosen: list[str], locale: str):
-    rules = card_rules.load(settings.data_dir)
+def _categories_kb(catalog: Catalog, chosen: list[str], locale: str):
+    rules = catalog.card
     buttons = [
         (("✓ " if c.id in chosen else "") + c.name.get(locale), PartnerAct(a="cat", v=c.id))
         for c in rules.categories
@@ -305,13 +305,13 @@ def _categories_question() -> str:
     )
 
 
-async def ask_categories(call: CallbackQuery, state: FSMContext, settings: Settings) -> None:
+async def ask_categories(call: CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
     offer = await _put(state)
     await state.set_state(OfferFlow.categories)
     await show(
         call,
         _categories_question(),
-        _categories_kb(settings, offer.get("categories", []), get_i18n().current_locale),
+        _categories_kb(catalog, offer.get("categories", []), get_i18n().current_locale),
     )
 
 
@@ -321,7 +321,7 @@ async def ask_categories(call: CallbackQuery, state: FSMContext, settings: Setti
 async def categories_step(
     call: CallbackQuery, callback_data: PartnerAct, state: FSMContext, settings: Settings, catalog: Catalog
 ) -> None:
-    rules = card_rules.load(settings.data_dir)
+    rules = catalog.card
     offer = await _put(state)
     chosen = list(offer.get("categories", []))
     if callback_data.a == "cat":
@@ -335,7 +335,7 @@ async def categories_step(
         )
         await _put(state, categories=chosen)
         await call.answer()
-        await show(call, _categories_question(), _categories_kb(settings, chosen, get_i18n().current_locale))
+        await show(call, _categories_question(), _categories_kb(catalog, chosen, get_i18n().current_locale))
         return
     if callback_data.a == "cat_all":
         offer = await _put(state, categories=[])

@@ -21,7 +21,7 @@ from bot.db.models import Partner, PartnerMember
 from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import card as card_service
-from bot.services import card_partners, card_rules
+from bot.services import card_partners
 from bot.services.audit import audit
 from bot.services.card import CardError
 from bot.services.catalog import Catalog
@@ -127,10 +127,11 @@ async def scanned(
     command: CommandObject,
     session: AsyncSession,
     settings: Settings,
+    catalog: Catalog,
     partner: Partner,
     member: PartnerMember,
 ) -> None:
-    await run_check(message, command.args, "qr", session, settings, partner, member)
+    await run_check(message, command.args, "qr", session, settings, catalog, partner, member)
 
 
 @router.message(CommandStart(deep_link=True, magic=F.args.startswith(card_service.DEEP_LINK_PREFIX)))
@@ -158,6 +159,7 @@ async def check_cmd(
     state: FSMContext,
     session: AsyncSession,
     settings: Settings,
+    catalog: Catalog,
     partner: Partner,
     member: PartnerMember,
 ) -> None:
@@ -165,7 +167,7 @@ async def check_cmd(
     if not command.args:
         await message.answer(check_hint(), reply_markup=back_kb())
         return
-    await run_check(message, command.args, "typed", session, settings, partner, member)
+    await run_check(message, command.args, "typed", session, settings, catalog, partner, member)
 
 
 def check_hint() -> str:
@@ -184,12 +186,13 @@ async def typed_number(
     state: FSMContext,
     session: AsyncSession,
     settings: Settings,
+    catalog: Catalog,
     partner: Partner,
     member: PartnerMember,
 ) -> None:
     if await state.get_state() is not None:
         await state.set_state(None)
-    await run_check(message, message.text, "typed", session, settings, partner, member)
+    await run_check(message, message.text, "typed", session, settings, catalog, partner, member)
 
 
 async def run_check(
@@ -198,6 +201,7 @@ async def run_check(
     source: str,
     session: AsyncSession,
     settings: Settings,
+    catalog: Catalog,
     partner: Partner,
     member: PartnerMember,
 ) -> None:
@@ -216,7 +220,7 @@ async def run_check(
     outcome = await card_service.check(
         session, partner_id=partner.id, member_tg_id=member.tg_user_id, raw=raw, source=source, now=now
     )
-    rules = card_rules.load(settings.data_dir)
+    rules = catalog.card
     if outcome.result == "valid":
         text = _("✅ <b>The card is valid.</b>\nCategory: {category}").format(
             category=category_names(rules, outcome.categories[:1], get_i18n().current_locale)
@@ -339,7 +343,7 @@ async def my_offers(
 
 async def my_offers_screen(session: AsyncSession, settings: Settings, catalog: Catalog, partner: Partner):
     offers = await card_partners.partner_offers(session, partner.id)
-    rules = card_rules.load(settings.data_dir)
+    rules = catalog.card
     locale = get_i18n().current_locale
     if not offers:
         return _(
