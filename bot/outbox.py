@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.base import utcnow
 from bot.db.models import Case, Family, OutboxItem, Staff
+from bot.db.statuses import CaseStatus
 from bot.i18n import locale_scope
 from bot.services import desk, relay
 from bot.services.audit import audit
@@ -288,7 +289,7 @@ class OutboxWorker:
         await audit(s, actor_tg_id=None, role="bot", action="case.topic", obj=("case", case.id))
         await s.commit()  # a crash from here on must not create a second topic
         await self.post_card(s, case, family)
-        if case.urgency == "emergency" and case.status != "closed":
+        if case.urgency == "emergency" and case.status != CaseStatus.CLOSED:
             await self._alert_crisis_staff(s, case)
         return case.thread_id
 

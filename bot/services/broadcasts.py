@@ -31,9 +31,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import rows_affected, utcnow
 from bot.db.models import Broadcast, BroadcastAnswer, BroadcastRecipient, Case, Family, TriageResult
+from bot.db.statuses import BroadcastStatus
 from bot.services.audit import audit
 
-DRAFT, SCHEDULED, SENDING, DONE, CANCELLED = "draft", "scheduled", "sending", "done", "cancelled"
+DRAFT, SCHEDULED, SENDING, DONE, CANCELLED = (s.value for s in BroadcastStatus)
 OPEN = (DRAFT, SCHEDULED, SENDING)
 # recipient statuses
 PENDING, CLAIMED, SENT, BLOCKED, FAILED, SKIPPED, UNKNOWN = (

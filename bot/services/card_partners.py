@@ -26,10 +26,11 @@ from bot.db.models import (
     PartnerMember,
     PartnerOffer,
 )
+from bot.db.statuses import OfferStatus
 from bot.services.audit import audit
 from bot.services.card import CardError
 
-OFFER_STATUSES = ("proposed", "live", "rejected", "expired", "withdrawn")
+OFFER_STATUSES = tuple(s.value for s in OfferStatus)
 INVITE_PREFIX = "partner_"
 INVITE_DAYS = 7
 NAME_MAX = 200
@@ -222,7 +223,7 @@ async def propose(
 
 
 def offer_status(offer: PartnerOffer, now: datetime | None = None) -> str:
-    if offer.status == "live" and offer.valid_until < (now or utcnow()):
+    if offer.status == OfferStatus.LIVE and offer.valid_until < (now or utcnow()):
         return "expired"
     return offer.status
 
@@ -245,7 +246,7 @@ async def decide_offer(
     actor_tg_id: int,
     reason: str | None = None,
 ) -> None:
-    if offer.status != "proposed":
+    if offer.status != OfferStatus.PROPOSED:
         raise CardError("already decided")
     if approve and offer.valid_until < utcnow():
         raise CardError("validity in the past")
@@ -265,7 +266,7 @@ async def decide_offer(
 
 
 async def withdraw_offer(session: AsyncSession, offer: PartnerOffer, *, member_tg_id: int) -> None:
-    if offer.status not in ("proposed", "live"):
+    if offer.status not in (OfferStatus.PROPOSED, OfferStatus.LIVE):
         raise CardError("not active")
     offer.status = "withdrawn"
     await audit(

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case, Family
+from bot.db.statuses import CaseStatus
 from bot.services.audit import audit
 
-STATUSES = ("new", "queued", "in_progress", "waiting_family", "closed", "unreachable")
+STATUSES = tuple(s.value for s in CaseStatus)
 OPEN_STATUSES = frozenset(STATUSES) - {"closed"}
 TRANSITIONS: dict[str, frozenset[str]] = {
     "new": frozenset({"queued", "in_progress", "closed", "unreachable"}),

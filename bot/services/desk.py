@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import rows_affected, utcnow
 from bot.db.models import Case, Family, OutboxItem, Staff
+from bot.db.statuses import CaseStatus
 from bot.services.audit import audit
 from bot.services.cases import OPEN_STATUSES, URGENCIES, transition
 from bot.services.relay import ensure_topic
 
-WAITING_STATUSES = ("new", "queued")
+WAITING_STATUSES = (CaseStatus.NEW.value, CaseStatus.QUEUED.value)
 STATUS_ICONS = {
     "new": "🆕",
     "queued": "⏳",
@@ -151,7 +152,7 @@ async def release(session: AsyncSession, case: Case, *, actor_tg_id: int, role: 
     case.owner_id = None
     case.taken_at = None
     case.reminder_stage = 0
-    if case.status != "queued":
+    if case.status != CaseStatus.QUEUED:
         await transition(session, case, "queued", actor_tg_id=actor_tg_id, role=role)
 
 
@@ -175,9 +176,9 @@ async def note_family_message(session: AsyncSession, case: Case, *, actor_tg_id:
     """A family wrote into its case: the ball is with the staff again."""
     case.last_family_at = utcnow()
     case.answer_reminded_at = None
-    if case.status == "waiting_family":
+    if case.status == CaseStatus.WAITING_FAMILY:
         await transition(session, case, "in_progress", actor_tg_id=actor_tg_id, role="family")
-    elif case.status == "unreachable":
+    elif case.status == CaseStatus.UNREACHABLE:
         await transition(session, case, "in_progress", actor_tg_id=actor_tg_id, role="family")
 
 
@@ -190,9 +191,9 @@ async def note_staff_message(session: AsyncSession, case: Case, staff: Staff, *,
     if case.owner_id is None:
         case.owner_id = staff.id
         case.taken_at = now
-    if case.status in ("new", "queued", "unreachable"):
+    if case.status in (CaseStatus.NEW, CaseStatus.QUEUED, CaseStatus.UNREACHABLE):
         await transition(session, case, "in_progress", actor_tg_id=actor_tg_id, role=staff.role)
-    if case.status == "in_progress":
+    if case.status == CaseStatus.IN_PROGRESS:
         await transition(session, case, "waiting_family", actor_tg_id=actor_tg_id, role=staff.role)
 
 

@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
 
 from bot.db.models import FamilyCard, Partner, PartnerOffer
+from bot.db.statuses import OfferStatus
 from bot.services import card as card_service
 from bot.services.card_rules import CardRules
 from bot.services.catalog import Catalog
@@ -103,13 +104,14 @@ def offer_scope(offer: PartnerOffer, rules: CardRules, catalog: Catalog, locale:
 
 
 def offer_status_label(status: str) -> str:
-    return {
-        "proposed": _("waiting for review"),
-        "live": _("published"),
-        "rejected": _("not approved"),
-        "expired": _("expired"),
-        "withdrawn": _("withdrawn"),
-    }.get(status, status)
+    labels: dict[str, str] = {
+        OfferStatus.PROPOSED: _("waiting for review"),
+        OfferStatus.LIVE: _("published"),
+        OfferStatus.REJECTED: _("not approved"),
+        OfferStatus.EXPIRED: _("expired"),
+        OfferStatus.WITHDRAWN: _("withdrawn"),
+    }
+    return labels.get(status, status)
 
 
 def short(text: str, limit: int = 28) -> str:

@@ -13,6 +13,7 @@ from aiogram.utils.markdown import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case, Family, Staff
+from bot.db.statuses import CaseStatus
 from bot.services import desk
 from bot.services.catalog import Catalog
 from bot.services.profile import FIELDS
@@ -49,14 +50,15 @@ def urgency_label(code: str) -> str:
 
 
 def staff_status_label(code: str) -> str:
-    return {
-        "new": _("new"),
-        "queued": _("in the queue"),
-        "in_progress": _("in progress"),
-        "waiting_family": _("waiting for the family"),
-        "closed": _("closed"),
-        "unreachable": _("family unreachable"),
-    }.get(code, code)
+    labels: dict[str, str] = {
+        CaseStatus.NEW: _("new"),
+        CaseStatus.QUEUED: _("in the queue"),
+        CaseStatus.IN_PROGRESS: _("in progress"),
+        CaseStatus.WAITING_FAMILY: _("waiting for the family"),
+        CaseStatus.CLOSED: _("closed"),
+        CaseStatus.UNREACHABLE: _("family unreachable"),
+    }
+    return labels.get(code, code)
 
 
 def specialty_name(code: str | None) -> str:
@@ -153,7 +155,7 @@ def card_text(
 
 
 def card_kb(case: Case) -> InlineKeyboardMarkup:
-    if case.status == "closed":
+    if case.status == CaseStatus.CLOSED:
         return kb([(_("Reopen"), CaseAct(id=case.id, a="reopen"))])
     first = []
     if case.owner_id is None:
@@ -197,7 +199,7 @@ async def sync_topic(bot: Bot, session: AsyncSession, case: Case, catalog: Catal
         )
     title = title_for(case, catalog, locale)
     calls.append(lambda: bot.edit_forum_topic(case.chat_id, case.thread_id, name=title))
-    if case.status == "closed":
+    if case.status == CaseStatus.CLOSED:
         calls.append(lambda: bot.close_forum_topic(case.chat_id, case.thread_id))
     else:
         calls.append(lambda: bot.reopen_forum_topic(case.chat_id, case.thread_id))

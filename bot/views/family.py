@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.base import utcnow
 from bot.db.models import Case
+from bot.db.statuses import CaseStatus
 from bot.middlewares.context import UserContext
 from bot.services import desk
 from bot.services.catalog import Catalog
@@ -20,14 +21,15 @@ from bot.views.ui import Buttons, Row, kb
 
 
 def status_label(status: str) -> str:
-    return {
-        "new": _("received"),
-        "queued": _("waiting for a specialist"),
-        "in_progress": _("a specialist is working on it"),
-        "waiting_family": _("waiting for your answer"),
-        "closed": _("closed"),
-        "unreachable": _("no connection"),
-    }.get(status, status)
+    labels: dict[str, str] = {
+        CaseStatus.NEW: _("received"),
+        CaseStatus.QUEUED: _("waiting for a specialist"),
+        CaseStatus.IN_PROGRESS: _("a specialist is working on it"),
+        CaseStatus.WAITING_FAMILY: _("waiting for your answer"),
+        CaseStatus.CLOSED: _("closed"),
+        CaseStatus.UNREACHABLE: _("no connection"),
+    }
+    return labels.get(status, status)
 
 
 def org_card(org: Organisation, locale: str, *, brief: bool = False) -> str:

@@ -16,6 +16,7 @@ from aiogram.utils.markdown import html_decoration as hd
 from bot.config import Settings
 from bot.db.models import CardApplication, Partner, PartnerOffer
 from bot.db.session import AsyncSession
+from bot.db.statuses import ApplicationStatus, OfferStatus
 from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
 from bot.services import card as card_service
@@ -135,7 +136,7 @@ async def show_application(
         lines.append(_("Document: missing."))
     else:
         lines.append(_("Document: not required in this region."))
-    if app.status != "submitted":
+    if app.status != ApplicationStatus.SUBMITTED:
         lines.append(_("Already decided: {status}.").format(status=app.status))
     elif app.taken_by_name:
         lines.append(_("Taken by: {who}").format(who=hd.quote(app.taken_by_name)))
@@ -144,7 +145,7 @@ async def show_application(
     lines.append(_("Waiting in the queue: {count}").format(count=len(waiting)))
     lines += queue_lines(waiting, app, catalog, locale)
     rows: list[Row] = []
-    if app.status == "submitted":
+    if app.status == ApplicationStatus.SUBMITTED:
         if app.taken_by is None:
             rows.append([(_("Take"), CardDecision(app=app.id, a="take"))])
         rows.append(
@@ -156,7 +157,7 @@ async def show_application(
     if len(waiting) > 1:
         rows.append([(_("Next »"), CardDecision(app=app.id, a="next"))])
     rows.append(back)
-    if app.document_file_id and app.status == "submitted" and with_document:
+    if app.document_file_id and app.status == ApplicationStatus.SUBMITTED and with_document:
         chat_id = event.message.chat.id if isinstance(event, CallbackQuery) else event.chat.id
         try:
             await event.bot.send_photo(
@@ -374,7 +375,7 @@ async def show_offer(
         _("Waiting for review: {count}").format(count=len(waiting)),
     ]
     rows: list[Row] = []
-    if offer.status == "proposed":
+    if offer.status == OfferStatus.PROPOSED:
         rows.append(
             [
                 (_("Publish"), OfferMod(offer=offer.id, a="approve")),

@@ -18,6 +18,7 @@ from aiogram.utils.markdown import html_decoration as hd
 
 from bot.config import Settings
 from bot.db.session import AsyncSession
+from bot.db.statuses import ApplicationStatus, OfferStatus
 from bot.middlewares.context import UserContext
 from bot.services import card as card_service
 from bot.services import card_partners
@@ -113,7 +114,7 @@ async def application_action(
         await call.answer()
         await show_application(call, session, settings, catalog, None, after=callback_data.app)
         return
-    if app is None or (action != "open" and app.status != "submitted"):
+    if app is None or (action != "open" and app.status != ApplicationStatus.SUBMITTED):
         await call.answer(_("This application is already decided."), show_alert=True)
         await show_application(call, session, settings, catalog, None)
         return
@@ -126,7 +127,7 @@ async def application_action(
             session, app.id, actor_tg_id=ctx.user.id, actor_name=name, actor_role=role_of(ctx)
         )
         if not taken.ok:
-            if taken.app is not None and taken.app.status == "submitted":
+            if taken.app is not None and taken.app.status == ApplicationStatus.SUBMITTED:
                 who = taken.app.taken_by_name or "—"
                 await call.answer(_("Already taken by {who}.").format(who=who), show_alert=True)
             else:
@@ -179,7 +180,7 @@ async def app_reason(
     data = await state.get_data()
     await state.set_state(None)
     app = await card_service.application(session, data.get("card_app") or 0)
-    if app is None or app.status != "submitted":
+    if app is None or app.status != ApplicationStatus.SUBMITTED:
         await message.answer(_("This application is already decided."))
         return
     await reject(message, app, message.text, ctx, session, settings, catalog)
@@ -266,7 +267,7 @@ async def offer_action(
         await call.answer()
         await show_offer(call, session, settings, catalog, None, after=callback_data.offer)
         return
-    if offer is None or (callback_data.a != "open" and offer.status != "proposed"):
+    if offer is None or (callback_data.a != "open" and offer.status != OfferStatus.PROPOSED):
         await call.answer(_("This offer is already decided."), show_alert=True)
         await show_offer(call, session, settings, catalog, None)
         return
@@ -326,7 +327,7 @@ async def offer_reason(
     data = await state.get_data()
     await state.set_state(None)
     offer = await card_partners.offer(session, data.get("card_offer") or 0)
-    if offer is None or offer.status != "proposed":
+    if offer is None or offer.status != OfferStatus.PROPOSED:
         await message.answer(_("This offer is already decided."))
         return
     await card_partners.decide_offer(

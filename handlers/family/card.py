@@ -16,6 +16,7 @@ from aiogram.utils.markdown import html_decoration as hd
 from bot.config import Settings
 from bot.db.models import FamilyCard
 from bot.db.session import AsyncSession
+from bot.db.statuses import CardStatus
 from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
 from bot.notify import notify_coordinators
@@ -106,7 +107,7 @@ async def home(
     family = ctx.family
     card = await card_service.family_card(session, family.id)
     pending = await card_service.pending_application(session, family.id)
-    if card is not None and card.status != "revoked":
+    if card is not None and card.status != CardStatus.REVOKED:
         note = None
         if pending is not None:
             note = _("Your renewal application № {number} is being reviewed.").format(number=pending.id)
@@ -147,7 +148,7 @@ async def home(
                 reason=hd.quote(last.reason or "—")
             )
         )
-    if card is not None and card.status == "revoked":
+    if card is not None and card.status == CardStatus.REVOKED:
         lines.append(_("Your previous card is no longer valid. You can apply for a new one."))
     if family.region is None:
         lines.append(_("First choose your region: the card is issued by the regional centre."))

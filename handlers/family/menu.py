@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.config import Settings
 from bot.db.models import Case
 from bot.db.session import AsyncSession
+from bot.db.statuses import CaseStatus
 from bot.middlewares.context import UserContext
 from bot.services import cases, desk
 from bot.services.catalog import Catalog
@@ -222,7 +223,7 @@ async def requests_screen(session: AsyncSession, rows: list[Case], ctx: UserCont
         lines.append(line)
         if case.status in cases.OPEN_STATUSES:
             buttons.append((_("Close № {number}").format(number=case.id), Req(case=case.id, a="close")))
-        elif case.status == "closed" and case.family_id is not None:
+        elif case.status == CaseStatus.CLOSED and case.family_id is not None:
             buttons.append((_("Reopen № {number}").format(number=case.id), Req(case=case.id, a="reopen")))
     return "\n".join(lines), family_kb(ctx, *chunk(buttons[:6], 2))
 

@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.config import Settings
 from bot.db.models import Case
 from bot.db.session import AsyncSession
+from bot.db.statuses import CaseStatus
 from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
 from bot.services import cases, desk, relay
@@ -86,7 +87,7 @@ async def rate(
     call: CallbackQuery, callback_data: Rate, ctx: UserContext, session: AsyncSession, state: FSMContext
 ) -> None:
     case = await own_case(session, ctx, callback_data.case)
-    if case is None or case.status != "closed" or not 1 <= callback_data.v <= 5:
+    if case is None or case.status != CaseStatus.CLOSED or not 1 <= callback_data.v <= 5:
         await call.answer(_("This button no longer works."), show_alert=True)
         return
     await call.answer(_("Thank you!"))
@@ -149,7 +150,7 @@ async def check_in(
             family_kb(ctx),
         )
         return
-    if case.status == "closed":
+    if case.status == CaseStatus.CLOSED:
         await desk.reopen(session, case, actor_tg_id=call.from_user.id, role="family")
     case.urgency = "emergency"
     await hand_off(session, case, desk_chats, notify_staff=False)

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.db.base import utcnow
 from bot.db.models import Case, Staff
 from bot.db.session import AsyncSession
+from bot.db.statuses import CaseStatus
 from bot.i18n import locale_scope
 from bot.services import cases, desk, families, relay
 from bot.services import staff as staff_service
@@ -185,7 +186,7 @@ async def case_button(
             )
             return
         if action == "close":
-            if case.status == "closed":
+            if case.status == CaseStatus.CLOSED:
                 await call.answer(_("The request is already closed."))
                 return
             await close_case(
@@ -372,7 +373,7 @@ async def canned_cmd(
     if case is None:
         await message.reply(desk_hint())
         return
-    if case.status == "closed":
+    if case.status == CaseStatus.CLOSED:
         await message.reply(closed_hint())
         return
     family = await families.get(session, case.family_id)
@@ -427,7 +428,7 @@ async def staff_message(
     if (message.text or message.caption or "").startswith(NOTE_PREFIX):
         await record_note(session, case, staff, message)
         return
-    if case.status == "closed":
+    if case.status == CaseStatus.CLOSED:
         await message.reply(closed_hint())
         return
     if case.family_id is None:
