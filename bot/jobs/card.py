@@ -14,7 +14,7 @@ from bot.db.models import Partner, PartnerOffer
 from bot.i18n import locale_scope
 from bot.scheduler import JobContext, job
 from bot.services import card_partners
-from bot.views.callbacks import CardAct
+from bot.views.callbacks import CardAct, CardAction
 from bot.views.card import offer_text
 from bot.views.ui import kb
 
@@ -45,7 +45,7 @@ async def card_offers(ctx: JobContext) -> None:
                 + "\n\n"
                 + offer_text(offer, partner, rules, ctx.catalog, n.language, ctx.settings.tz)
             )
-            markup = kb([(_("All offers"), CardAct(a="offers"))])
+            markup = kb([(_("All offers"), CardAct(a=CardAction.OFFERS))])
         try:
             await ctx.bot.send_message(n.tg_user_id, text, reply_markup=markup)
         except TelegramForbiddenError:

@@ -79,11 +79,35 @@ class CheckIn(CallbackData, prefix="chk"):
 # --- coordinators: broadcasts and statistics; the buttons on announcements families receive ---
 
 
+class BcAction(StrEnum):
+    """A coordinator's action on a broadcast."""
+
+    AT = "at"
+    AUD = "aud"
+    BTN = "btn"
+    CANCEL = "cancel"
+    CLR = "clr"
+    DEL = "del"
+    DIM = "dim"
+    GO = "go"
+    KEEP = "keep"
+    MENU = "menu"
+    NOBTN = "nobtn"
+    NOPOLL = "nopoll"
+    NOW = "now"
+    POLL = "poll"
+    PREV = "prev"
+    REPORT = "report"
+    STOP = "stop"
+    TOG = "tog"
+    WHEN = "when"
+
+
 class BcAct(CallbackData, prefix="bca"):
     """A coordinator's action on a broadcast."""
 
     id: int
-    a: str  # menu | aud | dim | tog | clr | btn | nobtn | poll | nopoll | prev | now | when | at | go | cancel | stop | del | report
+    a: str  # a BcAction
     v: str = ""
 
 
@@ -104,11 +128,36 @@ class Stat(CallbackData, prefix="stat"):
 # --- the social family card: families, partners and coordinators ---
 
 
+class CardAction(StrEnum):
+    """A family's action on the card screens."""
+
+    APPLY = "apply"
+    DOC = "doc"
+    HOME = "home"
+    KIND = "kind"
+    NOTIFY_OFF = "notify_off"
+    NOTIFY_ON = "notify_on"
+    OFFERS = "offers"
+    SUBMIT = "submit"
+    WITHDRAW = "withdraw"
+
+
 class CardAct(CallbackData, prefix="card"):
     """A family's action on the card screens."""
 
-    a: str  # home | apply | doc | submit | withdraw | offers | kind | notify_on | notify_off | cancel
+    a: str  # a CardAction
     k: str = ""  # offer kind for `kind`
+
+
+class CardDecisionAction(StrEnum):
+    """A coordinator's action on a card application (besides r<n>, a preset reason)."""
+
+    APPROVE = "approve"
+    NEXT = "next"
+    OPEN = "open"
+    OTHER = "other"
+    REJECT = "reject"
+    TAKE = "take"
 
 
 class CardDecision(CallbackData, prefix="cap"):
@@ -118,6 +167,15 @@ class CardDecision(CallbackData, prefix="cap"):
     a: str  # open | take | approve | reject | r<n> (a preset reason) | other | next
 
 
+class OfferModAction(StrEnum):
+    """A coordinator's action on a proposed offer."""
+
+    APPROVE = "approve"
+    NEXT = "next"
+    OPEN = "open"
+    REJECT = "reject"
+
+
 class OfferMod(CallbackData, prefix="ofm"):
     """A coordinator's action on a proposed offer."""
 
@@ -125,11 +183,23 @@ class OfferMod(CallbackData, prefix="ofm"):
     a: str  # open | approve | reject | next
 
 
+class PartnerAdmAction(StrEnum):
+    """A coordinator's action on a partner organisation."""
+
+    DISABLE = "disable"
+    ENABLE = "enable"
+    INVITE = "invite"
+    LIST = "list"
+    NEW = "new"
+    OPEN = "open"
+    REMOVE = "remove"
+
+
 class PartnerAdm(CallbackData, prefix="padm"):
     """A coordinator's action on a partner organisation."""
 
     p: int
-    a: str  # open | invite | disable | enable | remove | new | list
+    a: str  # a PartnerAdmAction
     m: int = 0  # member id for `remove`
 
 
@@ -137,10 +207,32 @@ class CoordCards(CallbackData, prefix="cc"):
     to: str  # home | apps | offers | partners
 
 
+class PartnerAction(StrEnum):
+    """A partner's action: menu, card checks, the offer wizard's steps, own offers."""
+
+    CAT = "cat"
+    CAT_ALL = "cat_all"
+    CAT_DONE = "cat_done"
+    CHECK = "check"
+    KIND = "kind"
+    MENU = "menu"
+    MINE = "mine"
+    NEW = "new"
+    NOCONDITIONS = "noconditions"
+    ONLINE = "online"
+    REG = "reg"
+    REG_ALL = "reg_all"
+    REG_DONE = "reg_done"
+    SEND = "send"
+    STATS = "stats"
+    UNTIL = "until"
+    WITHDRAW = "withdraw"
+
+
 class PartnerAct(CallbackData, prefix="pa"):
     """A partner's action: menu, offer draft steps, own offers."""
 
-    a: str
+    a: str  # a PartnerAction
     v: str = ""
 
 
@@ -152,9 +244,23 @@ class Redeem(CallbackData, prefix="rd"):
 # --- the operators' case card in each topic ---
 
 
+class CaseAction(StrEnum):
+    """A staff member's button on the case card."""
+
+    BACK = "back"
+    CLOSE = "close"
+    CRISIS = "crisis"
+    NOTE = "note"
+    REGION = "region"
+    REOPEN = "reopen"
+    SPEC = "spec"
+    TAKE = "take"
+    TRANSFER = "transfer"
+
+
 class CaseAct(CallbackData, prefix="case"):
     id: int
-    a: str  # take | transfer | note | close | reopen | spec | crisis | region | back
+    a: str  # a CaseAction
     v: str = ""
 
 

@@ -17,7 +17,7 @@ from bot.db.statuses import CaseStatus
 from bot.services import desk
 from bot.services.catalog import Catalog
 from bot.services.profile import FIELDS
-from bot.views.callbacks import CaseAct
+from bot.views.callbacks import CaseAct, CaseAction
 from bot.views.profile import answer_label, field_title
 from bot.views.ui import kb
 
@@ -156,31 +156,35 @@ def card_text(
 
 def card_kb(case: Case) -> InlineKeyboardMarkup:
     if case.status == CaseStatus.CLOSED:
-        return kb([(_("Reopen"), CaseAct(id=case.id, a="reopen"))])
+        return kb([(_("Reopen"), CaseAct(id=case.id, a=CaseAction.REOPEN))])
     first = []
     if case.owner_id is None:
-        first.append((_("Take"), CaseAct(id=case.id, a="take")))
-    first.append((_("Transfer"), CaseAct(id=case.id, a="transfer")))
+        first.append((_("Take"), CaseAct(id=case.id, a=CaseAction.TAKE)))
+    first.append((_("Transfer"), CaseAct(id=case.id, a=CaseAction.TRANSFER)))
     return kb(
-        first, [(_("Note"), CaseAct(id=case.id, a="note")), (_("Close"), CaseAct(id=case.id, a="close"))]
+        first,
+        [
+            (_("Note"), CaseAct(id=case.id, a=CaseAction.NOTE)),
+            (_("Close"), CaseAct(id=case.id, a=CaseAction.CLOSE)),
+        ],
     )
 
 
 def transfer_kb(case: Case, catalog: Catalog, locale: str) -> InlineKeyboardMarkup:
     rows = [
-        [(specialty_name(s), CaseAct(id=case.id, a="spec", v=s))]
+        [(specialty_name(s), CaseAct(id=case.id, a=CaseAction.SPEC, v=s))]
         for s in ("lawyer", "psychologist", "social_consultant")
         if s != case.specialty
     ]
     if case.tier != 3:
-        rows.append([(_("Crisis centre"), CaseAct(id=case.id, a="crisis"))])
+        rows.append([(_("Crisis centre"), CaseAct(id=case.id, a=CaseAction.CRISIS))])
     regions = [
-        (r.name.get(locale), CaseAct(id=case.id, a="region", v=r.code))
+        (r.name.get(locale), CaseAct(id=case.id, a=CaseAction.REGION, v=r.code))
         for r in catalog.regions
         if r.code != case.region
     ]
     rows += [regions[i : i + 2] for i in range(0, len(regions), 2)]
-    rows.append([(_("« Back"), CaseAct(id=case.id, a="back"))])
+    rows.append([(_("« Back"), CaseAct(id=case.id, a=CaseAction.BACK))])
     return kb(*rows)
 
 

@@ -23,7 +23,7 @@ from bot.services import broadcasts as bc
 from bot.services.audit import audit
 from bot.services.catalog import Catalog
 from bot.views import coordinators as render
-from bot.views.callbacks import BcAct
+from bot.views.callbacks import BcAct, BcAction
 from bot.views.ui import kb, show
 from handlers.filters import role_of
 
@@ -139,7 +139,10 @@ class InStatus(Filter):
         return {"b": b}
 
 
-@router.callback_query(BcAct.filter(F.a.in_({"menu", "aud", "dim", "tog", "clr"})), InStatus(bc.DRAFT))
+@router.callback_query(
+    BcAct.filter(F.a.in_({BcAction.MENU, BcAction.AUD, BcAction.DIM, BcAction.TOG, BcAction.CLR})),
+    InStatus(bc.DRAFT),
+)
 async def audience(
     call: CallbackQuery,
     callback_data: BcAct,
@@ -184,7 +187,9 @@ async def audience(
     await show(call, text + "\n\n" + head, render.audience_kb(b))
 
 
-@router.callback_query(BcAct.filter(F.a.in_({"btn", "nobtn", "poll", "nopoll"})), InStatus(bc.DRAFT))
+@router.callback_query(
+    BcAct.filter(F.a.in_({BcAction.BTN, BcAction.NOBTN, BcAction.POLL, BcAction.NOPOLL})), InStatus(bc.DRAFT)
+)
 async def extras(
     call: CallbackQuery,
     callback_data: BcAct,
@@ -195,7 +200,7 @@ async def extras(
     settings: Settings,
 ) -> None:
     await call.answer()
-    back = [(_("« Back to the draft"), BcAct(id=b.id, a="menu"))]
+    back = [(_("« Back to the draft"), BcAct(id=b.id, a=BcAction.MENU))]
     if callback_data.a == "nobtn":
         b.content = {**b.content, "buttons": []}
         await draft_screen(call, session, b, catalog, settings)
@@ -207,7 +212,7 @@ async def extras(
         await state.update_data(broadcast=b.id)
         rows = [back]
         if b.content.get("buttons"):
-            rows.insert(0, [(_("Remove link buttons"), BcAct(id=b.id, a="nobtn"))])
+            rows.insert(0, [(_("Remove link buttons"), BcAct(id=b.id, a=BcAction.NOBTN))])
         await show(
             call,
             _(
@@ -221,7 +226,7 @@ async def extras(
         await state.update_data(broadcast=b.id)
         rows = [back]
         if b.poll:
-            rows.insert(0, [(_("Remove the question"), BcAct(id=b.id, a="nopoll"))])
+            rows.insert(0, [(_("Remove the question"), BcAct(id=b.id, a=BcAction.NOPOLL))])
         await show(
             call,
             _(
@@ -284,7 +289,7 @@ async def got_poll(
     await new_screen(message, session, b, catalog, settings)
 
 
-@router.callback_query(BcAct.filter(F.a == "prev"), InStatus())
+@router.callback_query(BcAct.filter(F.a == BcAction.PREV), InStatus())
 async def preview(
     call: CallbackQuery,
     callback_data: BcAct,
@@ -307,7 +312,7 @@ async def preview(
 # --- send or schedule ----------------------------------------------------------------------------------------
 
 
-@router.callback_query(BcAct.filter(F.a == "now"), InStatus(bc.DRAFT))
+@router.callback_query(BcAct.filter(F.a == BcAction.NOW), InStatus(bc.DRAFT))
 async def confirm_now(
     call: CallbackQuery,
     callback_data: BcAct,
@@ -322,17 +327,20 @@ async def confirm_now(
         await show(
             call,
             _("Nobody matches this audience. Change the audience first."),
-            kb([(_("« Back to the draft"), BcAct(id=b.id, a="menu"))]),
+            kb([(_("« Back to the draft"), BcAct(id=b.id, a=BcAction.MENU))]),
         )
         return
     await show(
         call,
         _("Send announcement № {id} now to <b>{count}</b> families?").format(id=b.id, count=count.total),
-        kb([(_("Yes, send"), BcAct(id=b.id, a="go", v="now"))], [(_("« Back"), BcAct(id=b.id, a="menu"))]),
+        kb(
+            [(_("Yes, send"), BcAct(id=b.id, a=BcAction.GO, v="now"))],
+            [(_("« Back"), BcAct(id=b.id, a=BcAction.MENU))],
+        ),
     )
 
 
-@router.callback_query(BcAct.filter(F.a == "when"), InStatus(bc.DRAFT))
+@router.callback_query(BcAct.filter(F.a == BcAction.WHEN), InStatus(bc.DRAFT))
 async def ask_when(
     call: CallbackQuery,
     callback_data: BcAct,
@@ -352,10 +360,10 @@ async def ask_when(
         render.when_text(b, zone),
         kb(
             [
-                (_("Tomorrow 10:00"), BcAct(id=b.id, a="at", v=f"{tomorrow} 10-00")),
-                (_("Tomorrow 18:00"), BcAct(id=b.id, a="at", v=f"{tomorrow} 18-00")),
+                (_("Tomorrow 10:00"), BcAct(id=b.id, a=BcAction.AT, v=f"{tomorrow} 10-00")),
+                (_("Tomorrow 18:00"), BcAct(id=b.id, a=BcAction.AT, v=f"{tomorrow} 18-00")),
             ],
-            [(_("« Back to the draft"), BcAct(id=b.id, a="menu"))],
+            [(_("« Back to the draft"), BcAct(id=b.id, a=BcAction.MENU))],
         ),
     )
 
@@ -406,7 +414,8 @@ async def confirm_at(
         "The exact list is made at that moment: who opts out before then will not get it."
     ).format(id=b.id, when=render.local_time(at, zone), zone=zone, count=count.total)
     markup = kb(
-        [(_("Yes, schedule"), BcAct(id=b.id, a="go", v="at"))], [(_("« Back"), BcAct(id=b.id, a="menu"))]
+        [(_("Yes, schedule"), BcAct(id=b.id, a=BcAction.GO, v="at"))],
+        [(_("« Back"), BcAct(id=b.id, a=BcAction.MENU))],
     )
     if isinstance(event, CallbackQuery):
         await show(event, text, markup)
@@ -428,7 +437,7 @@ async def got_when(
         await state.clear()
 
 
-@router.callback_query(BcAct.filter(F.a == "at"), InStatus(bc.DRAFT))
+@router.callback_query(BcAct.filter(F.a == BcAction.AT), InStatus(bc.DRAFT))
 async def quick_when(
     call: CallbackQuery,
     callback_data: BcAct,
@@ -443,7 +452,7 @@ async def quick_when(
         await state.clear()
 
 
-@router.callback_query(BcAct.filter(F.a == "go"), InStatus(bc.DRAFT))
+@router.callback_query(BcAct.filter(F.a == BcAction.GO), InStatus(bc.DRAFT))
 async def go(
     call: CallbackQuery,
     callback_data: BcAct,
@@ -473,7 +482,7 @@ async def go(
         await show(call, text, render.status_kb(b))
 
 
-@router.callback_query(BcAct.filter(F.a == "del"), InStatus(bc.DRAFT))
+@router.callback_query(BcAct.filter(F.a == BcAction.DEL), InStatus(bc.DRAFT))
 async def delete_draft(
     call: CallbackQuery, callback_data: BcAct, b: Broadcast, session: AsyncSession, ctx: UserContext
 ) -> None:
@@ -485,22 +494,24 @@ async def delete_draft(
 # --- stop, list, report --------------------------------------------------------------------------------------
 
 
-@router.callback_query(BcAct.filter(F.a == "cancel"), InStatus(bc.SCHEDULED, bc.SENDING))
+@router.callback_query(BcAct.filter(F.a == BcAction.CANCEL), InStatus(bc.SCHEDULED, bc.SENDING))
 async def ask_stop(call: CallbackQuery, callback_data: BcAct, b: Broadcast, session: AsyncSession) -> None:
     await call.answer()
     await call.message.answer(
         _("Stop announcement № {id}? Families who have not got it yet will not get it.").format(id=b.id),
-        reply_markup=kb([(_("Yes, stop"), BcAct(id=b.id, a="stop")), (_("No"), BcAct(id=b.id, a="keep"))]),
+        reply_markup=kb(
+            [(_("Yes, stop"), BcAct(id=b.id, a=BcAction.STOP)), (_("No"), BcAct(id=b.id, a=BcAction.KEEP))]
+        ),
     )
 
 
-@router.callback_query(BcAct.filter(F.a == "keep"))
+@router.callback_query(BcAct.filter(F.a == BcAction.KEEP))
 async def keep(call: CallbackQuery) -> None:
     await call.answer()
     await show(call, _("Nothing changed."))
 
 
-@router.callback_query(BcAct.filter(F.a == "stop"), InStatus(bc.SCHEDULED, bc.SENDING))
+@router.callback_query(BcAct.filter(F.a == BcAction.STOP), InStatus(bc.SCHEDULED, bc.SENDING))
 async def stop(
     call: CallbackQuery, callback_data: BcAct, b: Broadcast, session: AsyncSession, ctx: UserContext
 ) -> None:
@@ -523,11 +534,11 @@ async def list_broadcasts(message: Message, session: AsyncSession, settings: Set
         when = render.local_time(b.send_at, b.timezone or settings.timezone) if b.send_at else "—"
         preview = hd.quote((b.content.get("text") or "").replace("\n", " ")[:40])
         lines.append(f"№ {b.id} · {render.status_label(b.status)} · {when} · {preview}")
-        buttons.append([(_("Report № {id}").format(id=b.id), BcAct(id=b.id, a="report"))])
+        buttons.append([(_("Report № {id}").format(id=b.id), BcAct(id=b.id, a=BcAction.REPORT))])
     await message.answer("\n".join(lines), reply_markup=kb(*buttons))
 
 
-@router.callback_query(BcAct.filter(F.a == "report"), InStatus())
+@router.callback_query(BcAct.filter(F.a == BcAction.REPORT), InStatus())
 async def show_report(
     call: CallbackQuery, callback_data: BcAct, b: Broadcast, session: AsyncSession, ctx: UserContext
 ) -> None:

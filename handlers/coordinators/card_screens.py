@@ -23,7 +23,17 @@ from bot.services import card as card_service
 from bot.services import card_partners, families
 from bot.services.card import CardError
 from bot.services.catalog import Catalog
-from bot.views.callbacks import CardAct, CardDecision, CoordCards, OfferMod, PartnerAdm
+from bot.views.callbacks import (
+    CardAct,
+    CardAction,
+    CardDecision,
+    CardDecisionAction,
+    CoordCards,
+    OfferMod,
+    OfferModAction,
+    PartnerAdm,
+    PartnerAdmAction,
+)
 from bot.views.card import category_names, offer_scope, offer_status_label, offer_text, region_name, when
 from bot.views.ui import Row, chunk, kb, show
 from handlers.family.card import send_card
@@ -147,15 +157,15 @@ async def show_application(
     rows: list[Row] = []
     if app.status == ApplicationStatus.SUBMITTED:
         if app.taken_by is None:
-            rows.append([(_("Take"), CardDecision(app=app.id, a="take"))])
+            rows.append([(_("Take"), CardDecision(app=app.id, a=CardDecisionAction.TAKE))])
         rows.append(
             [
-                (_("Approve"), CardDecision(app=app.id, a="approve")),
-                (_("Reject"), CardDecision(app=app.id, a="reject")),
+                (_("Approve"), CardDecision(app=app.id, a=CardDecisionAction.APPROVE)),
+                (_("Reject"), CardDecision(app=app.id, a=CardDecisionAction.REJECT)),
             ]
         )
     if len(waiting) > 1:
-        rows.append([(_("Next »"), CardDecision(app=app.id, a="next"))])
+        rows.append([(_("Next »"), CardDecision(app=app.id, a=CardDecisionAction.NEXT))])
     rows.append(back)
     if app.document_file_id and app.status == ApplicationStatus.SUBMITTED and with_document:
         chat_id = event.message.chat.id if isinstance(event, CallbackQuery) else event.chat.id
@@ -250,7 +260,7 @@ async def reject(
                 "Your family card application № {number} is not approved.\nReason: {reason}\n\n"
                 "You can correct it and apply again."
             ).format(number=app.id, reason=hd.quote(app.reason or ""))
-            markup = kb([(_("Family card"), CardAct(a="home"))])
+            markup = kb([(_("Family card"), CardAct(a=CardAction.HOME))])
         try:
             await event.bot.send_message(family.tg_user_id, text, reply_markup=markup)
         except TelegramAPIError as exc:
@@ -278,10 +288,10 @@ async def partners_screen(session: AsyncSession):
         members = await card_partners.members(session, p.id)
         state = "" if p.active else " · " + _("disabled")
         lines.append(_("{name}: staff {count}").format(name=hd.quote(p.name), count=len(members)) + state)
-        buttons.append((p.name[:30], PartnerAdm(p=p.id, a="open")))
+        buttons.append((p.name[:30], PartnerAdm(p=p.id, a=PartnerAdmAction.OPEN)))
     return "\n".join(lines), kb(
         *chunk(buttons, 2),
-        [(_("New partner"), PartnerAdm(p=0, a="new"))],
+        [(_("New partner"), PartnerAdm(p=0, a=PartnerAdmAction.NEW))],
         [(_("« Family card"), CoordCards(to="home"))],
     )
 
@@ -297,22 +307,22 @@ async def partner_screen(session: AsyncSession, partner: Partner):
         _("Staff:"),
     ]
     lines += [f" · {hd.quote(m.name or str(m.tg_user_id))}" for m in members] or [" —"]
-    rows = [[(_("Invite a staff member"), PartnerAdm(p=partner.id, a="invite"))]]
+    rows = [[(_("Invite a staff member"), PartnerAdm(p=partner.id, a=PartnerAdmAction.INVITE))]]
     rows += [
         [
             (
                 _("Remove {name}").format(name=(m.name or str(m.tg_user_id))[:24]),
-                PartnerAdm(p=partner.id, a="remove", m=m.id),
+                PartnerAdm(p=partner.id, a=PartnerAdmAction.REMOVE, m=m.id),
             )
         ]
         for m in members
     ]
     rows.append(
-        [(_("Disable"), PartnerAdm(p=partner.id, a="disable"))]
+        [(_("Disable"), PartnerAdm(p=partner.id, a=PartnerAdmAction.DISABLE))]
         if partner.active
-        else [(_("Enable"), PartnerAdm(p=partner.id, a="enable"))]
+        else [(_("Enable"), PartnerAdm(p=partner.id, a=PartnerAdmAction.ENABLE))]
     )
-    rows.append([(_("« Partners"), PartnerAdm(p=0, a="list"))])
+    rows.append([(_("« Partners"), PartnerAdm(p=0, a=PartnerAdmAction.LIST))])
     return "\n".join(lines), kb(*rows)
 
 
@@ -336,7 +346,9 @@ async def send_invite(message, bot: Bot, partner: Partner, ctx: UserContext, ses
         "Make a new one for every staff member."
     ).format(name=hd.quote(partner.name), link=hd.quote(link), days=card_partners.INVITE_DAYS)
     await bot.send_message(
-        message.chat.id, text, reply_markup=kb([(_("« Partner"), PartnerAdm(p=partner.id, a="open"))])
+        message.chat.id,
+        text,
+        reply_markup=kb([(_("« Partner"), PartnerAdm(p=partner.id, a=PartnerAdmAction.OPEN))]),
     )
 
 
@@ -378,12 +390,12 @@ async def show_offer(
     if offer.status == OfferStatus.PROPOSED:
         rows.append(
             [
-                (_("Publish"), OfferMod(offer=offer.id, a="approve")),
-                (_("Reject"), OfferMod(offer=offer.id, a="reject")),
+                (_("Publish"), OfferMod(offer=offer.id, a=OfferModAction.APPROVE)),
+                (_("Reject"), OfferMod(offer=offer.id, a=OfferModAction.REJECT)),
             ]
         )
     if len(waiting) > 1:
-        rows.append([(_("Next »"), OfferMod(offer=offer.id, a="next"))])
+        rows.append([(_("Next »"), OfferMod(offer=offer.id, a=OfferModAction.NEXT))])
     rows.append(back)
     await show(event, "\n\n".join(parts)[:4000], kb(*rows))
 

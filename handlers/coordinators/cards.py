@@ -24,7 +24,14 @@ from bot.services import card as card_service
 from bot.services import card_partners
 from bot.services.card import CardError
 from bot.services.catalog import Catalog
-from bot.views.callbacks import CardDecision, CoordCards, OfferMod, PartnerAdm
+from bot.views.callbacks import (
+    CardDecision,
+    CardDecisionAction,
+    CoordCards,
+    OfferMod,
+    OfferModAction,
+    PartnerAdm,
+)
 from bot.views.ui import kb, show
 from handlers.coordinators.card_screens import (
     approve,
@@ -148,8 +155,8 @@ async def application_action(
             ),
             kb(
                 *[[(text, CardDecision(app=app.id, a=f"r{i}"))] for i, text in enumerate(preset_reasons())],
-                [(_("Write another reason"), CardDecision(app=app.id, a="other"))],
-                [(_("« Back"), CardDecision(app=app.id, a="open"))],
+                [(_("Write another reason"), CardDecision(app=app.id, a=CardDecisionAction.OTHER))],
+                [(_("« Back"), CardDecision(app=app.id, a=CardDecisionAction.OPEN))],
             ),
         )
     elif action.startswith("r") and action[1:].isdigit() and int(action[1:]) < len(preset_reasons()):
@@ -162,7 +169,7 @@ async def application_action(
         await show(
             call,
             _("Write the reason in one or two sentences, plainly and kindly: the family will read it."),
-            kb([(_("« Back"), CardDecision(app=app.id, a="open"))]),
+            kb([(_("« Back"), CardDecision(app=app.id, a=CardDecisionAction.OPEN))]),
         )
     else:
         await call.answer(_("This button no longer works."), show_alert=True)
@@ -309,7 +316,7 @@ async def offer_action(
             _("Write to the partner why offer № {number} is not published and what to change.").format(
                 number=offer.id
             ),
-            kb([(_("« Back"), OfferMod(offer=offer.id, a="open"))]),
+            kb([(_("« Back"), OfferMod(offer=offer.id, a=OfferModAction.OPEN))]),
         )
     else:
         await call.answer(_("This button no longer works."), show_alert=True)

@@ -25,7 +25,7 @@ from bot.services import card_partners
 from bot.services.card import CardError
 from bot.services.card_rules import CardRules
 from bot.services.catalog import Catalog
-from bot.views.callbacks import CardAct, CardDecision, Consent, Nav
+from bot.views.callbacks import CardAct, CardAction, CardDecision, CardDecisionAction, Consent, Nav
 from bot.views.card import card_caption, category_names, offer_text, region_name, when
 from bot.views.family import discreet, family_kb
 from bot.views.ui import Row, chunk, kb, show
@@ -46,11 +46,11 @@ def card_kb(ctx: UserContext | None, card: FamilyCard, rules: CardRules, *, rene
     rows = []
     status = card_service.card_status(card)
     if status == "active":
-        rows.append([(_("Offers"), CardAct(a="offers"))])
+        rows.append([(_("Offers"), CardAct(a=CardAction.OFFERS))])
         label = _("New offers: notify ✓") if card.notify_offers else _("Notify me of new offers")
-        rows.append([(label, CardAct(a="notify_off" if card.notify_offers else "notify_on"))])
+        rows.append([(label, CardAct(a=CardAction.NOTIFY_OFF if card.notify_offers else "notify_on"))])
     if card_service.can_renew(card, rules) and not renewal_pending:
-        rows.append([(_("Renew the card"), CardAct(a="apply"))])
+        rows.append([(_("Renew the card"), CardAct(a=CardAction.APPLY))])
     return family_kb(ctx, *rows)
 
 
@@ -156,8 +156,8 @@ async def home(
     elif not rules.region(family.region).open:
         lines.append(_("In your region the card is not issued in the bot yet."))
     else:
-        rows.append([(_("Apply for the card"), CardAct(a="apply"))])
-    rows.append([(_("See the offers"), CardAct(a="offers"))])
+        rows.append([(_("Apply for the card"), CardAct(a=CardAction.APPLY))])
+    rows.append([(_("See the offers"), CardAct(a=CardAction.OFFERS))])
     await show(event, "\n\n".join(lines), family_kb(ctx, *rows))
 
 
@@ -169,7 +169,7 @@ def pending_text(number: int, date: str) -> str:
 
 
 def pending_kb(ctx: UserContext):
-    return family_kb(ctx, [(_("Withdraw the application"), CardAct(a="withdraw"))])
+    return family_kb(ctx, [(_("Withdraw the application"), CardAct(a=CardAction.WITHDRAW))])
 
 
 @router.message(Command("card"))
@@ -186,7 +186,7 @@ async def card_cmd(
 
 
 @router.callback_query(Nav.filter(F.to == "card"))
-@router.callback_query(CardAct.filter(F.a == "home"))
+@router.callback_query(CardAct.filter(F.a == CardAction.HOME))
 async def card_cb(
     call: CallbackQuery,
     state: FSMContext,
@@ -203,7 +203,7 @@ async def card_cb(
 # --- applying ----------------------------------------------------------------------------------------------------
 
 
-@router.callback_query(CardAct.filter(F.a == "apply"))
+@router.callback_query(CardAct.filter(F.a == CardAction.APPLY))
 async def apply(
     call: CallbackQuery, ctx: UserContext, session: AsyncSession, settings: Settings, catalog: Catalog
 ) -> None:
@@ -244,13 +244,13 @@ async def apply(
                 "(for example, the large family certificate or the child's birth certificate)."
             )
         )
-        first = [(_("Send a document photo"), CardAct(a="doc"))]
+        first = [(_("Send a document photo"), CardAct(a=CardAction.DOC))]
     else:
-        first = [(_("Send the application"), CardAct(a="submit"))]
+        first = [(_("Send the application"), CardAct(a=CardAction.SUBMIT))]
     await show(call, "\n\n".join(lines), family_kb(ctx, first, [(_("Family profile"), Nav(to="profile"))]))
 
 
-@router.callback_query(CardAct.filter(F.a == "doc"))
+@router.callback_query(CardAct.filter(F.a == CardAction.DOC))
 async def ask_document(call: CallbackQuery, state: FSMContext, ctx: UserContext) -> None:
     if not ctx.consented:
         await call.answer(_("This button no longer works."), show_alert=True)
@@ -263,7 +263,7 @@ async def ask_document(call: CallbackQuery, state: FSMContext, ctx: UserContext)
             "Send one photo of the document. Only the coordinator of the regional centre sees it; "
             "once the application is decided we delete it from our records."
         ),
-        family_kb(ctx, [(_("Cancel"), CardAct(a="home"))], back=False),
+        family_kb(ctx, [(_("Cancel"), CardAct(a=CardAction.HOME))], back=False),
     )
 
 
@@ -286,11 +286,11 @@ async def got_document(
 async def document_hint(message: Message, ctx: UserContext) -> None:
     await message.answer(
         _("Please send the document as a photo (not as a file), or press «Cancel»."),
-        reply_markup=family_kb(ctx, [(_("Cancel"), CardAct(a="home"))], back=False),
+        reply_markup=family_kb(ctx, [(_("Cancel"), CardAct(a=CardAction.HOME))], back=False),
     )
 
 
-@router.callback_query(CardAct.filter(F.a == "submit"))
+@router.callback_query(CardAct.filter(F.a == CardAction.SUBMIT))
 async def submit_cb(
     call: CallbackQuery, ctx: UserContext, session: AsyncSession, settings: Settings, catalog: Catalog
 ) -> None:
@@ -317,7 +317,7 @@ async def submit(
         await show(
             event,
             _("We could not accept the application now. Please open the card screen again."),
-            family_kb(ctx, [(_("Family card"), CardAct(a="home"))]),
+            family_kb(ctx, [(_("Family card"), CardAct(a=CardAction.HOME))]),
         )
         return
     await show(
@@ -333,11 +333,11 @@ async def submit(
             region=hd.quote(region_name(catalog, app.region, settings.default_locale)),
             categories=category_names(rules, app.categories, settings.default_locale),
         )
-        markup = kb([(_("Review"), CardDecision(app=app.id, a="open"))])
+        markup = kb([(_("Review"), CardDecision(app=app.id, a=CardDecisionAction.OPEN))])
     await notify_coordinators(event.bot, session, settings, text, markup)
 
 
-@router.callback_query(CardAct.filter(F.a == "withdraw"))
+@router.callback_query(CardAct.filter(F.a == CardAction.WITHDRAW))
 async def withdraw(
     call: CallbackQuery, ctx: UserContext, session: AsyncSession, settings: Settings, catalog: Catalog
 ) -> None:
@@ -365,7 +365,7 @@ async def family_scope(
     return ctx.family.region, rules.categories_of(ctx.family.profile or {}), None
 
 
-@router.callback_query(CardAct.filter(F.a == "offers"))
+@router.callback_query(CardAct.filter(F.a == CardAction.OFFERS))
 async def offers(
     call: CallbackQuery, ctx: UserContext, session: AsyncSession, settings: Settings, catalog: Catalog
 ) -> None:
@@ -376,7 +376,7 @@ async def offers(
     counts: dict[str, int] = {}
     for offer, _partner in found:
         counts[offer.kind] = counts.get(offer.kind, 0) + 1
-    back = [(_("« Family card"), CardAct(a="home"))]
+    back = [(_("« Family card"), CardAct(a=CardAction.HOME))]
     if not found:
         text = _(
             "There are no partner offers for your region yet. New partners join all the time; "
@@ -388,14 +388,14 @@ async def offers(
     if card is None:
         lines.append(_("To use the offers you need the family card: show it at the partner."))
     buttons = [
-        (f"{rules.kind_name(k.id, ctx.locale)} ({counts[k.id]})", CardAct(a="kind", k=k.id))
+        (f"{rules.kind_name(k.id, ctx.locale)} ({counts[k.id]})", CardAct(a=CardAction.KIND, k=k.id))
         for k in rules.offer_kinds
         if k.id in counts
     ]
     await show(call, "\n\n".join(lines), family_kb(ctx, *chunk(buttons, 2), back))
 
 
-@router.callback_query(CardAct.filter(F.a == "kind"))
+@router.callback_query(CardAct.filter(F.a == CardAction.KIND))
 async def offers_of_kind(
     call: CallbackQuery,
     callback_data: CardAct,
@@ -420,10 +420,10 @@ async def offers_of_kind(
     if not found:
         parts.append(_("These offers have ended."))
     text = "\n\n".join(parts)
-    await show(call, text[:4000], family_kb(ctx, [(_("« Kinds of offers"), CardAct(a="offers"))]))
+    await show(call, text[:4000], family_kb(ctx, [(_("« Kinds of offers"), CardAct(a=CardAction.OFFERS))]))
 
 
-@router.callback_query(CardAct.filter(F.a.in_({"notify_on", "notify_off"})))
+@router.callback_query(CardAct.filter(F.a.in_({CardAction.NOTIFY_ON, CardAction.NOTIFY_OFF})))
 async def notify(
     call: CallbackQuery,
     callback_data: CardAct,

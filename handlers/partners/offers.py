@@ -25,7 +25,7 @@ from bot.services import card_partners
 from bot.services.card import CardError
 from bot.services.card_partners import OfferDraft
 from bot.services.catalog import Catalog
-from bot.views.callbacks import OfferMod, PartnerAct
+from bot.views.callbacks import OfferMod, OfferModAction, PartnerAct, PartnerAction
 from bot.views.card import offer_scope, offer_text
 from bot.views.ui import chunk, kb, show
 from handlers.partners.partner import MAX_VALIDITY_DAYS, IsPartner, OfferFlow, back_kb, menu_kb, menu_text
@@ -38,17 +38,17 @@ router = Router(name="partners.offers")
 
 
 def cancel_row():
-    return [(_("Cancel"), PartnerAct(a="menu"))]
+    return [(_("Cancel"), PartnerAct(a=PartnerAction.MENU))]
 
 
-@router.callback_query(PartnerAct.filter(F.a == "new"), IsPartner())
+@router.callback_query(PartnerAct.filter(F.a == PartnerAction.NEW), IsPartner())
 async def new_offer(call: CallbackQuery, state: FSMContext, settings: Settings, catalog: Catalog) -> None:
     await call.answer()
     rules = catalog.card
     locale = get_i18n().current_locale
     await state.set_state(OfferFlow.kind)
     await state.update_data(offer={})
-    buttons = [(k.name.get(locale), PartnerAct(a="kind", v=k.id)) for k in rules.offer_kinds]
+    buttons = [(k.name.get(locale), PartnerAct(a=PartnerAction.KIND, v=k.id)) for k in rules.offer_kinds]
     await show(
         call,
         _("<b>New offer</b> (step 1 of 8)\n\nWhat kind of offer is it?"),
@@ -56,7 +56,7 @@ async def new_offer(call: CallbackQuery, state: FSMContext, settings: Settings, 
     )
 
 
-@router.callback_query(OfferFlow.kind, PartnerAct.filter(F.a == "kind"), IsPartner())
+@router.callback_query(OfferFlow.kind, PartnerAct.filter(F.a == PartnerAction.KIND), IsPartner())
 async def got_kind(
     call: CallbackQuery, callback_data: PartnerAct, state: FSMContext, settings: Settings, catalog: Catalog
 ) -> None:
@@ -112,7 +112,7 @@ async def got_discount(message: Message, state: FSMContext) -> None:
     await state.set_state(OfferFlow.conditions)
     await message.answer(
         _("Step 4 of 8. Conditions, if any: for example, «on purchases from 1000 ₽» or «by appointment»."),
-        reply_markup=kb([(_("No conditions"), PartnerAct(a="noconditions"))], cancel_row()),
+        reply_markup=kb([(_("No conditions"), PartnerAct(a=PartnerAction.NOCONDITIONS))], cancel_row()),
     )
 
 
@@ -121,7 +121,7 @@ async def ask_where(event: Message | CallbackQuery, state: FSMContext) -> None:
     await show(
         event,
         _("Step 5 of 8. Where does it work? Send the address (or several), or choose «Online only»."),
-        kb([(_("Online only"), PartnerAct(a="online"))], cancel_row()),
+        kb([(_("Online only"), PartnerAct(a=PartnerAction.ONLINE))], cancel_row()),
     )
 
 
@@ -135,7 +135,9 @@ async def got_conditions(message: Message, state: FSMContext) -> None:
     await ask_where(message, state)
 
 
-@router.callback_query(OfferFlow.conditions, PartnerAct.filter(F.a == "noconditions"), IsPartner())
+@router.callback_query(
+    OfferFlow.conditions, PartnerAct.filter(F.a == PartnerAction.NOCONDITIONS), IsPartner()
+)
 async def no_conditions(call: CallbackQuery, state: FSMContext) -> None:
     await call.answer()
     await _put(state, conditions=None)
@@ -144,8 +146,14 @@ async def no_conditions(call: CallbackQuery, state: FSMContext) -> None:
 
 def until_kb():
     return kb(
-        [(_("1 month"), PartnerAct(a="until", v="1")), (_("3 months"), PartnerAct(a="until", v="3"))],
-        [(_("6 months"), PartnerAct(a="until", v="6")), (_("1 year"), PartnerAct(a="until", v="12"))],
+        [
+            (_("1 month"), PartnerAct(a=PartnerAction.UNTIL, v="1")),
+            (_("3 months"), PartnerAct(a=PartnerAction.UNTIL, v="3")),
+        ],
+        [
+            (_("6 months"), PartnerAct(a=PartnerAction.UNTIL, v="6")),
+            (_("1 year"), PartnerAct(a=PartnerAction.UNTIL, v="12")),
+        ],
         cancel_row(),
     )
 
@@ -169,7 +177,7 @@ async def got_address(message: Message, state: FSMContext) -> None:
     await ask_until(message, state)
 
 
-@router.callback_query(OfferFlow.where, PartnerAct.filter(F.a == "online"), IsPartner())
+@router.callback_query(OfferFlow.where, PartnerAct.filter(F.a == PartnerAction.ONLINE), IsPartner())
 async def online_only(call: CallbackQuery, state: FSMContext) -> None:
     await call.answer()
     await _put(state, address=None, online=True)
@@ -211,7 +219,7 @@ async def got_until(message: Message, state: FSMContext, settings: Settings, cat
     await set_until(message, state, settings, catalog, day)
 
 
-@router.callback_query(OfferFlow.until, PartnerAct.filter(F.a == "until"), IsPartner())
+@router.callback_query(OfferFlow.until, PartnerAct.filter(F.a == PartnerAction.UNTIL), IsPartner())
 async def until_button(
     call: CallbackQuery, callback_data: PartnerAct, state: FSMContext, settings: Settings, catalog: Catalog
 ) -> None:
@@ -225,13 +233,16 @@ async def until_button(
 
 def _regions_kb(catalog: Catalog, chosen: list[str], locale: str):
     buttons = [
-        (("✓ " if r.code in chosen else "") + r.name.get(locale), PartnerAct(a="reg", v=r.code))
+        (("✓ " if r.code in chosen else "") + r.name.get(locale), PartnerAct(a=PartnerAction.REG, v=r.code))
         for r in catalog.regions
         if r.code != "other"
     ]
     return kb(
         *chunk(buttons, 2),
-        [(_("All regions"), PartnerAct(a="reg_all")), (_("Next »"), PartnerAct(a="reg_done"))],
+        [
+            (_("All regions"), PartnerAct(a=PartnerAction.REG_ALL)),
+            (_("Next »"), PartnerAct(a=PartnerAction.REG_DONE)),
+        ],
         cancel_row(),
     )
 
@@ -251,7 +262,9 @@ def regions_question() -> str:
 
 
 @router.callback_query(
-    OfferFlow.regions, PartnerAct.filter(F.a.in_({"reg", "reg_all", "reg_done"})), IsPartner()
+    OfferFlow.regions,
+    PartnerAct.filter(F.a.in_({PartnerAction.REG, PartnerAction.REG_ALL, PartnerAction.REG_DONE})),
+    IsPartner(),
 )
 async def regions_step(
     call: CallbackQuery, callback_data: PartnerAct, state: FSMContext, settings: Settings, catalog: Catalog
@@ -288,12 +301,15 @@ async def regions_step(
 def _categories_kb(catalog: Catalog, chosen: list[str], locale: str):
     rules = catalog.card
     buttons = [
-        (("✓ " if c.id in chosen else "") + c.name.get(locale), PartnerAct(a="cat", v=c.id))
+        (("✓ " if c.id in chosen else "") + c.name.get(locale), PartnerAct(a=PartnerAction.CAT, v=c.id))
         for c in rules.categories
     ]
     return kb(
         *chunk(buttons, 1),
-        [(_("Every family with a card"), PartnerAct(a="cat_all")), (_("Next »"), PartnerAct(a="cat_done"))],
+        [
+            (_("Every family with a card"), PartnerAct(a=PartnerAction.CAT_ALL)),
+            (_("Next »"), PartnerAct(a=PartnerAction.CAT_DONE)),
+        ],
         cancel_row(),
     )
 
@@ -316,7 +332,9 @@ async def ask_categories(call: CallbackQuery, state: FSMContext, catalog: Catalo
 
 
 @router.callback_query(
-    OfferFlow.categories, PartnerAct.filter(F.a.in_({"cat", "cat_all", "cat_done"})), IsPartner()
+    OfferFlow.categories,
+    PartnerAct.filter(F.a.in_({PartnerAction.CAT, PartnerAction.CAT_ALL, PartnerAction.CAT_DONE})),
+    IsPartner(),
 )
 async def categories_step(
     call: CallbackQuery, callback_data: PartnerAct, state: FSMContext, settings: Settings, catalog: Catalog
@@ -355,7 +373,7 @@ async def categories_step(
             _("After you send it, a coordinator reviews it; families see it once it is published."),
         ]
     )
-    await show(call, text, kb([(_("Send for review"), PartnerAct(a="send"))], cancel_row()))
+    await show(call, text, kb([(_("Send for review"), PartnerAct(a=PartnerAction.SEND))], cancel_row()))
 
 
 def draft_of(offer: dict, settings: Settings) -> OfferDraft:
@@ -372,7 +390,7 @@ def draft_of(offer: dict, settings: Settings) -> OfferDraft:
     )
 
 
-@router.callback_query(OfferFlow.confirm, PartnerAct.filter(F.a == "send"), IsPartner())
+@router.callback_query(OfferFlow.confirm, PartnerAct.filter(F.a == PartnerAction.SEND), IsPartner())
 async def send_offer(
     call: CallbackQuery,
     state: FSMContext,
@@ -405,5 +423,5 @@ async def send_offer(
         text = _("🆕 Offer № {number} from «{partner}» is waiting for review.").format(
             number=offer.id, partner=hd.quote(partner.name)
         )
-        markup = kb([(_("Review"), OfferMod(offer=offer.id, a="open"))])
+        markup = kb([(_("Review"), OfferMod(offer=offer.id, a=OfferModAction.OPEN))])
     await notify_coordinators(call.bot, session, settings, text, markup)

@@ -25,7 +25,7 @@ from bot.services import card_partners
 from bot.services.audit import audit
 from bot.services.card import CardError
 from bot.services.catalog import Catalog
-from bot.views.callbacks import PartnerAct, Redeem
+from bot.views.callbacks import PartnerAct, PartnerAction, Redeem
 from bot.views.card import category_names, offer_status_label, offer_text, short
 from bot.views.ui import chunk, kb, show
 
@@ -61,9 +61,12 @@ class OfferFlow(StatesGroup):
 
 def menu_kb():
     return kb(
-        [(_("Check a card"), PartnerAct(a="check"))],
-        [(_("Propose an offer"), PartnerAct(a="new")), (_("My offers"), PartnerAct(a="mine"))],
-        [(_("Statistics"), PartnerAct(a="stats"))],
+        [(_("Check a card"), PartnerAct(a=PartnerAction.CHECK))],
+        [
+            (_("Propose an offer"), PartnerAct(a=PartnerAction.NEW)),
+            (_("My offers"), PartnerAct(a=PartnerAction.MINE)),
+        ],
+        [(_("Statistics"), PartnerAct(a=PartnerAction.STATS))],
     )
 
 
@@ -83,7 +86,7 @@ def refusal_text() -> str:
 
 
 def back_kb():
-    return kb([(_("« Partner menu"), PartnerAct(a="menu"))])
+    return kb([(_("« Partner menu"), PartnerAct(a=PartnerAction.MENU))])
 
 
 # --- joining -----------------------------------------------------------------------------------------------------
@@ -290,20 +293,20 @@ async def partner_cmd(message: Message, state: FSMContext, partner: Partner) -> 
     await message.answer(menu_text(partner), reply_markup=menu_kb())
 
 
-@router.callback_query(PartnerAct.filter(F.a == "menu"), IsPartner())
+@router.callback_query(PartnerAct.filter(F.a == PartnerAction.MENU), IsPartner())
 async def partner_menu(call: CallbackQuery, state: FSMContext, partner: Partner) -> None:
     await state.set_state(None)
     await call.answer()
     await show(call, menu_text(partner), menu_kb())
 
 
-@router.callback_query(PartnerAct.filter(F.a == "check"), IsPartner())
+@router.callback_query(PartnerAct.filter(F.a == PartnerAction.CHECK), IsPartner())
 async def check_help(call: CallbackQuery) -> None:
     await call.answer()
     await show(call, check_hint(), back_kb())
 
 
-@router.callback_query(PartnerAct.filter(F.a == "stats"), IsPartner())
+@router.callback_query(PartnerAct.filter(F.a == PartnerAction.STATS), IsPartner())
 async def stats(call: CallbackQuery, session: AsyncSession, settings: Settings, partner: Partner) -> None:
     await call.answer()
     await show(call, await stats_text(session, settings, partner), back_kb())
@@ -333,7 +336,7 @@ async def stats_text(session: AsyncSession, settings: Settings, partner: Partner
     return "\n\n".join(lines)
 
 
-@router.callback_query(PartnerAct.filter(F.a == "mine"), IsPartner())
+@router.callback_query(PartnerAct.filter(F.a == PartnerAction.MINE), IsPartner())
 async def my_offers(
     call: CallbackQuery, session: AsyncSession, settings: Settings, catalog: Catalog, partner: Partner
 ) -> None:
@@ -348,7 +351,10 @@ async def my_offers_screen(session: AsyncSession, settings: Settings, catalog: C
     if not offers:
         return _(
             "You have no offers yet. Propose the first one: a coordinator reviews it, usually within a few working days."
-        ), kb([(_("Propose an offer"), PartnerAct(a="new"))], [(_("« Partner menu"), PartnerAct(a="menu"))])
+        ), kb(
+            [(_("Propose an offer"), PartnerAct(a=PartnerAction.NEW))],
+            [(_("« Partner menu"), PartnerAct(a=PartnerAction.MENU))],
+        )
     parts = [_("<b>Your offers</b>")]
     buttons = []
     for o in offers[:10]:
@@ -361,10 +367,12 @@ async def my_offers_screen(session: AsyncSession, settings: Settings, catalog: C
             buttons.append(
                 (_("Withdraw № {number}").format(number=o.id), PartnerAct(a="withdraw", v=str(o.id)))
             )
-    return "\n\n".join(parts)[:4000], kb(*chunk(buttons, 2), [(_("« Partner menu"), PartnerAct(a="menu"))])
+    return "\n\n".join(parts)[:4000], kb(
+        *chunk(buttons, 2), [(_("« Partner menu"), PartnerAct(a=PartnerAction.MENU))]
+    )
 
 
-@router.callback_query(PartnerAct.filter(F.a == "withdraw"), IsPartner())
+@router.callback_query(PartnerAct.filter(F.a == PartnerAction.WITHDRAW), IsPartner())
 async def withdraw(
     call: CallbackQuery,
     callback_data: PartnerAct,
