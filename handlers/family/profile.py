@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
@@ -11,15 +9,13 @@ from aiogram.utils.i18n import gettext as _
 from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import families
-from bot.services.profile import FIELDS, next_field
+from bot.services.profile import FIELDS, MAX_CHILDREN_ASKED, next_field, parse_answer
 from bot.views.callbacks import Consent, Nav, Prof
 from bot.views.family import family_kb
 from bot.views.profile import profile_kb, profile_text, question, question_kb
 from bot.views.ui import show
 
 router = Router(name="family.profile")
-
-MAX_CHILDREN_ASKED = 6
 
 
 async def ask(call: CallbackQuery, ctx: UserContext, field: str, mode: str, index: int = 0) -> None:
@@ -82,26 +78,3 @@ async def answer(call: CallbackQuery, callback_data: Prof, ctx: UserContext, ses
         await show(call, text, profile_kb(ctx))
         return
     await ask(call, ctx, nxt[0], mode, nxt[1])
-
-
-def parse_answer(field: str, value: str, index: int, profile: dict) -> dict:
-    if value == "skip":
-        return {field: None} if field != "children_birth_years" else {}
-    if field == "children_count":
-        count = int(value)
-        if not 0 <= count <= MAX_CHILDREN_ASKED:
-            raise ValueError(value)
-        years = list(profile.get("children_birth_years") or [])[:count]
-        return {"children_count": count, "children_birth_years": years or None}
-    if field == "children_birth_years":
-        years = list(profile.get("children_birth_years") or [])
-        year = 0 if value == "older" else int(value)
-        if year and not date.today().year - 30 <= year <= date.today().year:
-            raise ValueError(value)
-        while len(years) <= index:
-            years.append(None)
-        years[index] = year or None
-        return {"children_birth_years": years}
-    if value not in ("yes", "no"):
-        raise ValueError(value)
-    return {field: value == "yes"}
