@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from aiogram import Bot
+from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
 
+from bot.config import Settings
 from bot.db.models import FamilyCard, Partner, PartnerOffer
 from bot.db.statuses import OfferStatus
+from bot.middlewares.context import UserContext
 from bot.services import card as card_service
 from bot.services.card_rules import CardRules
 from bot.services.catalog import Catalog
 from bot.services.measures.formatting import format_date
+from bot.views.callbacks import CardAct, CardAction
+from bot.views.family import family_kb
+
+log = logging.getLogger(__name__)
 
 
 def when(moment: datetime, tz: ZoneInfo, locale: str) -> str:
@@ -117,3 +126,49 @@ def offer_status_label(status: str) -> str:
 def short(text: str, limit: int = 28) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def card_kb(ctx: UserContext | None, card: FamilyCard, rules: CardRules, *, renewal_pending: bool):
+    rows = []
+    status = card_service.card_status(card)
+    if status == "active":
+        rows.append([(_("Offers"), CardAct(a=CardAction.OFFERS))])
+        label = _("New offers: notify ✓") if card.notify_offers else _("Notify me of new offers")
+        rows.append(
+            [(label, CardAct(a=CardAction.NOTIFY_OFF if card.notify_offers else CardAction.NOTIFY_ON))]
+        )
+    if card_service.can_renew(card, rules) and not renewal_pending:
+        rows.append([(_("Renew the card"), CardAct(a=CardAction.APPLY))])
+    return family_kb(ctx, *rows)
+
+
+async def send_card(
+    bot: Bot,
+    chat_id: int,
+    card: FamilyCard,
+    *,
+    rules: CardRules,
+    catalog: Catalog,
+    settings: Settings,
+    locale: str,
+    is_discreet: bool,
+    markup=None,
+    note: str | None = None,
+) -> None:
+    """The card as a new photo message: its QR code (a deep link partners scan) and the details."""
+    caption = card_caption(card, rules, catalog, locale, settings.tz, discreet=is_discreet)
+    if note:
+        caption = note + "\n\n" + caption
+    if card.qr_file_id:
+        try:
+            await bot.send_photo(chat_id, card.qr_file_id, caption=caption, reply_markup=markup)
+            return
+        except Exception as exc:  # the stored file id no longer works: draw the code again
+            log.info("card %s: stored QR not usable (%s)", card.id, exc)
+    me = await bot.me()
+    png = card_service.qr_png(card_service.deep_link(me.username, card.number))
+    sent = await bot.send_photo(
+        chat_id, BufferedInputFile(png, filename="card.png"), caption=caption, reply_markup=markup
+    )
+    if sent.photo:
+        card.qr_file_id = sent.photo[-1].file_id

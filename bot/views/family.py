@@ -16,7 +16,7 @@ from bot.services import desk
 from bot.services.catalog import Catalog
 from bot.services.organisations import Organisation
 from bot.services.regions import is_open, next_open
-from bot.views.callbacks import Nav
+from bot.views.callbacks import Consent, Nav, Setting
 from bot.views.ui import Buttons, Row, kb
 
 
@@ -175,3 +175,48 @@ async def expectations_text(
         lines += [org_card(org, ctx.locale, brief=True) for org in catalog.crisis_contacts(code)]
     lines.append(_("If you are in danger, call <b>112</b>."))
     return "\n\n".join(lines)
+
+
+# --- settings ---
+
+
+def settings_text(ctx: UserContext, catalog: Catalog) -> str:
+    if not ctx.consented:
+        return _("Settings. You have not given consent, so we keep nothing about you.")
+    region = catalog.region(ctx.family.region) if ctx.family.region else None
+    state = _("on") if ctx.family.discreet else _("off")
+    return "\n".join(
+        [
+            _("<b>Settings</b>"),
+            _("Language: English"),
+            _("Region: {region}").format(region=region.name.get(ctx.locale) if region else "—"),
+            _("Discreet mode: {state}").format(state=state),
+            _("Reminders: off") if ctx.family.reminders_off else _("Reminders: on"),
+        ]
+    )
+
+
+def settings_kb(ctx: UserContext):
+    if not ctx.consented:
+        return family_kb(
+            ctx, [(_("Language"), Setting(name="language"))], [(_("Give consent"), Consent(action="ask"))]
+        )
+    return family_kb(
+        ctx,
+        [(_("Language"), Setting(name="language")), (_("Region"), Nav(to="region"))],
+        [(_("Family profile"), Nav(to="profile")), (_("Discreet mode"), Setting(name="discreet"))],
+        [
+            (
+                _("Turn reminders on") if ctx.family.reminders_off else _("Turn reminders off"),
+                Setting(name="reminders"),
+            )
+        ],
+        [
+            (
+                _("Turn announcements on") if ctx.family.broadcasts_off else _("Turn announcements off"),
+                Setting(name="broadcasts"),
+            )
+        ],
+        [(_("Privacy"), Consent(action="notice")), (_("Erase my data"), Setting(name="forget"))],
+        [(_("Withdraw consent"), Setting(name="withdraw"))],
+    )

@@ -34,9 +34,16 @@ from bot.views.callbacks import (
     PartnerAdm,
     PartnerAdmAction,
 )
-from bot.views.card import category_names, offer_scope, offer_status_label, offer_text, region_name, when
+from bot.views.card import (
+    category_names,
+    offer_scope,
+    offer_status_label,
+    offer_text,
+    region_name,
+    send_card,
+    when,
+)
 from bot.views.ui import Row, chunk, kb, show
-from handlers.family.card import send_card
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +214,7 @@ async def approve(
             note = _("Your application № {number} is approved. Here is your family card.").format(
                 number=app.id
             )
-            from handlers.family.card import card_kb
+            from bot.views.card import card_kb
 
             markup = card_kb(None, card, rules, renewal_pending=False)
             try:

@@ -63,7 +63,7 @@ async def family_tap(
 
 @router.callback_query(Setting.filter(F.name == "broadcasts"))
 async def toggle(call: CallbackQuery, ctx: UserContext, session: AsyncSession, catalog: Catalog) -> None:
-    from handlers.family.menu import settings_kb, settings_text
+    from bot.views.family import settings_kb, settings_text
 
     if not ctx.consented:
         await call.answer(_("This button no longer works."), show_alert=True)

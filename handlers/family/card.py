@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
@@ -26,7 +26,7 @@ from bot.services.card import CardError
 from bot.services.card_rules import CardRules
 from bot.services.catalog import Catalog
 from bot.views.callbacks import CardAct, CardAction, CardDecision, CardDecisionAction, Consent, Nav
-from bot.views.card import card_caption, category_names, offer_text, region_name, when
+from bot.views.card import card_kb, category_names, offer_text, region_name, send_card, when
 from bot.views.family import discreet, family_kb
 from bot.views.ui import Row, chunk, kb, show
 from handlers.family.common import end_flow
@@ -40,50 +40,6 @@ class CardFlow(StatesGroup):
 
 
 # --- the card itself -------------------------------------------------------------------------------------------
-
-
-def card_kb(ctx: UserContext | None, card: FamilyCard, rules: CardRules, *, renewal_pending: bool):
-    rows = []
-    status = card_service.card_status(card)
-    if status == "active":
-        rows.append([(_("Offers"), CardAct(a=CardAction.OFFERS))])
-        label = _("New offers: notify ✓") if card.notify_offers else _("Notify me of new offers")
-        rows.append([(label, CardAct(a=CardAction.NOTIFY_OFF if card.notify_offers else "notify_on"))])
-    if card_service.can_renew(card, rules) and not renewal_pending:
-        rows.append([(_("Renew the card"), CardAct(a=CardAction.APPLY))])
-    return family_kb(ctx, *rows)
-
-
-async def send_card(
-    bot: Bot,
-    chat_id: int,
-    card: FamilyCard,
-    *,
-    rules: CardRules,
-    catalog: Catalog,
-    settings: Settings,
-    locale: str,
-    is_discreet: bool,
-    markup=None,
-    note: str | None = None,
-) -> None:
-    """The card as a new photo message: its QR code (a deep link partners scan) and the details."""
-    caption = card_caption(card, rules, catalog, locale, settings.tz, discreet=is_discreet)
-    if note:
-        caption = note + "\n\n" + caption
-    if card.qr_file_id:
-        try:
-            await bot.send_photo(chat_id, card.qr_file_id, caption=caption, reply_markup=markup)
-            return
-        except Exception as exc:  # the stored file id no longer works: draw the code again
-            log.info("card %s: stored QR not usable (%s)", card.id, exc)
-    me = await bot.me()
-    png = card_service.qr_png(card_service.deep_link(me.username, card.number))
-    sent = await bot.send_photo(
-        chat_id, BufferedInputFile(png, filename="card.png"), caption=caption, reply_markup=markup
-    )
-    if sent.photo:
-        card.qr_file_id = sent.photo[-1].file_id
 
 
 async def home(

@@ -15,11 +15,10 @@ from bot.middlewares.context import UserContext
 from bot.services import followup
 from bot.services.catalog import Catalog
 from bot.views.callbacks import FollowUpAnswer, FollowUpReason, MsM, Setting
-from bot.views.family import family_kb
+from bot.views.family import family_kb, settings_kb, settings_text
 from bot.views.followup import measures_of
 from bot.views.measures import measure_code
 from bot.views.ui import Row, chunk, show
-from handlers.family.menu import settings_kb, settings_text
 
 router = Router(name="family.followup")
 

@@ -24,6 +24,8 @@ from bot.views.family import (
     main_menu_kb,
     main_menu_text,
     org_card,
+    settings_kb,
+    settings_text,
     specialty_label,
     status_label,
     urgent_help_text,
@@ -228,49 +230,7 @@ async def requests_screen(session: AsyncSession, rows: list[Case], ctx: UserCont
     return "\n".join(lines), family_kb(ctx, *chunk(buttons[:6], 2))
 
 
-# --- settings and discreet mode -------------------------------------------------------------------------
-
-
-def settings_text(ctx: UserContext, catalog: Catalog) -> str:
-    if not ctx.consented:
-        return _("Settings. You have not given consent, so we keep nothing about you.")
-    region = catalog.region(ctx.family.region) if ctx.family.region else None
-    state = _("on") if ctx.family.discreet else _("off")
-    return "\n".join(
-        [
-            _("<b>Settings</b>"),
-            _("Language: English"),
-            _("Region: {region}").format(region=region.name.get(ctx.locale) if region else "—"),
-            _("Discreet mode: {state}").format(state=state),
-            _("Reminders: off") if ctx.family.reminders_off else _("Reminders: on"),
-        ]
-    )
-
-
-def settings_kb(ctx: UserContext):
-    if not ctx.consented:
-        return family_kb(
-            ctx, [(_("Language"), Setting(name="language"))], [(_("Give consent"), Consent(action="ask"))]
-        )
-    return family_kb(
-        ctx,
-        [(_("Language"), Setting(name="language")), (_("Region"), Nav(to="region"))],
-        [(_("Family profile"), Nav(to="profile")), (_("Discreet mode"), Setting(name="discreet"))],
-        [
-            (
-                _("Turn reminders on") if ctx.family.reminders_off else _("Turn reminders off"),
-                Setting(name="reminders"),
-            )
-        ],
-        [
-            (
-                _("Turn announcements on") if ctx.family.broadcasts_off else _("Turn announcements off"),
-                Setting(name="broadcasts"),
-            )
-        ],
-        [(_("Privacy"), Consent(action="notice")), (_("Erase my data"), Setting(name="forget"))],
-        [(_("Withdraw consent"), Setting(name="withdraw"))],
-    )
+# --- settings and discreet mode (texts: bot/views/family.py) -------------------------------------------
 
 
 @router.callback_query(Nav.filter(F.to == "settings"))
