@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.filters import Command, CommandObject, Filter
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
 
@@ -23,7 +25,7 @@ from bot.services.audit import audit
 from bot.services.cases import TransitionError
 from bot.services.catalog import Catalog
 from bot.services.relay import RELAYABLE
-from bot.views.callbacks import CaseAct
+from bot.views.callbacks import CaseAct, CaseAction
 from bot.views.case_card import (
     card_kb,
     category_label,
@@ -133,78 +135,147 @@ async def move_case(
 # --- buttons on the card -------------------------------------------------------------------------------------
 
 
-@router.callback_query(CaseAct.filter())
-async def case_button(
+class CaseOfButton(Filter):
+    """The request a case-card button names, when its card is in this chat: for the handler as ``case``.
+    Otherwise the button reaches :func:`stale_case_button`."""
+
+    async def __call__(
+        self, call: CallbackQuery, callback_data: CaseAct, session: AsyncSession
+    ) -> bool | dict:
+        case = await cases.get(session, callback_data.id)
+        if case is None or call.message is None or case.chat_id != call.message.chat.id:
+            return False
+        return {"case": case}
+
+
+class RefuseTransition(BaseMiddleware):
+    """A button pressed on a card whose request has moved on meanwhile (closed, reopened, taken)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        try:
+            return await handler(event, data)
+        except TransitionError:
+            assert isinstance(event, CallbackQuery)
+            await event.answer(_("This cannot be done in the request's current state."), show_alert=True)
+            return None
+
+
+router.callback_query.middleware(RefuseTransition())
+
+
+@router.callback_query(CaseAct.filter(F.a == CaseAction.TAKE), CaseOfButton())
+async def take(
     call: CallbackQuery,
+    case: Case,
     staff: Staff,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
+    i18n,
+) -> None:
+    result = await desk.take(session, case.id, staff, actor_tg_id=call.from_user.id)
+    if not result.ok:
+        who = staff_name(result.owner) if result.owner else _("nobody: the request is not open")
+        await call.answer(_("Already taken by {who}.").format(who=who), show_alert=True)
+        return
+    await call.answer(_("The request is yours."))
+    await tell_family(
+        session,
+        case,
+        i18n,
+        lambda: _("A specialist has taken your request № {number} and will write to you here.").format(
+            number=case.id
+        ),
+    )
+    await sync_topic(call.bot, session, result.case, catalog, settings.default_locale)
+
+
+@router.callback_query(CaseAct.filter(F.a.in_({CaseAction.TRANSFER, CaseAction.BACK})), CaseOfButton())
+async def card_buttons(
+    call: CallbackQuery, callback_data: CaseAct, case: Case, catalog: Catalog, settings: Settings
+) -> None:
+    """«Transfer» shows where to; «Back» the card's own buttons again."""
+    await call.answer()
+    if isinstance(call.message, Message):
+        markup = (
+            transfer_kb(case, catalog, settings.default_locale)
+            if callback_data.a == CaseAction.TRANSFER
+            else card_kb(case)
+        )
+        await call.message.edit_reply_markup(reply_markup=markup)
+
+
+@router.callback_query(CaseAct.filter(F.a == CaseAction.NOTE), CaseOfButton())
+async def note_hint(call: CallbackQuery) -> None:
+    await call.answer(
+        _("To leave a note only staff see, start the message with «!» or write /note and the text."),
+        show_alert=True,
+    )
+
+
+@router.callback_query(CaseAct.filter(F.a == CaseAction.CLOSE), CaseOfButton())
+async def close(
+    call: CallbackQuery,
+    case: Case,
+    staff: Staff,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
+    i18n,
+) -> None:
+    if case.status == CaseStatus.CLOSED:
+        await call.answer(_("The request is already closed."))
+        return
+    await close_case(
+        call.bot,
+        session,
+        case,
+        staff=staff,
+        actor=call.from_user.id,
+        catalog=catalog,
+        settings=settings,
+        i18n=i18n,
+    )
+    await call.answer(_("Closed. The family was asked to rate the help."))
+
+
+@router.callback_query(CaseAct.filter(F.a == CaseAction.REOPEN), CaseOfButton())
+async def reopen(
+    call: CallbackQuery, case: Case, staff: Staff, session: AsyncSession, catalog: Catalog, settings: Settings
+) -> None:
+    await reopen_case(
+        call.bot, session, case, actor=call.from_user.id, role=staff.role, catalog=catalog, settings=settings
+    )
+    await call.answer(_("The request is open again."))
+
+
+@router.callback_query(
+    CaseAct.filter(F.a.in_({CaseAction.SPEC, CaseAction.CRISIS, CaseAction.REGION})), CaseOfButton()
+)
+async def transfer_to(
+    call: CallbackQuery,
     callback_data: CaseAct,
+    case: Case,
+    staff: Staff,
     session: AsyncSession,
     catalog: Catalog,
     settings: Settings,
     desk_chats: desk.DeskChats,
-    i18n,
 ) -> None:
+    await transfer(call, callback_data, case, staff, session, catalog, settings, desk_chats)
+
+
+@router.callback_query(CaseAct.filter())
+async def stale_case_button(call: CallbackQuery, callback_data: CaseAct, session: AsyncSession) -> None:
+    """A card of a request that is gone or lives in another group, or an action no card offers."""
     case = await cases.get(session, callback_data.id)
-    if case is None or case.chat_id != call.message.chat.id:
+    if case is None or call.message is None or case.chat_id != call.message.chat.id:
         await call.answer(_("This request was not found."), show_alert=True)
-        return
-    action, actor = callback_data.a, call.from_user.id
-    bot = call.bot
-    locale = settings.default_locale
-    try:
-        if action == "take":
-            result = await desk.take(session, case.id, staff, actor_tg_id=actor)
-            if not result.ok:
-                who = staff_name(result.owner) if result.owner else _("nobody: the request is not open")
-                await call.answer(_("Already taken by {who}.").format(who=who), show_alert=True)
-                return
-            await call.answer(_("The request is yours."))
-            await tell_family(
-                session,
-                case,
-                i18n,
-                lambda: _(
-                    "A specialist has taken your request № {number} and will write to you here."
-                ).format(number=case.id),
-            )
-            await sync_topic(bot, session, result.case, catalog, locale)
-            return
-        if action == "transfer":
-            await call.answer()
-            if isinstance(call.message, Message):
-                await call.message.edit_reply_markup(reply_markup=transfer_kb(case, catalog, locale))
-            return
-        if action == "back":
-            await call.answer()
-            if isinstance(call.message, Message):
-                await call.message.edit_reply_markup(reply_markup=card_kb(case))
-            return
-        if action == "note":
-            await call.answer(
-                _("To leave a note only staff see, start the message with «!» or write /note and the text."),
-                show_alert=True,
-            )
-            return
-        if action == "close":
-            if case.status == CaseStatus.CLOSED:
-                await call.answer(_("The request is already closed."))
-                return
-            await close_case(
-                bot, session, case, staff=staff, actor=actor, catalog=catalog, settings=settings, i18n=i18n
-            )
-            await call.answer(_("Closed. The family was asked to rate the help."))
-            return
-        if action == "reopen":
-            await reopen_case(
-                bot, session, case, actor=actor, role=staff.role, catalog=catalog, settings=settings
-            )
-            await call.answer(_("The request is open again."))
-            return
-        if action in ("spec", "crisis", "region"):
-            await transfer(call, callback_data, case, staff, session, catalog, settings, desk_chats)
-            return
-    except TransitionError:
-        await call.answer(_("This cannot be done in the request's current state."), show_alert=True)
         return
     await call.answer(_("This button no longer works."))
 
@@ -220,13 +291,13 @@ async def transfer(
     chats: desk.DeskChats,
 ) -> None:
     old = {"specialty": case.specialty, "tier": case.tier, "region": case.region}
-    if data.a == "spec":
+    if data.a == CaseAction.SPEC:
         if data.v not in staff_service.SPECIALTIES:
             await call.answer(_("This button no longer works."))
             return
         case.specialty = data.v
         where = specialty_name(data.v)
-    elif data.a == "crisis":
+    elif data.a == CaseAction.CRISIS:
         case.tier, case.specialty = 3, None
         if desk.urgency_rank(case.urgency) < desk.urgency_rank("urgent"):
             case.urgency = "urgent"
