@@ -273,8 +273,7 @@ async def transfer_to(
 @router.callback_query(CaseAct.filter())
 async def stale_case_button(call: CallbackQuery, callback_data: CaseAct, session: AsyncSession) -> None:
     """A card of a request that is gone or lives in another group, or an action no card offers."""
-    case = await cases.get(session, callback_data.id)
-    if case is None or call.message is None or case.chat_id != call.message.chat.id:
+    if not await CaseOfButton()(call, callback_data, session):
         await call.answer(_("This request was not found."), show_alert=True)
         return
     await call.answer(_("This button no longer works."))
