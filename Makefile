@@ -22,9 +22,11 @@ run: install  ## install and run the bot (BOT_TOKEN in .env)
 
 test: install lint i18n-check migrations-check check pytest  ## install and run the whole test suite
 
-lint: install
+lint: install  ## style, types (mypy) and the layers' import contracts (import-linter; see ARCHITECTURE.md)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 i18n: install  ## extract messages from the code and update the catalogues
 	$(PYBABEL) extract -F babel.cfg -k _:1,1t -k _:1,2 -k __ -k N_ --no-location --sort-output \

@@ -142,7 +142,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from bot.db.engine import make_engine, make_sessionmaker
     from bot.db.migrate import ensure_sqlite_dir, upgrade_to_head
-    from bot.i18n import make_i18n
+    from bot.i18n import locale_scope, make_i18n
     from bot.services import report_files, reports
     from bot.services.catalog import load_catalog
 
@@ -172,8 +172,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         return fig
 
     fig = asyncio.run(go())
-    with i18n.context(), i18n.use_locale(args.locale or settings.default_locale):
-        from handlers.coordinators.render import report_value_label
+    with locale_scope(i18n, args.locale or settings.default_locale):
+        from bot.views.coordinators import report_value_label
 
         value_label = report_value_label(
             load_catalog(settings.data_dir), args.locale or settings.default_locale

@@ -17,15 +17,17 @@ from bot.commands import set_commands
 from bot.config import Settings
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import ensure_sqlite_dir, upgrade_to_head
+from bot.dispatcher import ClaimingDispatcher
 from bot.fsm_storage import ChatLock, ShortRedisLock, SqlStorage
 from bot.i18n import DbI18nMiddleware, make_i18n
 from bot.lazy_aiogram import warm_up
 from bot.leader import Leadership
 from bot.liveness import Liveness
 from bot.middlewares.context import ContextMiddleware
-from bot.middlewares.db import ClaimingDispatcher, DbSessionMiddleware, sweep_orphans
+from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.outbox import OutboxWorker
+from bot.replay import sweep_orphans
 from bot.scheduler import JobContext, start_scheduler, stop_scheduler
 from bot.services.catalog import Catalog, load_catalog
 from bot.services.desk import DeskChats

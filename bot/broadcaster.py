@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
@@ -37,7 +38,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.config import Settings
 from bot.db.base import utcnow
 from bot.db.models import Broadcast
+from bot.i18n import locale_scope
 from bot.services import broadcasts as bc
+from bot.views.coordinators import family_markup, report_text, status_kb, status_text, teaser
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +56,13 @@ async def send_content(
     text = content.get("text") or ""
     if kind == "text":
         return await bot.send_message(chat_id, text, entities=entities, parse_mode=None, reply_markup=markup)
-    media = {
+    senders: dict[str, Callable[..., Awaitable[Message]]] = {
         "photo": bot.send_photo,
         "video": bot.send_video,
         "document": bot.send_document,
         "animation": bot.send_animation,
-    }[kind]
+    }
+    media = senders[kind]
     return await media(
         chat_id,
         content["file_id"],
@@ -225,9 +229,8 @@ class BroadcastSender:
         if target is None:
             self.limiter.refund()
             return
-        from handlers.coordinators.render import family_markup, teaser
 
-        with self.i18n.context(), self.i18n.use_locale(target.language):
+        with locale_scope(self.i18n, target.language):
             markup = family_markup(broadcast_id, content, poll, discreet=target.discreet)
             shown = teaser() if target.discreet else content
         error: str | None = None
@@ -289,7 +292,6 @@ class BroadcastSender:
     async def _update_status(
         self, broadcast_id: int, *, started: float | None = None, first: int = 0, rate: float | None = None
     ) -> None:
-        from handlers.coordinators.render import status_kb, status_text
 
         try:
             async with self.sessionmaker() as s:
@@ -298,7 +300,7 @@ class BroadcastSender:
                 if rate is None and started is not None:
                     elapsed = time.monotonic() - started
                     rate = (report.delivered - first) / elapsed if elapsed >= 1 else None
-                with self.i18n.context(), self.i18n.use_locale(self.settings.default_locale):
+                with locale_scope(self.i18n, self.settings.default_locale):
                     text = status_text(report, rate=rate)
                     markup = status_kb(broadcast)
                 if broadcast.status_message_id is None:
@@ -319,8 +321,6 @@ class BroadcastSender:
             log.info("broadcast %s: status message not updated (%s)", broadcast_id, type(exc).__name__)
 
     async def _final_reports(self) -> None:
-        from handlers.coordinators.render import report_text
-
         async with self.sessionmaker() as s:
             finished = (
                 await s.scalars(
@@ -336,7 +336,7 @@ class BroadcastSender:
                 await s.commit()
                 await self._update_status(broadcast.id)
                 report = await bc.report(s, broadcast)
-                with self.i18n.context(), self.i18n.use_locale(self.settings.default_locale):
+                with locale_scope(self.i18n, self.settings.default_locale):
                     text = report_text(report)
                 try:
                     await self.bot.send_message(broadcast.chat_id, text)

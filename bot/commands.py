@@ -8,10 +8,11 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import SUPPORTED_LOCALES
+from bot.i18n import locale_scope
 
 
 def family_commands(i18n: I18n, locale: str) -> list[BotCommand]:
-    with i18n.context(), i18n.use_locale(locale):
+    with locale_scope(i18n, locale):
         items = [
             ("menu", _("Main menu")),
             ("card", _("Family card")),

@@ -54,13 +54,13 @@ class Settings(BaseSettings):
     group_window_seconds: float = 60.0
     private_messages_per_second: float = 1.0
     desk_take_reminder_minutes: UrgencyMinutes = Field(
-        default_factory=lambda: {"emergency": 2, "urgent": 10, "soon": 30, "routine": 60}
+        default_factory=lambda: dict[str, float](emergency=2, urgent=10, soon=30, routine=60)
     )
     desk_answer_reminder_minutes: UrgencyMinutes = Field(
-        default_factory=lambda: {"emergency": 5, "urgent": 15, "soon": 60, "routine": 120}
+        default_factory=lambda: dict[str, float](emergency=5, urgent=15, soon=60, routine=120)
     )
     desk_escalate_minutes: UrgencyMinutes = Field(
-        default_factory=lambda: {"emergency": 10, "urgent": 30, "soon": 120, "routine": 240}
+        default_factory=lambda: dict[str, float](emergency=10, urgent=30, soon=120, routine=240)
     )
     desk_still_waiting_minutes: float = 30.0
     desk_capacity: int = 100

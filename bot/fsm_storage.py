@@ -22,6 +22,7 @@ from aiogram.fsm.storage.base import (
     BaseEventIsolation,
     BaseStorage,
     DefaultKeyBuilder,
+    KeyBuilder,
     StateType,
     StorageKey,
 )
@@ -149,7 +150,7 @@ class ShortRedisLock(BaseEventIsolation):
     process, updates of a chat queue for the Redis lock in arrival order (a Redis lock is taken by polling, so
     otherwise a family's messages could overtake each other)."""
 
-    def __init__(self, redis: Any, key_builder: DefaultKeyBuilder, ttl: float = 3.0) -> None:
+    def __init__(self, redis: Any, key_builder: KeyBuilder, ttl: float = 3.0) -> None:
         self.redis = redis
         self.key_builder = key_builder
         self.ttl = ttl

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,14 @@ def compile_catalogs(locales_dir: Path, *, force: bool = False) -> list[Path]:
 def make_i18n(locales_dir: Path, default_locale: str) -> I18n:
     compile_catalogs(locales_dir)
     return I18n(path=locales_dir, default_locale=default_locale, domain=DOMAIN)
+
+
+@contextmanager
+def locale_scope(i18n: I18n, locale: str) -> Iterator[None]:
+    """Texts in ``locale``: the one way to render in a family's (or the staff groups') language, inside an update
+    (someone else's language) and outside any (the relay worker, the broadcaster, scheduled jobs, the CLI)."""
+    with i18n.context(), i18n.use_locale(locale):
+        yield
 
 
 def guess_locale(user: User | None, default: str) -> str:

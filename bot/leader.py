@@ -23,11 +23,12 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 log = logging.getLogger(__name__)
 
-Duties = Callable[[], Awaitable[None]]
+Duties = Callable[[], Coroutine[Any, Any, None]]
 
 _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then

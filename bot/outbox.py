@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -34,10 +36,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.base import utcnow
 from bot.db.models import Case, Family, OutboxItem, Staff
+from bot.db.statuses import CaseStatus
+from bot.i18n import locale_scope
 from bot.services import desk, relay
 from bot.services.audit import audit
 from bot.services.cases import TRANSITIONS, transition
 from bot.services.catalog import Catalog
+from bot.views.case_card import card_kb, card_text, mention, sync_topic, title_for
 
 log = logging.getLogger(__name__)
 
@@ -300,8 +305,6 @@ class OutboxWorker:
             case.chat_id = self.chats.for_case(case)
         family = await s.get(Family, case.family_id) if case.family_id else None
         with self.staff_locale():
-            from handlers.operators.card import title_for
-
             topic = await self.bot.create_forum_topic(
                 case.chat_id, title_for(case, self.catalog, self.locale)
             )
@@ -310,7 +313,7 @@ class OutboxWorker:
         await audit(s, actor_tg_id=None, role="bot", action="case.topic", obj=("case", case.id))
         await s.commit()  # a crash from here on must not create a second topic
         await self.post_card(s, case, family)
-        if case.urgency == "emergency" and case.status != "closed":
+        if case.urgency == "emergency" and case.status != CaseStatus.CLOSED:
             await self._alert_crisis_staff(s, case)
         return case.thread_id
 
@@ -319,11 +322,9 @@ class OutboxWorker:
         return self.settings.default_locale
 
     def staff_locale(self):
-        return _LocaleScope(self.i18n, self.settings.default_locale)
+        return locale_scope(self.i18n, self.settings.default_locale)
 
     async def post_card(self, s: AsyncSession, case: Case, family: Family | None) -> None:
-        from handlers.operators.card import card_kb, card_text
-
         owner = await s.get(Staff, case.owner_id) if case.owner_id else None
         previous = await desk.previous_cases(s, case)
         with self.staff_locale():
@@ -336,8 +337,6 @@ class OutboxWorker:
         await s.commit()
 
     async def _alert_crisis_staff(self, s: AsyncSession, case: Case) -> None:
-        from handlers.operators.card import mention
-
         on_duty = (await s.scalars(select(Staff).where(Staff.role == "crisis", Staff.active.is_(True)))).all()
         with self.staff_locale():
             text = _("🔴 Emergency request № {number}: please take it now.").format(number=case.id)
@@ -358,8 +357,6 @@ class OutboxWorker:
         if item.kind == "topic":
             return self._sent(item)
         if item.kind == "card":
-            from handlers.operators.card import sync_topic
-
             with self.staff_locale():
                 await sync_topic(self.bot, s, case, self.catalog, self.locale)
             return self._sent(item)
@@ -386,11 +383,12 @@ class OutboxWorker:
             )
             return self._sent(item)
         if item.kind == "media":
-            send = {
+            senders: dict[str, Callable[..., Awaitable[Any]]] = {
                 "photo": self.bot.send_photo,
                 "document": self.bot.send_document,
                 "video": self.bot.send_video,
-            }[item.payload["media"]]
+            }
+            send = senders[item.payload["media"]]
             await send(chat, item.payload["file"], caption=item.payload["text"])
             return self._sent(item)
         if item.kind == "edit":
@@ -424,7 +422,7 @@ class OutboxWorker:
                 reply = ReplyParameters(message_id=twin, allow_sending_without_reply=True)
         caption = item.payload.get("caption")
         rest: list[str] = []
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if caption and thread_id is not None and len(caption) > TOPIC_CAPTION_LIMIT:
             head, *rest = split_text(caption, TOPIC_CAPTION_LIMIT)
             kwargs = {"caption": head, "parse_mode": None}
@@ -607,7 +605,7 @@ class OutboxWorker:
             family = await s.get(Family, case.family_id) if case.family_id else None
             if family is None:
                 return
-            with _LocaleScope(self.i18n, family.language):
+            with locale_scope(self.i18n, family.language):
                 text = _(
                     "Sorry, we could not pass your last message on to a specialist. "
                     "Please send it again, or write it as text."
@@ -619,28 +617,6 @@ class OutboxWorker:
                     error=item.error or "?"
                 )
             relay.enqueue_text(s, case, target="staff", text=text)
-
-
-class _LocaleScope:
-    """Translations outside an update (the worker and scheduled jobs)."""
-
-    def __init__(self, i18n: I18n, locale: str) -> None:
-        self.i18n = i18n
-        self.locale = locale
-
-    def __enter__(self) -> None:
-        self._ctx = self.i18n.context()
-        self._ctx.__enter__()
-        self._use = self.i18n.use_locale(self.locale)
-        self._use.__enter__()
-
-    def __exit__(self, *exc: object) -> None:
-        self._use.__exit__(*exc)
-        self._ctx.__exit__(*exc)
-
-
-def locale_scope(i18n: I18n, locale: str) -> _LocaleScope:
-    return _LocaleScope(i18n, locale)
 
 
 def _markup(data: dict | None) -> InlineKeyboardMarkup | None:

@@ -34,10 +34,7 @@ class JobContext:
     sessionmaker: async_sessionmaker
     settings: Settings
     catalog: Catalog
-    i18n: I18n
-
-    def gettext(self, message: str, locale: str) -> str:
-        return self.i18n.gettext(message, locale=locale)
+    i18n: I18n  # render with bot.i18n.locale_scope(ctx.i18n, locale)
 
 
 JobFunc = Callable[[JobContext], Awaitable[None]]
@@ -89,7 +86,7 @@ def _guarded(name: str, func: JobFunc) -> JobFunc:
         except Exception:  # a failing job must not stop the others or the bot
             log.exception("job %s failed", name)
         finally:
-            _running.discard(task)  # type: ignore[arg-type]
+            _running.discard(task)
 
     return run
 

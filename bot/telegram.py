@@ -210,7 +210,7 @@ class Session(AiohttpSession):
 
     pacer: Pacer | None = None
 
-    def check_response(self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str):  # type: ignore[override]
+    def check_response(self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str):
         key = method.__returning__
         if key not in _RESPONSE_MODELS:
             _RESPONSE_MODELS[key] = Response[key]  # type: ignore[valid-type]

@@ -9,7 +9,7 @@ from bot.config import Settings
 
 def get_routers(settings: Settings) -> list[Router]:
     from bot.middlewares.abuse import AbuseMiddleware
-    from bot.middlewares.db import start_replay
+    from bot.replay import start_replay
     from handlers import common, coordinators, family, operators, partners
     from handlers.coordinators import cards as card_desk
 

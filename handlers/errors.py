@@ -8,7 +8,7 @@ from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import guess_locale
+from bot.i18n import guess_locale, locale_scope
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ async def on_error(event: ErrorEvent, i18n: I18n) -> bool:
     user = (message.from_user if message else None) or (callback.from_user if callback else None)
     locale = guess_locale(user, i18n.default_locale)
     try:
-        with i18n.context(), i18n.use_locale(locale):
+        with locale_scope(i18n, locale):
             if message and message.chat.type == "private":
                 await message.answer(
                     _(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from aiogram.types import Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case
+from bot.db.session import AsyncSession
 from bot.services import relay
 
 

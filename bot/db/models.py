@@ -187,7 +187,7 @@ class ProcessedUpdate(Base):
     done: Mapped[bool] = mapped_column(Boolean, default=False, server_default=true())
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the update itself, until done
     # Revision c9d0e1f2a301: the chat (or user) it came from, as a keyed hash (not the Telegram id); a later claim
-    # of the same chat supersedes an unfinished screen (see bot/middlewares/db.py, replay_unfinished).
+    # of the same chat supersedes an unfinished screen (see bot/replay.py, replay_unfinished).
     chat_key: Mapped[int | None] = mapped_column(BigInteger)
 
 

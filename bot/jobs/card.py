@@ -8,20 +8,21 @@ import asyncio
 import logging
 
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.utils.i18n import gettext as _
 
 from bot.db.models import Partner, PartnerOffer
+from bot.i18n import locale_scope
 from bot.scheduler import JobContext, job
-from bot.services import card_partners, card_rules
+from bot.services import card_partners
+from bot.views.callbacks import CardAct, CardAction
+from bot.views.card import offer_text
+from bot.views.ui import kb
 
 log = logging.getLogger(__name__)
 
 
 @job("card_offers", lambda s: s.card_scan_seconds)
 async def card_offers(ctx: JobContext) -> None:
-    from aiogram.utils.i18n import gettext as _
-
-    from handlers.cardui import CardAct, offer_text
-    from handlers.ui import kb
 
     async with ctx.sessionmaker() as session:
         expired = await card_partners.expire_offers(session)
@@ -34,17 +35,17 @@ async def card_offers(ctx: JobContext) -> None:
         await session.commit()
     if expired:
         log.info("%d offer(s) expired", expired)
-    rules = card_rules.load(ctx.settings.data_dir)
+    rules = ctx.catalog.card
     pause = 1 / max(1.0, ctx.settings.private_messages_per_second * 20)
     for n in notices:
         offer, partner = offers[n.offer_id]
-        with ctx.i18n.context(), ctx.i18n.use_locale(n.language):
+        with locale_scope(ctx.i18n, n.language):
             text = (
                 _("<b>A new offer for your family card</b>")
                 + "\n\n"
                 + offer_text(offer, partner, rules, ctx.catalog, n.language, ctx.settings.tz)
             )
-            markup = kb([(_("All offers"), CardAct(a="offers"))])
+            markup = kb([(_("All offers"), CardAct(a=CardAction.OFFERS))])
         try:
             await ctx.bot.send_message(n.tg_user_id, text, reply_markup=markup)
         except TelegramForbiddenError:

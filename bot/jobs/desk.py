@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import utcnow
 from bot.db.models import Case, Family, Staff
-from bot.outbox import locale_scope
+from bot.i18n import locale_scope
 from bot.scheduler import JobContext, job
-from bot.services import desk, relay
+from bot.services import desk, relay, staff
 from bot.services.cases import OPEN_STATUSES
+from bot.views.callbacks import CheckIn
+from bot.views.ui import kb
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ async def _reminders(session: AsyncSession, ctx: JobContext) -> list[tuple[int, 
     settings, now = ctx.settings, utcnow()
     escalations: list[tuple[int, str]] = []
     rows = (await session.scalars(select(Case).where(Case.status.in_(OPEN_STATUSES)))).all()
-    coordinators = await _coordinator_ids(session, ctx)
+    coordinators = await staff.coordinator_ids(session, ctx.settings, supervisors=True)
     for case in rows:
         waited = desk.minutes_since(case.opened_at, now)
         untaken = case.owner_id is None and case.status in desk.WAITING_STATUSES
@@ -84,20 +86,6 @@ async def _reminders(session: AsyncSession, ctx: JobContext) -> list[tuple[int, 
     return escalations
 
 
-async def _coordinator_ids(session: AsyncSession, ctx: JobContext) -> list[int]:
-    ids = set(ctx.settings.coordinator_ids)
-    ids |= set(
-        (
-            await session.scalars(
-                select(Staff.tg_user_id).where(
-                    Staff.role.in_(("coordinator", "supervisor")), Staff.active.is_(True)
-                )
-            )
-        ).all()
-    )
-    return sorted(ids)
-
-
 async def _still_waiting(session: AsyncSession, ctx: JobContext) -> None:
     """A gentle word to families whose request nobody has taken yet, with their place in the queue."""
     now = utcnow()
@@ -126,8 +114,6 @@ async def _still_waiting(session: AsyncSession, ctx: JobContext) -> None:
 
 async def _check_ins(session: AsyncSession, ctx: JobContext) -> None:
     """A day (configurable) after a crisis request is closed: are you safe, do you need anything?"""
-    from handlers.callbacks import CheckIn
-    from handlers.ui import kb
 
     now = utcnow()
     due = (

@@ -16,22 +16,22 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
+from bot.i18n import locale_scope
 from bot.scheduler import JobContext, job
 from bot.services import followup
+from bot.views.followup import question
 
 log = logging.getLogger(__name__)
 
 
 @job("followups", lambda s: s.followup_scan_seconds)
 async def send_followups(ctx: JobContext) -> None:
-    from handlers.family.followup import question  # the texts live with the handlers that answer them
-
     async with ctx.sessionmaker() as session:
         due = await followup.claim_due(session)
         await session.commit()
     for item in due:
         try:
-            with ctx.i18n.context(), ctx.i18n.use_locale(item.language):
+            with locale_scope(ctx.i18n, item.language):
                 text, markup = question(item, ctx.catalog.measures)
             await ctx.bot.send_message(item.tg_user_id, text, reply_markup=markup)
         except TelegramForbiddenError:

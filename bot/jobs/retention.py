@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from aiogram.utils.i18n import gettext as _
+
+from bot.i18n import locale_scope
 from bot.scheduler import JobContext, job
 from bot.services import retention
 
@@ -12,10 +15,8 @@ log = logging.getLogger(__name__)
 
 @job("retention", lambda s: s.retention_scan_seconds)
 async def apply_retention(ctx: JobContext) -> None:
-    from aiogram.utils.i18n import gettext as _
-
     periods = retention.periods(ctx.settings, ctx.catalog.content.privacy.retention)
-    with ctx.i18n.context(), ctx.i18n.use_locale(ctx.settings.default_locale):
+    with locale_scope(ctx.i18n, ctx.settings.default_locale):
         note = _(
             "The family did not use the bot for the period our privacy notice names, so its data was erased. "
             "This request is closed."

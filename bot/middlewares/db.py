@@ -5,25 +5,21 @@ both run), and the claim is marked done in the same transaction as the update's 
 its session). A claim a process left unfinished (killed mid-update: nothing of the update was committed) is
 taken over when Telegram delivers the update again. Until it is done the claim also keeps the update itself:
 with long polling Telegram counts an update as delivered as soon as the next batch is asked for (updates are
-handled as tasks meanwhile), so the polling loop claims each update before it asks (:class:`ClaimingDispatcher`)
-and after a kill the next process replays unfinished claims at start-up (:func:`replay_unfinished`). The copy
+handled as tasks meanwhile), so the polling loop claims each update before it asks (bot/dispatcher.py) and
+after a kill the next process replays unfinished claims at start-up (bot/replay.py). The copy
 is cleared when the update is done.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, Dispatcher, loggers
-from aiogram.dispatcher.dispatcher import DEFAULT_BACKOFF_CONFIG
-from aiogram.methods import GetUpdates
+from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
-from aiogram.utils.backoff import Backoff, BackoffConfig
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -34,7 +30,6 @@ from bot.fsm_storage import current_session
 from bot.liveness import Liveness, process_token
 
 log = logging.getLogger(__name__)
-SHUTDOWN_GRACE_SECONDS = 10
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -192,156 +187,3 @@ def _chat_of(received: Update) -> int | None:
 def _is_screen(payload: dict[str, Any]) -> bool:
     """A button press or a command: it draws a screen, which a later update of the chat has replaced."""
     return "callback_query" in payload or str(payload.get("message", {}).get("text", "")).startswith("/")
-
-
-class ClaimingDispatcher(Dispatcher):
-    """aiogram's dispatcher whose polling loop claims each batch of updates (rows with a copy of each, in one
-    transaction) before it hands them on.
-
-    aiogram handles updates as tasks and asks for the next batch at once, and that request is what confirms the
-    batch to Telegram. Claiming in the loop means no update is confirmed before its claim is saved, so a process
-    killed at any moment leaves every update it received either done or replayable at the next start. The loop is
-    aiogram 3.31's ``Dispatcher._listen_updates`` with the claim added (aiogram is pinned to 3.31.x).
-    """
-
-    claims: DbSessionMiddleware | None = None
-
-    async def emit_shutdown(self, *args: Any, **kwargs: Any) -> None:
-        """Let the updates still being handled finish (up to 10 s) before the shutdown handlers run: aiogram stops
-        polling without waiting for them, and its first shutdown handler closes the FSM storage (Redis) under them
-        — then they fail half-way (their claims would replay them at the next start, but the family waits)."""
-        running = set(self._handle_update_tasks)
-        if running:
-            log.info("waiting for %d update(s) still being handled", len(running))
-            await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
-        await super().emit_shutdown(*args, **kwargs)
-
-    async def _listen_updates(  # type: ignore[override]
-        self,
-        bot: Any,
-        polling_timeout: int = 30,
-        backoff_config: BackoffConfig = DEFAULT_BACKOFF_CONFIG,
-        allowed_updates: list[str] | None = None,
-    ) -> AsyncGenerator[Update, None]:
-        backoff = Backoff(config=backoff_config)
-        get_updates = GetUpdates(timeout=polling_timeout, allowed_updates=allowed_updates)
-        kwargs = {}
-        if bot.session.timeout:
-            kwargs["request_timeout"] = int(bot.session.timeout + polling_timeout)
-        failed = False
-        while True:
-            try:
-                batch = await bot(get_updates, **kwargs)
-            except Exception as e:  # Telegram unreachable: keep polling, with a back-off
-                failed = True
-                loggers.dispatcher.error("Failed to fetch updates - %s: %s", type(e).__name__, e)
-                loggers.dispatcher.warning(
-                    "Sleep for %f seconds and try again... (tryings = %d, bot id = %d)",
-                    backoff.next_delay,
-                    backoff.counter,
-                    bot.id,
-                )
-                await backoff.asleep()
-                continue
-            if failed:
-                loggers.dispatcher.info(
-                    "Connection established (tryings = %d, bot id = %d)", backoff.counter, bot.id
-                )
-                backoff.reset()
-                failed = False
-            if not batch:
-                continue
-            to_handle = batch
-            if self.claims is not None:
-                try:
-                    to_handle = await self.claims.claim_batch(batch)
-                except Exception as exc:  # the database stayed locked or is down: each update fails alone
-                    for received in batch:
-                        self.claims.claim_failed(received, exc)
-            for received in to_handle:
-                yield received
-            # the next request confirms this batch to Telegram: every update of it is claimed by now
-            get_updates.offset = batch[-1].update_id + 1
-
-
-async def replay_unfinished(dispatcher: Any, bot: Any, sessionmaker: async_sessionmaker) -> int:
-    """Handle again the updates a stopped process claimed but never finished (nothing of them was committed).
-
-    Button presses are replayed too: the family already saw what the killed process sent, and its next tap
-    must find the flow where that screen left it (answering the old press itself is skipped, see
-    :class:`bot.telegram.RetryMiddleware`). Claims of processes that are still alive are left to them."""
-    claims = getattr(dispatcher, "claims", None)
-    liveness: Liveness = claims.liveness if claims is not None else Liveness(None, "")
-    async with sessionmaker() as session:
-        rows = (
-            await session.execute(
-                select(
-                    ProcessedUpdate.update_id,
-                    ProcessedUpdate.owner,
-                    ProcessedUpdate.payload,
-                    ProcessedUpdate.chat_key,
-                )
-                .where(
-                    ProcessedUpdate.done.is_(False),
-                    ProcessedUpdate.payload.is_not(None),
-                    (ProcessedUpdate.owner != process_token()) | ProcessedUpdate.owner.is_(None),
-                )
-                .order_by(ProcessedUpdate.update_id)
-            )
-        ).all()
-    replayed = 0
-    for update_id, owner, payload, chat_key in rows:
-        if await liveness.alive(owner):
-            continue
-        if (
-            _is_screen(payload)
-            and chat_key is not None
-            and await _superseded(sessionmaker, update_id, chat_key)
-        ):
-            log.warning(
-                "update %s: not replayed, a later update of the same chat replaced its screen", update_id
-            )
-            continue
-        log.warning("update %s: replaying it, a stopped process left it unfinished", update_id)
-        replayed += 1
-        try:
-            await dispatcher.feed_update(bot, Update.model_validate(payload, context={"bot": bot}))
-        except Exception:
-            log.exception("update %s could not be replayed", update_id)
-    return replayed
-
-
-async def _superseded(sessionmaker: async_sessionmaker, update_id: int, chat_key: int) -> bool:
-    """True (and the claim closed) if a later update of the chat was claimed since."""
-    async with sessionmaker() as session:
-        later = await session.scalar(
-            select(ProcessedUpdate.update_id)
-            .where(ProcessedUpdate.chat_key == chat_key, ProcessedUpdate.update_id > update_id)
-            .limit(1)
-        )
-        if later is None:
-            return False
-        await session.execute(
-            update(ProcessedUpdate)
-            .where(ProcessedUpdate.update_id == update_id, ProcessedUpdate.done.is_(False))
-            .values(done=True, payload=None)
-        )
-        await session.commit()
-        return True
-
-
-async def start_replay(dispatcher: Any, bot: Any, sessionmaker: async_sessionmaker) -> None:
-    """A start-up handler (see handlers/__init__.py): replay before polling starts, so that the next update of
-    the same chat finds the state the replayed one leaves (a redelivery by Telegram is then skipped as done)."""
-    await replay_unfinished(dispatcher, bot, sessionmaker)
-
-
-async def sweep_orphans(dispatcher: Any, bot: Any, sessionmaker: async_sessionmaker, every: float) -> None:
-    """Several instances: a claim whose process died after this one started is replayed once its heartbeat has
-    expired (see bot/liveness.py). Runs until cancelled."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await replay_unfinished(dispatcher, bot, sessionmaker)
-        except Exception:
-            log.exception("the sweep of unfinished updates failed")

@@ -29,11 +29,12 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import utcnow
+from bot.db.base import rows_affected, utcnow
 from bot.db.models import Broadcast, BroadcastAnswer, BroadcastRecipient, Case, Family, TriageResult
+from bot.db.statuses import BroadcastStatus
 from bot.services.audit import audit
 
-DRAFT, SCHEDULED, SENDING, DONE, CANCELLED = "draft", "scheduled", "sending", "done", "cancelled"
+DRAFT, SCHEDULED, SENDING, DONE, CANCELLED = (s.value for s in BroadcastStatus)
 OPEN = (DRAFT, SCHEDULED, SENDING)
 # recipient statuses
 PENDING, CLAIMED, SENT, BLOCKED, FAILED, SKIPPED, UNKNOWN = (
@@ -282,7 +283,7 @@ async def cancel(session: AsyncSession, broadcast: Broadcast, *, actor_tg_id: in
         .where(BroadcastRecipient.broadcast_id == broadcast.id, BroadcastRecipient.status == PENDING)
         .values(status=SKIPPED, error="cancelled")
     )
-    left = result.rowcount or 0
+    left = rows_affected(result) or 0
     await audit(
         session,
         actor_tg_id=actor_tg_id,
@@ -305,7 +306,7 @@ async def recover(session: AsyncSession) -> int:
         .where(BroadcastRecipient.status == CLAIMED)
         .values(status=UNKNOWN, error="the bot stopped during the call")
     )
-    return result.rowcount or 0
+    return rows_affected(result) or 0
 
 
 async def start_due(session: AsyncSession, *, now: datetime | None = None) -> list[int]:
@@ -392,7 +393,7 @@ async def claim(session: AsyncSession, recipient_id: int) -> Target | None:
         .where(BroadcastRecipient.id == recipient_id, BroadcastRecipient.status == PENDING)
         .values(status=CLAIMED, attempts=BroadcastRecipient.attempts + 1)
     )
-    if not result.rowcount:
+    if not rows_affected(result):
         return None
     return Target(recipient.id, family.id, family.tg_user_id, family.language, family.discreet)
 
@@ -589,3 +590,13 @@ async def recent(session: AsyncSession, limit: int = 8) -> list[Broadcast]:
             )
         ).all()
     )
+
+
+async def get(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
+    return await session.get(Broadcast, broadcast_id)
+
+
+async def set_segment(session: AsyncSession, b: Broadcast, segment: dict[str, Any]) -> None:
+    """A draft's audience, cleaned, written before it is counted."""
+    b.segment = clean_segment(segment)
+    await session.flush()

@@ -19,15 +19,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import utcnow
+from bot.db.base import rows_affected, utcnow
 from bot.db.models import CardApplication, CardCheck, Family, FamilyCard, OfferNotice
+from bot.db.statuses import ApplicationStatus, CardStatus
 from bot.services.audit import audit
 from bot.services.card_rules import CardRules
 
 NUMBER_DIGITS = 16
 DEEP_LINK_PREFIX = "card_"
-APPLICATION_STATUSES = ("submitted", "approved", "rejected", "withdrawn")
-CARD_STATUSES = ("active", "expired", "revoked")
+APPLICATION_STATUSES = tuple(s.value for s in ApplicationStatus)
+CARD_STATUSES = tuple(s.value for s in CardStatus)
 CHECK_RESULTS = ("valid", "expired", "revoked", "unknown", "malformed")
 REASON_MAX = 500
 
@@ -111,7 +112,7 @@ def local_date(moment: datetime, tz: ZoneInfo) -> date:
 
 
 def card_status(card: FamilyCard, now: datetime | None = None) -> str:
-    if card.status == "revoked":
+    if card.status == CardStatus.REVOKED:
         return "revoked"
     if card.valid_until < (now or utcnow()):
         return "expired"
@@ -120,7 +121,7 @@ def card_status(card: FamilyCard, now: datetime | None = None) -> str:
 
 def can_renew(card: FamilyCard, rules: CardRules, now: datetime | None = None) -> bool:
     """Renewal is open from `renew_before_days` before the end, and any time after it (not when revoked)."""
-    if card.status == "revoked":
+    if card.status == CardStatus.REVOKED:
         return False
     now = now or utcnow()
     return card.valid_until - timedelta(days=rules.region(card.region).renew_before_days) <= now
@@ -174,7 +175,7 @@ async def submit(
     if await pending_application(session, family.id) is not None:
         raise CardError("already submitted")
     card = await family_card(session, family.id)
-    renewal = card if card is not None and card.status != "revoked" else None
+    renewal = card if card is not None and card.status != CardStatus.REVOKED else None
     if renewal is not None and not can_renew(renewal, rules):
         raise CardError("not yet renewable")
     app = CardApplication(
@@ -199,7 +200,7 @@ async def submit(
 
 
 async def withdraw(session: AsyncSession, app: CardApplication, family: Family) -> None:
-    if app.status != "submitted" or app.family_id != family.id:
+    if app.status != ApplicationStatus.SUBMITTED or app.family_id != family.id:
         raise CardError("not pending")
     app.status, app.document_file_id, app.decided_at = "withdrawn", None, utcnow()
     await audit(
@@ -252,7 +253,7 @@ async def take(
         .execution_options(synchronize_session=False)
     )
     app = await session.get(CardApplication, app_id, populate_existing=True)
-    if result.rowcount != 1 or app is None:
+    if rows_affected(result) != 1 or app is None:
         return TakeResult(False, app, app.taken_by_name if app is not None else None)
     await audit(
         session,
@@ -275,12 +276,12 @@ async def approve(
     now: datetime | None = None,
 ) -> FamilyCard:
     """Issue the card (or extend the one being renewed). The document's file id is forgotten."""
-    if app.status != "submitted" or app.family_id is None:
+    if app.status != ApplicationStatus.SUBMITTED or app.family_id is None:
         raise CardError("already decided")
     now = now or utcnow()
     months = rules.region(app.region).validity_months
     card = await session.get(FamilyCard, app.card_id) if app.card_id else None
-    if card is not None and card.status != "revoked" and card.family_id == app.family_id:
+    if card is not None and card.status != CardStatus.REVOKED and card.family_id == app.family_id:
         start = max(local_date(now, tz), local_date(card.valid_until, tz))
         card.valid_until = end_of_day(add_months(start, months), tz)
         card.categories, card.region = list(app.categories), app.region
@@ -334,7 +335,7 @@ async def reject(
     actor_tg_id: int,
     actor_role: str = "coordinator",
 ) -> None:
-    if app.status != "submitted":
+    if app.status != ApplicationStatus.SUBMITTED:
         raise CardError("already decided")
     reason = reason.strip()[:REASON_MAX]
     if not reason:
@@ -519,3 +520,7 @@ def qr_png(data: str) -> bytes:
     buf = io.BytesIO()
     code.make_image(fill_color="black", back_color="white").save(buf, format="PNG")
     return buf.getvalue()
+
+
+async def application(session: AsyncSession, app_id: int) -> CardApplication | None:
+    return await session.get(CardApplication, app_id)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import utcnow
+from bot.db.base import rows_affected, utcnow
 from bot.db.models import (
     CardCheck,
     FamilyCard,
@@ -26,10 +26,11 @@ from bot.db.models import (
     PartnerMember,
     PartnerOffer,
 )
+from bot.db.statuses import OfferStatus
 from bot.services.audit import audit
 from bot.services.card import CardError
 
-OFFER_STATUSES = ("proposed", "live", "rejected", "expired", "withdrawn")
+OFFER_STATUSES = tuple(s.value for s in OfferStatus)
 INVITE_PREFIX = "partner_"
 INVITE_DAYS = 7
 NAME_MAX = 200
@@ -222,7 +223,7 @@ async def propose(
 
 
 def offer_status(offer: PartnerOffer, now: datetime | None = None) -> str:
-    if offer.status == "live" and offer.valid_until < (now or utcnow()):
+    if offer.status == OfferStatus.LIVE and offer.valid_until < (now or utcnow()):
         return "expired"
     return offer.status
 
@@ -245,7 +246,7 @@ async def decide_offer(
     actor_tg_id: int,
     reason: str | None = None,
 ) -> None:
-    if offer.status != "proposed":
+    if offer.status != OfferStatus.PROPOSED:
         raise CardError("already decided")
     if approve and offer.valid_until < utcnow():
         raise CardError("validity in the past")
@@ -265,7 +266,7 @@ async def decide_offer(
 
 
 async def withdraw_offer(session: AsyncSession, offer: PartnerOffer, *, member_tg_id: int) -> None:
-    if offer.status not in ("proposed", "live"):
+    if offer.status not in (OfferStatus.PROPOSED, OfferStatus.LIVE):
         raise CardError("not active")
     offer.status = "withdrawn"
     await audit(
@@ -336,7 +337,7 @@ async def expire_offers(session: AsyncSession, now: datetime | None = None) -> i
         .where(PartnerOffer.status == "live", PartnerOffer.valid_until < now)
         .values(status="expired")
     )
-    return result.rowcount or 0
+    return rows_affected(result) or 0
 
 
 # --- new-offer notices (opt-in) --------------------------------------------------------------------------------
@@ -538,3 +539,15 @@ async def programme_stats(
         dict(sorted(figures.items())),
         partner_rows,
     )
+
+
+async def partner(session: AsyncSession, partner_id: int) -> Partner | None:
+    return await session.get(Partner, partner_id)
+
+
+async def member(session: AsyncSession, member_id: int) -> PartnerMember | None:
+    return await session.get(PartnerMember, member_id)
+
+
+async def offer(session: AsyncSession, offer_id: int) -> PartnerOffer | None:
+    return await session.get(PartnerOffer, offer_id)

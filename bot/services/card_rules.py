@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bot.services.content import I18n
+from bot.services.content_base import I18n
 from bot.services.profile import YES_NO_FIELDS
 
 CARD_FILE = "card.yaml"
@@ -97,11 +96,6 @@ class CardRules(_Model):
 def read(data_dir: Path) -> CardRules:
     raw = yaml.safe_load((data_dir / CARD_FILE).read_text(encoding="utf-8"))
     return CardRules.model_validate(raw)
-
-
-@lru_cache(maxsize=4)
-def load(data_dir: Path) -> CardRules:
-    return read(data_dir)
 
 
 def validate(data_dir: Path) -> list[str]:

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case, Family
+from bot.db.statuses import CaseStatus
 from bot.services.audit import audit
 
-STATUSES = ("new", "queued", "in_progress", "waiting_family", "closed", "unreachable")
+STATUSES = tuple(s.value for s in CaseStatus)
 OPEN_STATUSES = frozenset(STATUSES) - {"closed"}
 TRANSITIONS: dict[str, frozenset[str]] = {
     "new": frozenset({"queued", "in_progress", "closed", "unreachable"}),
@@ -98,3 +99,20 @@ async def transition(
         obj=("case", case.id),
         details={"from": old, "to": new_status},
     )
+
+
+async def get(session: AsyncSession, case_id: int) -> Case | None:
+    return await session.get(Case, case_id)
+
+
+async def of_family(session: AsyncSession, family_id: int, case_id: int) -> Case | None:
+    """The family's own request, or None: never another family's."""
+    return await session.scalar(select(Case).where(Case.id == case_id, Case.family_id == family_id))
+
+
+async def recent_of_family(session: AsyncSession, family_id: int, limit: int = 10) -> list[Case]:
+    """The family's latest requests, newest first."""
+    rows = await session.scalars(
+        select(Case).where(Case.family_id == family_id).order_by(Case.opened_at.desc()).limit(limit)
+    )
+    return list(rows.all())

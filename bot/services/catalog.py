@@ -13,8 +13,12 @@ from pathlib import Path
 from bot.services import card_rules, crisis, directory
 from bot.services import content as content_mod
 from bot.services import measures as ms
-from bot.services.content import OTHER_REGION, Content, Organisation, Region
+from bot.services.card_rules import CardRules
+from bot.services.content import Content
+from bot.services.content_base import OTHER_REGION
 from bot.services.crisis import CrisisDetector
+from bot.services.organisations import Organisation
+from bot.services.regions import Region
 from bot.services.triage import Node, Outcome, TriageError
 
 
@@ -24,6 +28,7 @@ class Catalog:
     content: Content
     detector: CrisisDetector
     measures: ms.Catalogue
+    card: CardRules  # data/card.yaml: the family card's categories, kinds of offers and regional rules
 
     # --- privacy ---------------------------------------------------------------------------------
     @property
@@ -101,6 +106,7 @@ def load_catalog(data_dir: Path) -> Catalog:
         content=content_mod.load_content(data_dir),
         detector=crisis.load_detector(data_dir),
         measures=ms.load_catalogue(data_dir),
+        card=card_rules.read(data_dir),
     )
 
 

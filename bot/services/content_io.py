@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from bot.services import content as content_mod
+from bot.services.content_base import CANNED_DIR, ORGANISATIONS_FILE
 
 KINDS = ("organisations", "canned")
 ORG_I18N = ("name", "description", "hours", "note")
@@ -177,7 +178,7 @@ def _keep_phone_notes(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[s
 def plan(kind: str, data_dir: Path, items: list[dict[str, Any]]) -> Plan:
     result = Plan(kind)
     if kind == "organisations":
-        path = data_dir / content_mod.ORGANISATIONS_FILE
+        path = data_dir / ORGANISATIONS_FILE
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         current = {o["id"]: o for o in doc["organisations"]}
         for item in items:
@@ -193,9 +194,9 @@ def plan(kind: str, data_dir: Path, items: list[dict[str, Any]]) -> Plan:
                 doc["organisations"][doc["organisations"].index(current[key])] = item
             else:
                 result.unchanged.append(key)
-        result.files[content_mod.ORGANISATIONS_FILE] = doc
+        result.files[ORGANISATIONS_FILE] = doc
         return result
-    folder = data_dir / content_mod.CANNED_DIR
+    folder = data_dir / CANNED_DIR
     docs = {p.name: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.yaml"))}
     where = {a["code"]: name for name, d in docs.items() for a in d.get("answers") or []}
     touched: set[str] = set()
@@ -221,7 +222,7 @@ def plan(kind: str, data_dir: Path, items: list[dict[str, Any]]) -> Plan:
             result.added.append(code)
         touched.add(name)
     for name in touched:
-        result.files[f"{content_mod.CANNED_DIR}/{name}"] = docs[name]
+        result.files[f"{CANNED_DIR}/{name}"] = docs[name]
     return result
 
 
@@ -258,9 +259,7 @@ def apply(kind: str, data_dir: Path, source: Path, *, dry_run: bool) -> Plan:
 
 def export(kind: str, data_dir: Path, fmt: str) -> str:
     if kind == "organisations":
-        items = yaml.safe_load((data_dir / content_mod.ORGANISATIONS_FILE).read_text(encoding="utf-8"))[
-            "organisations"
-        ]
+        items = yaml.safe_load((data_dir / ORGANISATIONS_FILE).read_text(encoding="utf-8"))["organisations"]
         if fmt == "yaml":
             return _dump({"organisations": items})
         buf = io.StringIO()
@@ -288,7 +287,7 @@ def export(kind: str, data_dir: Path, fmt: str) -> str:
             row["as_of"], row["review_by"] = str(o.get("as_of") or ""), str(o.get("review_by") or "")
             writer.writerow(row)
         return buf.getvalue()
-    folder = data_dir / content_mod.CANNED_DIR
+    folder = data_dir / CANNED_DIR
     rows = []
     for path in sorted(folder.glob("*.yaml")):
         for a in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("answers") or []:

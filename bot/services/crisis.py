@@ -115,7 +115,8 @@ class Lexicon(_Strict):
         if missing:
             problems.append(f"categories: missing {', '.join(missing)}")
         seen: set[str] = set()
-        for p in [*self.patterns, *self.exceptions]:
+        every: list[Pattern | Exception_] = [*self.patterns, *self.exceptions]
+        for p in every:
             if p.id in seen:
                 problems.append(f"duplicate id {p.id!r}")
             seen.add(p.id)
@@ -125,7 +126,7 @@ class Lexicon(_Strict):
         for name, words in self.groups.items():
             if not words:
                 problems.append(f"group @{name} is empty")
-        for p in [*self.patterns, *self.exceptions]:
+        for p in every:
             for phrase in p.phrases:
                 for word in phrase.split():
                     for alt in word.split("|"):

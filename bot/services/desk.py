@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import utcnow
-from bot.db.models import Case, Staff
+from bot.db.base import rows_affected, utcnow
+from bot.db.models import Case, Family, OutboxItem, Staff
+from bot.db.statuses import CaseStatus
 from bot.services.audit import audit
 from bot.services.cases import OPEN_STATUSES, URGENCIES, transition
+from bot.services.relay import ensure_topic
 
-WAITING_STATUSES = ("new", "queued")
+WAITING_STATUSES = (CaseStatus.NEW.value, CaseStatus.QUEUED.value)
 STATUS_ICONS = {
     "new": "🆕",
     "queued": "⏳",
@@ -131,7 +133,7 @@ async def take(session: AsyncSession, case_id: int, staff: Staff, *, actor_tg_id
         .execution_options(synchronize_session=False)
     )
     case = await session.get(Case, case_id, populate_existing=True)
-    if result.rowcount != 1 or case is None:
+    if rows_affected(result) != 1 or case is None:
         owner = await session.get(Staff, case.owner_id) if case is not None and case.owner_id else None
         return TakeResult(False, case, owner)
     await audit(
@@ -150,7 +152,7 @@ async def release(session: AsyncSession, case: Case, *, actor_tg_id: int, role: 
     case.owner_id = None
     case.taken_at = None
     case.reminder_stage = 0
-    if case.status != "queued":
+    if case.status != CaseStatus.QUEUED:
         await transition(session, case, "queued", actor_tg_id=actor_tg_id, role=role)
 
 
@@ -174,9 +176,9 @@ async def note_family_message(session: AsyncSession, case: Case, *, actor_tg_id:
     """A family wrote into its case: the ball is with the staff again."""
     case.last_family_at = utcnow()
     case.answer_reminded_at = None
-    if case.status == "waiting_family":
+    if case.status == CaseStatus.WAITING_FAMILY:
         await transition(session, case, "in_progress", actor_tg_id=actor_tg_id, role="family")
-    elif case.status == "unreachable":
+    elif case.status == CaseStatus.UNREACHABLE:
         await transition(session, case, "in_progress", actor_tg_id=actor_tg_id, role="family")
 
 
@@ -189,9 +191,9 @@ async def note_staff_message(session: AsyncSession, case: Case, staff: Staff, *,
     if case.owner_id is None:
         case.owner_id = staff.id
         case.taken_at = now
-    if case.status in ("new", "queued", "unreachable"):
+    if case.status in (CaseStatus.NEW, CaseStatus.QUEUED, CaseStatus.UNREACHABLE):
         await transition(session, case, "in_progress", actor_tg_id=actor_tg_id, role=staff.role)
-    if case.status == "in_progress":
+    if case.status == CaseStatus.IN_PROGRESS:
         await transition(session, case, "waiting_family", actor_tg_id=actor_tg_id, role=staff.role)
 
 
@@ -232,3 +234,25 @@ async def latest_open_case(session: AsyncSession, family_id: int) -> Case | None
 
 def minutes_since(at: datetime | None, now: datetime) -> float:
     return 0.0 if at is None else (now - at).total_seconds() / 60
+
+
+async def hand_off(session: AsyncSession, case: Case, chats: DeskChats, *, notify_staff: bool = True) -> None:
+    """Route the case to its group and have the worker open its topic (once)."""
+    if case.chat_id is None:
+        case.chat_id = chats.for_case(case)
+    if not notify_staff or case.thread_id is not None:
+        return
+    pending = await session.scalar(
+        select(OutboxItem.id).where(
+            OutboxItem.case_id == case.id, OutboxItem.kind == "topic", OutboxItem.status == "pending"
+        )
+    )
+    if pending is None:
+        ensure_topic(session, case)
+
+
+async def card_parties(session: AsyncSession, case: Case) -> tuple[Family | None, Staff | None, list[Case]]:
+    """What the case card shows besides the case: the family, the owner and the family's earlier requests."""
+    family = await session.get(Family, case.family_id) if case.family_id else None
+    owner = await session.get(Staff, case.owner_id) if case.owner_id else None
+    return family, owner, await previous_cases(session, case)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.services.content import FEDERAL, OTHER_REGION, Content, I18n, Organisation
+from bot.services.content import Content
+from bot.services.content_base import FEDERAL, OTHER_REGION, I18n
+from bot.services.organisations import Organisation
 
 __all__ = [
     "Kind",

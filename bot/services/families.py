@@ -65,3 +65,7 @@ async def update_profile(session: AsyncSession, family: Family, **changes: Any) 
 
 async def touch(session: AsyncSession, family: Family) -> None:
     family.last_seen_at = utcnow()
+
+
+async def get(session: AsyncSession, family_id: int | None) -> Family | None:
+    return await session.get(Family, family_id) if family_id else None

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import utcnow
+from bot.db.base import rows_affected, utcnow
 from bot.db.models import Family, FollowUp
 
 PENDING, SENT, ANSWERED, CANCELLED, CLOSED = "pending", "sent", "answered", "cancelled", "closed"
@@ -123,7 +123,7 @@ async def claim_due(session: AsyncSession, *, now: datetime | None = None, limit
             .where(FollowUp.id == followup.id, FollowUp.status == PENDING)
             .values(status=status, sent_at=now if status == SENT else None)
         )
-        if won.rowcount == 1 and status == SENT:
+        if rows_affected(won) == 1 and status == SENT:
             claimed.append(
                 Due(
                     followup.id,
@@ -167,7 +167,7 @@ async def set_reminders(session: AsyncSession, family: Family, *, off: bool) -> 
             .where(FollowUp.family_id == family.id, FollowUp.status == PENDING)
             .values(status=CANCELLED)
         )
-        cancelled = result.rowcount or 0
+        cancelled = rows_affected(result) or 0
     await session.flush()
     return cancelled
 
@@ -265,7 +265,7 @@ async def export(session: AsyncSession, family_id: int) -> list[dict[str, Any]]:
 async def erase(session: AsyncSession, family_id: int) -> int:
     """Delete the family's follow-ups (erasure). Returns how many."""
     result = await session.execute(delete(FollowUp).where(FollowUp.family_id == family_id))
-    return result.rowcount or 0
+    return rows_affected(result) or 0
 
 
 async def non_take_up(

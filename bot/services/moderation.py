@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import utcnow
+from bot.db.base import rows_affected, utcnow
 from bot.db.models import Case, Family, Mute
 from bot.services.audit import audit
 
@@ -160,7 +160,7 @@ async def unmute_case_family(
     if family is None:
         return False
     result = await session.execute(delete(Mute).where(Mute.tg_user_id == family.tg_user_id))
-    if result.rowcount:
+    if rows_affected(result):
         await audit(
             session,
             actor_tg_id=actor_tg_id,
@@ -169,4 +169,4 @@ async def unmute_case_family(
             obj=("family", family.id),
             details={"case": case.id},
         )
-    return bool(result.rowcount)
+    return bool(rows_affected(result))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 FIELDS = (
@@ -17,6 +18,7 @@ FIELDS = (
 )
 YES_NO_FIELDS = frozenset(FIELDS) - {"children_count", "children_birth_years"}
 LARGE_FAMILY_MIN_CHILDREN = 3
+MAX_CHILDREN_ASKED = 6
 
 
 def next_field(field: str, index: int, profile: dict[str, Any], *, walk: bool) -> tuple[str, int] | None:
@@ -45,3 +47,27 @@ def next_field(field: str, index: int, profile: dict[str, Any], *, walk: bool) -
             continue
         return candidate, 0
     return None
+
+
+def parse_answer(field: str, value: str, index: int, profile: dict) -> dict:
+    """The profile changes one button of a question makes; ValueError for a value no button offers."""
+    if value == "skip":
+        return {field: None} if field != "children_birth_years" else {}
+    if field == "children_count":
+        count = int(value)
+        if not 0 <= count <= MAX_CHILDREN_ASKED:
+            raise ValueError(value)
+        years = list(profile.get("children_birth_years") or [])[:count]
+        return {"children_count": count, "children_birth_years": years or None}
+    if field == "children_birth_years":
+        years = list(profile.get("children_birth_years") or [])
+        year = 0 if value == "older" else int(value)
+        if year and not date.today().year - 30 <= year <= date.today().year:
+            raise ValueError(value)
+        while len(years) <= index:
+            years.append(None)
+        years[index] = year or None
+        return {"children_birth_years": years}
+    if value not in ("yes", "no"):
+        raise ValueError(value)
+    return {field: value == "yes"}

@@ -16,6 +16,26 @@ from bot.db.models import Case, CaseMessageLink, OutboxItem
 TARGETS = ("family", "staff")
 ALBUM_SETTLE = timedelta(seconds=1.2)  # items of one album arrive as separate updates within moments
 
+# Content a person can send into a request that Telegram lets a bot copy.
+RELAYABLE = frozenset(
+    {
+        "text",
+        "photo",
+        "video",
+        "voice",
+        "audio",
+        "document",
+        "sticker",
+        "animation",
+        "location",
+        "venue",
+        "contact",
+        "video_note",
+    }
+)
+# Without an open request these do not start one (the fallback answers them).
+NOT_A_REQUEST = frozenset({"sticker", "animation", "location", "venue"})
+
 
 def enqueue(
     session: AsyncSession,

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, cast, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import utcnow
+from bot.db.base import rows_affected, utcnow
 from bot.db.models import (
     AuditLog,
     Case,
@@ -77,8 +77,8 @@ async def apply(
     comments = await session.execute(
         update(Case).where(Case.id.in_(old_closed), Case.comment.is_not(None)).values(comment=None)
     )
-    counts["message_links"], counts["outbox_items"] = links.rowcount, items.rowcount
-    counts["comments"] = comments.rowcount
+    counts["message_links"], counts["outbox_items"] = rows_affected(links), rows_affected(items)
+    counts["comments"] = rows_affected(comments)
 
     summaries = await session.execute(
         update(Case)
@@ -94,10 +94,10 @@ async def apply(
         .where(TriageResult.created_at < now - p.answers, cast(TriageResult.path, String) != "[]")
         .values(path=[])
     )
-    counts["case_summaries"], counts["triage_paths"] = summaries.rowcount, paths.rowcount
+    counts["case_summaries"], counts["triage_paths"] = rows_affected(summaries), rows_affected(paths)
 
     audit_rows = await session.execute(delete(AuditLog).where(AuditLog.at < now - p.audit))
-    counts["audit_records"] = audit_rows.rowcount
+    counts["audit_records"] = rows_affected(audit_rows)
 
     inactive = (
         await session.scalars(
@@ -112,7 +112,7 @@ async def apply(
         delete(ProcessedUpdate).where(ProcessedUpdate.at < now - p.processed_updates)
     )
     mutes = await session.execute(delete(Mute).where(Mute.until < now))
-    counts["processed_updates"], counts["mutes_expired"] = claims.rowcount, mutes.rowcount
+    counts["processed_updates"], counts["mutes_expired"] = rows_affected(claims), rows_affected(mutes)
 
     removed = {k: v for k, v in counts.items() if v}
     if removed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.db.models import Staff
 from bot.services.audit import audit
 
@@ -84,3 +85,22 @@ async def ensure_for_roles(
     if staff is not None and not staff.name and name:
         staff.name = name
     return staff
+
+
+# Who is a coordinator: the people named in COORDINATOR_IDS and ADMIN_IDS (an administrator is a coordinator too,
+# as UserContext.is_coordinator says) and active staff records with the role coordinator or admin. Supervisors
+# oversee the desk, not the service: they are added only where asked (the desk's escalations of untaken requests).
+COORDINATOR_ROLES = ("coordinator", "admin")
+
+
+async def coordinator_ids(
+    session: AsyncSession, settings: Settings, *, supervisors: bool = False
+) -> list[int]:
+    """Telegram ids of the coordinators (and administrators; and supervisors when ``supervisors``), sorted."""
+    roles = (*COORDINATOR_ROLES, "supervisor") if supervisors else COORDINATOR_ROLES
+    ids = set(settings.coordinator_ids) | set(settings.admin_ids)
+    rows = await session.scalars(
+        select(Staff.tg_user_id).where(Staff.active.is_(True), Staff.role.in_(roles))
+    )
+    ids.update(rows.all())
+    return sorted(ids)

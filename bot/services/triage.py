@@ -2,7 +2,7 @@
 
 Pure data + pure functions (no Telegram, no database). The tree is a directed acyclic graph of question
 nodes whose options lead to another node or to an outcome. The first question is always the explicit safety
-question (`docs/comparable-systems.md` §8.4); its «yes» leads to an emergency outcome routed to the crisis
+question (as comparable crisis services do); its «yes» leads to an emergency outcome routed to the crisis
 centre.
 
 Navigation:
@@ -35,7 +35,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.services.content import (
+from bot.services.content_base import (
     LANGS,
     TRIAGE_FILE,
     ContentError,
@@ -90,7 +90,7 @@ URGENCIES: tuple[str, ...] = Urgency.__args__  # type: ignore[attr-defined]
 ROUTES: tuple[str, ...] = RouteType.__args__  # type: ignore[attr-defined]
 SPECIALTIES: tuple[str, ...] = Specialty.__args__  # type: ignore[attr-defined]
 
-# Life situations of the measures navigator (docs/measures-2026.md §7.1), with the ids the measures files use.
+# Life situations of the measures navigator, with the ids the measures files use.
 # When `data/life_situations.yaml` exists, `load_triage` checks against its ids instead.
 LIFE_SITUATIONS: tuple[str, ...] = (
     "pregnancy",
@@ -112,7 +112,7 @@ MAX_QUESTIONS = 4  # at most this many questions on any path, the safety questio
 MAX_LABEL_CHARS = 30  # option labels are Telegram buttons
 MAX_LABEL_WORDS = 3
 MAX_OPTIONS = 8
-MAX_TEXT_CHARS = 700  # one phone screen (docs/ux-and-tone.md)
+MAX_TEXT_CHARS = 700  # one phone screen
 MAX_ID_CHARS = 24  # node/option ids travel in callback data (64 bytes)
 
 
@@ -603,7 +603,7 @@ class TriagePath:
             self.current = self.tree.node(last.node_id)
         else:
             self.current = self.tree.start_node()
-        return self.current  # type: ignore[return-value]
+        return self.current
 
     def summary(self, lang: str = "ru") -> list[tuple[str, str]]:
         """(question, answer) pairs in `lang`, in the order asked."""

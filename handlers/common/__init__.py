@@ -6,9 +6,9 @@ import logging
 
 from aiogram import F, Router
 from aiogram.types import ChatMemberUpdated
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.db.session import AsyncSession
 from bot.services.desk import DeskChats
 from bot.services.families import get_family
 

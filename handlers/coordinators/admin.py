@@ -7,15 +7,15 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AuditLog
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import audit_log
 from bot.services import staff as staff_service
 from bot.services.audit import audit
-from handlers.coordinators.broadcast import role_of
-from handlers.ui import clip
+from bot.views.ui import clip
+from handlers.filters import role_of
 
 router = Router(name="coordinators.admin")
 

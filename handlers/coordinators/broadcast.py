@@ -7,24 +7,25 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcaster import send_content
 from bot.config import Settings
 from bot.db.models import Broadcast
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import broadcasts as bc
 from bot.services.audit import audit
 from bot.services.catalog import Catalog
-from handlers.coordinators import render
-from handlers.coordinators.callbacks import BcAct
-from handlers.ui import kb, show
+from bot.views import coordinators as render
+from bot.views.callbacks import BcAct, BcAction
+from bot.views.ui import kb, show
+from handlers.filters import role_of
 
 router = Router(name="coordinators.broadcast")
 
@@ -34,10 +35,6 @@ class Compose(StatesGroup):
     buttons = State()
     poll = State()
     when = State()
-
-
-def role_of(ctx: UserContext) -> str:
-    return "admin" if "admin" in ctx.roles else "coordinator"
 
 
 def region_zones(catalog: Catalog) -> dict[str, str]:
@@ -56,7 +53,11 @@ async def draft_screen(
 
 
 async def new_screen(
-    message: Message, session: AsyncSession, b: Broadcast, catalog: Catalog, settings: Settings
+    message: Message | InaccessibleMessage,
+    session: AsyncSession,
+    b: Broadcast,
+    catalog: Catalog,
+    settings: Settings,
 ) -> None:
     count = await bc.count(session, b.segment)
     await message.answer(
@@ -124,33 +125,32 @@ async def got_content(
     await new_screen(message, session, b, catalog, settings)
 
 
-async def own_draft(call: CallbackQuery, session: AsyncSession, broadcast_id: int) -> Broadcast | None:
-    b = await session.get(Broadcast, broadcast_id)
-    if b is None:
-        await call.answer(_("This announcement was not found."), show_alert=True)
-        return None
-    return b
+class InStatus(Filter):
+    """The announcement a BcAct button names, in one of ``statuses`` (in any, if none are given), for the handler
+    as ``b``. Otherwise the button falls through to :func:`not_now` at the end of this module."""
+
+    def __init__(self, *statuses: str) -> None:
+        self.statuses = statuses
+
+    async def __call__(self, call: CallbackQuery, callback_data: BcAct, session: AsyncSession) -> bool | dict:
+        b = await bc.get(session, callback_data.id)
+        if b is None or (self.statuses and b.status not in self.statuses):
+            return False
+        return {"b": b}
 
 
-async def require_draft(call: CallbackQuery, b: Broadcast) -> bool:
-    if b.status != bc.DRAFT:
-        await call.answer(
-            _("Announcement № {id} is already {status}.").format(
-                id=b.id, status=render.status_label(b.status)
-            ),
-            show_alert=True,
-        )
-        return False
-    return True
-
-
-@router.callback_query(BcAct.filter(F.a.in_({"menu", "aud", "dim", "tog", "clr"})))
+@router.callback_query(
+    BcAct.filter(F.a.in_({BcAction.MENU, BcAction.AUD, BcAction.DIM, BcAction.TOG, BcAction.CLR})),
+    InStatus(bc.DRAFT),
+)
 async def audience(
-    call: CallbackQuery, callback_data: BcAct, session: AsyncSession, catalog: Catalog, settings: Settings
+    call: CallbackQuery,
+    callback_data: BcAct,
+    b: Broadcast,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None or not await require_draft(call, b):
-        return
     await call.answer()
     locale = settings.default_locale
     a, v = callback_data.a, callback_data.v
@@ -171,8 +171,7 @@ async def audience(
             values = set(seg.get(key) or [])
             values ^= {value}
             seg[key] = sorted(values)
-        b.segment = bc.clean_segment(seg)
-        await session.flush()
+        await bc.set_segment(session, b, seg)
         a, v = "dim", dim
     count = await bc.count(session, b.segment)
     head = "\n".join([*render.segment_lines(b.segment, catalog, locale), "", render.reach_line(count)])
@@ -188,20 +187,20 @@ async def audience(
     await show(call, text + "\n\n" + head, render.audience_kb(b))
 
 
-@router.callback_query(BcAct.filter(F.a.in_({"btn", "nobtn", "poll", "nopoll"})))
+@router.callback_query(
+    BcAct.filter(F.a.in_({BcAction.BTN, BcAction.NOBTN, BcAction.POLL, BcAction.NOPOLL})), InStatus(bc.DRAFT)
+)
 async def extras(
     call: CallbackQuery,
     callback_data: BcAct,
+    b: Broadcast,
     state: FSMContext,
     session: AsyncSession,
     catalog: Catalog,
     settings: Settings,
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None or not await require_draft(call, b):
-        return
     await call.answer()
-    back = [(_("« Back to the draft"), BcAct(id=b.id, a="menu"))]
+    back = [(_("« Back to the draft"), BcAct(id=b.id, a=BcAction.MENU))]
     if callback_data.a == "nobtn":
         b.content = {**b.content, "buttons": []}
         await draft_screen(call, session, b, catalog, settings)
@@ -213,7 +212,7 @@ async def extras(
         await state.update_data(broadcast=b.id)
         rows = [back]
         if b.content.get("buttons"):
-            rows.insert(0, [(_("Remove link buttons"), BcAct(id=b.id, a="nobtn"))])
+            rows.insert(0, [(_("Remove link buttons"), BcAct(id=b.id, a=BcAction.NOBTN))])
         await show(
             call,
             _(
@@ -227,7 +226,7 @@ async def extras(
         await state.update_data(broadcast=b.id)
         rows = [back]
         if b.poll:
-            rows.insert(0, [(_("Remove the question"), BcAct(id=b.id, a="nopoll"))])
+            rows.insert(0, [(_("Remove the question"), BcAct(id=b.id, a=BcAction.NOPOLL))])
         await show(
             call,
             _(
@@ -238,21 +237,24 @@ async def extras(
         )
 
 
-async def _draft_from_state(state: FSMContext, session: AsyncSession) -> Broadcast | None:
-    data = await state.get_data()
-    b = await session.get(Broadcast, data.get("broadcast") or 0)
-    return b if b is not None and b.status == bc.DRAFT else None
+class DraftInState(Filter):
+    """The draft a coordinator is writing buttons, a question or a time for (kept in the FSM data), for the
+    handler as ``b`` while it is still a draft. Otherwise the message reaches :func:`draft_gone`."""
+
+    async def __call__(self, message: Message, state: FSMContext, session: AsyncSession) -> bool | dict:
+        b = await bc.get(session, (await state.get_data()).get("broadcast") or 0)
+        return {"b": b} if b is not None and b.status == bc.DRAFT else False
 
 
-@router.message(Compose.buttons, F.text)
+@router.message(Compose.buttons, F.text, DraftInState())
 async def got_buttons(
-    message: Message, state: FSMContext, session: AsyncSession, catalog: Catalog, settings: Settings
+    message: Message,
+    b: Broadcast,
+    state: FSMContext,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
 ) -> None:
-    b = await _draft_from_state(state, session)
-    if b is None:
-        await state.clear()
-        await message.answer(_("This draft is gone. Start again with /broadcast."))
-        return
     try:
         buttons = bc.parse_link_buttons(message.text)
     except bc.BroadcastError:
@@ -267,15 +269,15 @@ async def got_buttons(
     await new_screen(message, session, b, catalog, settings)
 
 
-@router.message(Compose.poll, F.text)
+@router.message(Compose.poll, F.text, DraftInState())
 async def got_poll(
-    message: Message, state: FSMContext, session: AsyncSession, catalog: Catalog, settings: Settings
+    message: Message,
+    b: Broadcast,
+    state: FSMContext,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
 ) -> None:
-    b = await _draft_from_state(state, session)
-    if b is None:
-        await state.clear()
-        await message.answer(_("This draft is gone. Start again with /broadcast."))
-        return
     try:
         b.poll = bc.parse_poll(message.text)
     except bc.BroadcastError:
@@ -287,13 +289,15 @@ async def got_poll(
     await new_screen(message, session, b, catalog, settings)
 
 
-@router.callback_query(BcAct.filter(F.a == "prev"))
+@router.callback_query(BcAct.filter(F.a == BcAction.PREV), InStatus())
 async def preview(
-    call: CallbackQuery, callback_data: BcAct, session: AsyncSession, catalog: Catalog, settings: Settings
+    call: CallbackQuery,
+    callback_data: BcAct,
+    b: Broadcast,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None:
-        return
     await call.answer()
     markup = render.family_markup(b.id, b.content, b.poll, discreet=False)
     await send_content(call.bot, call.message.chat.id, b.content, markup)
@@ -308,41 +312,44 @@ async def preview(
 # --- send or schedule ----------------------------------------------------------------------------------------
 
 
-@router.callback_query(BcAct.filter(F.a == "now"))
+@router.callback_query(BcAct.filter(F.a == BcAction.NOW), InStatus(bc.DRAFT))
 async def confirm_now(
-    call: CallbackQuery, callback_data: BcAct, session: AsyncSession, catalog: Catalog, settings: Settings
+    call: CallbackQuery,
+    callback_data: BcAct,
+    b: Broadcast,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None or not await require_draft(call, b):
-        return
     await call.answer()
     count = await bc.count(session, b.segment)
     if not count.total:
         await show(
             call,
             _("Nobody matches this audience. Change the audience first."),
-            kb([(_("« Back to the draft"), BcAct(id=b.id, a="menu"))]),
+            kb([(_("« Back to the draft"), BcAct(id=b.id, a=BcAction.MENU))]),
         )
         return
     await show(
         call,
         _("Send announcement № {id} now to <b>{count}</b> families?").format(id=b.id, count=count.total),
-        kb([(_("Yes, send"), BcAct(id=b.id, a="go", v="now"))], [(_("« Back"), BcAct(id=b.id, a="menu"))]),
+        kb(
+            [(_("Yes, send"), BcAct(id=b.id, a=BcAction.GO, v="now"))],
+            [(_("« Back"), BcAct(id=b.id, a=BcAction.MENU))],
+        ),
     )
 
 
-@router.callback_query(BcAct.filter(F.a == "when"))
+@router.callback_query(BcAct.filter(F.a == BcAction.WHEN), InStatus(bc.DRAFT))
 async def ask_when(
     call: CallbackQuery,
     callback_data: BcAct,
+    b: Broadcast,
     state: FSMContext,
     session: AsyncSession,
     catalog: Catalog,
     settings: Settings,
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None or not await require_draft(call, b):
-        return
     await call.answer()
     zone = bc.local_zone_name(b.segment, region_zones(catalog), settings.timezone)
     await state.set_state(Compose.when)
@@ -353,10 +360,10 @@ async def ask_when(
         render.when_text(b, zone),
         kb(
             [
-                (_("Tomorrow 10:00"), BcAct(id=b.id, a="at", v=f"{tomorrow} 10-00")),
-                (_("Tomorrow 18:00"), BcAct(id=b.id, a="at", v=f"{tomorrow} 18-00")),
+                (_("Tomorrow 10:00"), BcAct(id=b.id, a=BcAction.AT, v=f"{tomorrow} 10-00")),
+                (_("Tomorrow 18:00"), BcAct(id=b.id, a=BcAction.AT, v=f"{tomorrow} 18-00")),
             ],
-            [(_("« Back to the draft"), BcAct(id=b.id, a="menu"))],
+            [(_("« Back to the draft"), BcAct(id=b.id, a=BcAction.MENU))],
         ),
     )
 
@@ -407,7 +414,8 @@ async def confirm_at(
         "The exact list is made at that moment: who opts out before then will not get it."
     ).format(id=b.id, when=render.local_time(at, zone), zone=zone, count=count.total)
     markup = kb(
-        [(_("Yes, schedule"), BcAct(id=b.id, a="go", v="at"))], [(_("« Back"), BcAct(id=b.id, a="menu"))]
+        [(_("Yes, schedule"), BcAct(id=b.id, a=BcAction.GO, v="at"))],
+        [(_("« Back"), BcAct(id=b.id, a=BcAction.MENU))],
     )
     if isinstance(event, CallbackQuery):
         await show(event, text, markup)
@@ -416,48 +424,44 @@ async def confirm_at(
     return True
 
 
-@router.message(Compose.when, F.text)
+@router.message(Compose.when, F.text, DraftInState())
 async def got_when(
-    message: Message, state: FSMContext, session: AsyncSession, catalog: Catalog, settings: Settings
-) -> None:
-    b = await _draft_from_state(state, session)
-    if b is None:
-        await state.clear()
-        await message.answer(_("This draft is gone. Start again with /broadcast."))
-        return
-    if await confirm_at(message, b, message.text, session, catalog, settings):
-        await state.clear()
-
-
-@router.callback_query(BcAct.filter(F.a == "at"))
-async def quick_when(
-    call: CallbackQuery,
-    callback_data: BcAct,
+    message: Message,
+    b: Broadcast,
     state: FSMContext,
     session: AsyncSession,
     catalog: Catalog,
     settings: Settings,
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None or not await require_draft(call, b):
-        return
+    if await confirm_at(message, b, message.text, session, catalog, settings):
+        await state.clear()
+
+
+@router.callback_query(BcAct.filter(F.a == BcAction.AT), InStatus(bc.DRAFT))
+async def quick_when(
+    call: CallbackQuery,
+    callback_data: BcAct,
+    b: Broadcast,
+    state: FSMContext,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
+) -> None:
     await call.answer()
     if await confirm_at(call, b, callback_data.v.replace("-", ":"), session, catalog, settings):
         await state.clear()
 
 
-@router.callback_query(BcAct.filter(F.a == "go"))
+@router.callback_query(BcAct.filter(F.a == BcAction.GO), InStatus(bc.DRAFT))
 async def go(
     call: CallbackQuery,
     callback_data: BcAct,
+    b: Broadcast,
     session: AsyncSession,
     ctx: UserContext,
     catalog: Catalog,
     settings: Settings,
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None or not await require_draft(call, b):
-        return
     now = callback_data.v == "now"
     zone = b.timezone or bc.local_zone_name(b.segment, region_zones(catalog), settings.timezone)
     if not now and b.send_at is None:
@@ -478,13 +482,10 @@ async def go(
         await show(call, text, render.status_kb(b))
 
 
-@router.callback_query(BcAct.filter(F.a == "del"))
+@router.callback_query(BcAct.filter(F.a == BcAction.DEL), InStatus(bc.DRAFT))
 async def delete_draft(
-    call: CallbackQuery, callback_data: BcAct, session: AsyncSession, ctx: UserContext
+    call: CallbackQuery, callback_data: BcAct, b: Broadcast, session: AsyncSession, ctx: UserContext
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None or not await require_draft(call, b):
-        return
     await bc.cancel(session, b, actor_tg_id=ctx.user.id, role=role_of(ctx))
     await call.answer()
     await show(call, _("The draft of announcement № {id} is deleted. Nothing was sent.").format(id=b.id))
@@ -493,45 +494,27 @@ async def delete_draft(
 # --- stop, list, report --------------------------------------------------------------------------------------
 
 
-@router.callback_query(BcAct.filter(F.a == "cancel"))
-async def ask_stop(call: CallbackQuery, callback_data: BcAct, session: AsyncSession) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None:
-        return
-    if b.status not in (bc.SCHEDULED, bc.SENDING):
-        await call.answer(
-            _("Announcement № {id} is already {status}.").format(
-                id=b.id, status=render.status_label(b.status)
-            ),
-            show_alert=True,
-        )
-        return
+@router.callback_query(BcAct.filter(F.a == BcAction.CANCEL), InStatus(bc.SCHEDULED, bc.SENDING))
+async def ask_stop(call: CallbackQuery, callback_data: BcAct, b: Broadcast, session: AsyncSession) -> None:
     await call.answer()
     await call.message.answer(
         _("Stop announcement № {id}? Families who have not got it yet will not get it.").format(id=b.id),
-        reply_markup=kb([(_("Yes, stop"), BcAct(id=b.id, a="stop")), (_("No"), BcAct(id=b.id, a="keep"))]),
+        reply_markup=kb(
+            [(_("Yes, stop"), BcAct(id=b.id, a=BcAction.STOP)), (_("No"), BcAct(id=b.id, a=BcAction.KEEP))]
+        ),
     )
 
 
-@router.callback_query(BcAct.filter(F.a == "keep"))
+@router.callback_query(BcAct.filter(F.a == BcAction.KEEP))
 async def keep(call: CallbackQuery) -> None:
     await call.answer()
     await show(call, _("Nothing changed."))
 
 
-@router.callback_query(BcAct.filter(F.a == "stop"))
-async def stop(call: CallbackQuery, callback_data: BcAct, session: AsyncSession, ctx: UserContext) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None:
-        return
-    if b.status not in (bc.SCHEDULED, bc.SENDING):
-        await call.answer(
-            _("Announcement № {id} is already {status}.").format(
-                id=b.id, status=render.status_label(b.status)
-            ),
-            show_alert=True,
-        )
-        return
+@router.callback_query(BcAct.filter(F.a == BcAction.STOP), InStatus(bc.SCHEDULED, bc.SENDING))
+async def stop(
+    call: CallbackQuery, callback_data: BcAct, b: Broadcast, session: AsyncSession, ctx: UserContext
+) -> None:
     left = await bc.cancel(session, b, actor_tg_id=ctx.user.id, role=role_of(ctx))
     await call.answer()
     await show(
@@ -551,17 +534,14 @@ async def list_broadcasts(message: Message, session: AsyncSession, settings: Set
         when = render.local_time(b.send_at, b.timezone or settings.timezone) if b.send_at else "—"
         preview = hd.quote((b.content.get("text") or "").replace("\n", " ")[:40])
         lines.append(f"№ {b.id} · {render.status_label(b.status)} · {when} · {preview}")
-        buttons.append([(_("Report № {id}").format(id=b.id), BcAct(id=b.id, a="report"))])
+        buttons.append([(_("Report № {id}").format(id=b.id), BcAct(id=b.id, a=BcAction.REPORT))])
     await message.answer("\n".join(lines), reply_markup=kb(*buttons))
 
 
-@router.callback_query(BcAct.filter(F.a == "report"))
+@router.callback_query(BcAct.filter(F.a == BcAction.REPORT), InStatus())
 async def show_report(
-    call: CallbackQuery, callback_data: BcAct, session: AsyncSession, ctx: UserContext
+    call: CallbackQuery, callback_data: BcAct, b: Broadcast, session: AsyncSession, ctx: UserContext
 ) -> None:
-    b = await own_draft(call, session, callback_data.id)
-    if b is None:
-        return
     await call.answer()
     await audit(
         session,
@@ -572,3 +552,22 @@ async def show_report(
     )
     report = await bc.report(session, b)
     await call.message.answer(render.report_text(report), reply_markup=render.status_kb(b))
+
+
+@router.callback_query(BcAct.filter())
+async def not_now(call: CallbackQuery, callback_data: BcAct, session: AsyncSession) -> None:
+    """A button whose announcement is gone, or no longer in the state the button was made for."""
+    b = await bc.get(session, callback_data.id)
+    if b is None:
+        await call.answer(_("This announcement was not found."), show_alert=True)
+        return
+    await call.answer(
+        _("Announcement № {id} is already {status}.").format(id=b.id, status=render.status_label(b.status)),
+        show_alert=True,
+    )
+
+
+@router.message(StateFilter(Compose.buttons, Compose.poll, Compose.when), F.text)
+async def draft_gone(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(_("This draft is gone. Start again with /broadcast."))

@@ -5,17 +5,15 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcaster import send_content
-from bot.db.models import Broadcast
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import broadcasts as bc
 from bot.services.catalog import Catalog
-from handlers.callbacks import Setting
-from handlers.coordinators.callbacks import BcFamily
-from handlers.coordinators.render import family_markup
-from handlers.ui import kb, show
+from bot.views.callbacks import BcFamily, Setting
+from bot.views.coordinators import family_markup
+from bot.views.ui import kb, show
 
 router = Router(name="coordinators.family")
 router.callback_query.filter(F.message.chat.type == "private")
@@ -53,7 +51,7 @@ async def family_tap(
             await call.answer(_("This button no longer works."), show_alert=True)
         return
     if a == "show":
-        broadcast = await session.get(Broadcast, broadcast_id)
+        broadcast = await bc.get(session, broadcast_id)
         await call.answer()
         if broadcast is None:
             return
@@ -65,7 +63,7 @@ async def family_tap(
 
 @router.callback_query(Setting.filter(F.name == "broadcasts"))
 async def toggle(call: CallbackQuery, ctx: UserContext, session: AsyncSession, catalog: Catalog) -> None:
-    from handlers.family.menu import settings_kb, settings_text
+    from bot.views.family import settings_kb, settings_text
 
     if not ctx.consented:
         await call.answer(_("This button no longer works."), show_alert=True)

@@ -6,20 +6,20 @@ from datetime import date
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InaccessibleMessage, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import report_files, reports
 from bot.services.audit import audit
 from bot.services.catalog import Catalog
-from handlers.coordinators.broadcast import role_of
-from handlers.coordinators.callbacks import Stat
-from handlers.coordinators.render import region_name, report_value_label, value_label
-from handlers.ui import chunk, kb, show
+from bot.views.callbacks import Stat
+from bot.views.coordinators import region_name, report_value_label, value_label
+from bot.views.ui import chunk, kb, show
+from handlers.filters import role_of
 
 router = Router(name="coordinators.stats")
 
@@ -111,7 +111,7 @@ def summary_text(fig: reports.Figures, catalog: Catalog, locale: str) -> str:
 
 
 async def send_report(
-    message: Message,
+    message: Message | InaccessibleMessage,
     session: AsyncSession,
     ctx: UserContext,
     catalog: Catalog,

@@ -6,10 +6,10 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.base import utcnow
+from bot.db.session import AsyncSession
 from bot.services import observability
 
 router = Router(name="coordinators.status")

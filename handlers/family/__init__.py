@@ -17,6 +17,7 @@ from handlers.family import (
     privacy,
     profile,
     requests,
+    screener,
     triage,
 )
 
@@ -30,7 +31,7 @@ def get_router() -> Router:
     router.edited_message.outer_middleware(crisis.CrisisMiddleware())  # a danger signal added by an edit
     router.message.outer_middleware(consent.ReconsentMiddleware())  # after the crisis check: safety first
     router.callback_query.outer_middleware(consent.ReconsentMiddleware())
-    router.include_router(measures.router)  # support measures: before the fallback below
+    router.include_routers(screener.router, measures.router)  # support measures: before the fallback below
     router.include_routers(
         onboarding.router,
         privacy.router,

@@ -4,37 +4,32 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import FamilyCard
+from bot.db.session import AsyncSession
+from bot.db.statuses import CardStatus
+from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
+from bot.notify import notify_coordinators
 from bot.services import card as card_service
-from bot.services import card_partners, card_rules
+from bot.services import card_partners
 from bot.services.card import CardError
 from bot.services.card_rules import CardRules
 from bot.services.catalog import Catalog
-from handlers.callbacks import Consent, Nav
-from handlers.cardui import (
-    CardAct,
-    CardDecision,
-    card_caption,
-    category_names,
-    notify_coordinators,
-    offer_text,
-    region_name,
-    when,
-)
-from handlers.family.common import discreet, end_flow, family_kb
-from handlers.ui import chunk, kb, show
+from bot.views.callbacks import CardAct, CardAction, CardDecision, CardDecisionAction, Consent, Nav
+from bot.views.card import card_kb, category_names, offer_text, region_name, send_card, when
+from bot.views.family import discreet, family_kb
+from bot.views.ui import Row, chunk, kb, show
+from handlers.family.common import end_flow
 
 log = logging.getLogger(__name__)
 router = Router(name="family.card")
@@ -44,55 +39,7 @@ class CardFlow(StatesGroup):
     document = State()
 
 
-def rules_of(settings: Settings) -> CardRules:
-    return card_rules.load(settings.data_dir)
-
-
 # --- the card itself -------------------------------------------------------------------------------------------
-
-
-def card_kb(ctx: UserContext | None, card: FamilyCard, rules: CardRules, *, renewal_pending: bool):
-    rows = []
-    status = card_service.card_status(card)
-    if status == "active":
-        rows.append([(_("Offers"), CardAct(a="offers"))])
-        label = _("New offers: notify ✓") if card.notify_offers else _("Notify me of new offers")
-        rows.append([(label, CardAct(a="notify_off" if card.notify_offers else "notify_on"))])
-    if card_service.can_renew(card, rules) and not renewal_pending:
-        rows.append([(_("Renew the card"), CardAct(a="apply"))])
-    return family_kb(ctx, *rows)
-
-
-async def send_card(
-    bot: Bot,
-    chat_id: int,
-    card: FamilyCard,
-    *,
-    rules: CardRules,
-    catalog: Catalog,
-    settings: Settings,
-    locale: str,
-    is_discreet: bool,
-    markup=None,
-    note: str | None = None,
-) -> None:
-    """The card as a new photo message: its QR code (a deep link partners scan) and the details."""
-    caption = card_caption(card, rules, catalog, locale, settings.tz, discreet=is_discreet)
-    if note:
-        caption = note + "\n\n" + caption
-    if card.qr_file_id:
-        try:
-            await bot.send_photo(chat_id, card.qr_file_id, caption=caption, reply_markup=markup)
-            return
-        except Exception as exc:  # the stored file id no longer works: draw the code again
-            log.info("card %s: stored QR not usable (%s)", card.id, exc)
-    me = await bot.me()
-    png = card_service.qr_png(card_service.deep_link(me.username, card.number))
-    sent = await bot.send_photo(
-        chat_id, BufferedInputFile(png, filename="card.png"), caption=caption, reply_markup=markup
-    )
-    if sent.photo:
-        card.qr_file_id = sent.photo[-1].file_id
 
 
 async def home(
@@ -102,7 +49,7 @@ async def home(
     settings: Settings,
     catalog: Catalog,
 ) -> None:
-    rules = rules_of(settings)
+    rules = catalog.card
     if not ctx.consented:
         await show(
             event,
@@ -116,7 +63,7 @@ async def home(
     family = ctx.family
     card = await card_service.family_card(session, family.id)
     pending = await card_service.pending_application(session, family.id)
-    if card is not None and card.status != "revoked":
+    if card is not None and card.status != CardStatus.REVOKED:
         note = None
         if pending is not None:
             note = _("Your renewal application № {number} is being reviewed.").format(number=pending.id)
@@ -149,7 +96,7 @@ async def home(
             "a number and a QR code to show at the partner."
         ),
     ]
-    rows = []
+    rows: list[Row] = []
     last = await card_service.last_application(session, family.id)
     if last is not None and last.status == "rejected":
         lines.append(
@@ -157,7 +104,7 @@ async def home(
                 reason=hd.quote(last.reason or "—")
             )
         )
-    if card is not None and card.status == "revoked":
+    if card is not None and card.status == CardStatus.REVOKED:
         lines.append(_("Your previous card is no longer valid. You can apply for a new one."))
     if family.region is None:
         lines.append(_("First choose your region: the card is issued by the regional centre."))
@@ -165,8 +112,8 @@ async def home(
     elif not rules.region(family.region).open:
         lines.append(_("In your region the card is not issued in the bot yet."))
     else:
-        rows.append([(_("Apply for the card"), CardAct(a="apply"))])
-    rows.append([(_("See the offers"), CardAct(a="offers"))])
+        rows.append([(_("Apply for the card"), CardAct(a=CardAction.APPLY))])
+    rows.append([(_("See the offers"), CardAct(a=CardAction.OFFERS))])
     await show(event, "\n\n".join(lines), family_kb(ctx, *rows))
 
 
@@ -178,7 +125,7 @@ def pending_text(number: int, date: str) -> str:
 
 
 def pending_kb(ctx: UserContext):
-    return family_kb(ctx, [(_("Withdraw the application"), CardAct(a="withdraw"))])
+    return family_kb(ctx, [(_("Withdraw the application"), CardAct(a=CardAction.WITHDRAW))])
 
 
 @router.message(Command("card"))
@@ -195,7 +142,7 @@ async def card_cmd(
 
 
 @router.callback_query(Nav.filter(F.to == "card"))
-@router.callback_query(CardAct.filter(F.a == "home"))
+@router.callback_query(CardAct.filter(F.a == CardAction.HOME))
 async def card_cb(
     call: CallbackQuery,
     state: FSMContext,
@@ -212,7 +159,7 @@ async def card_cb(
 # --- applying ----------------------------------------------------------------------------------------------------
 
 
-@router.callback_query(CardAct.filter(F.a == "apply"))
+@router.callback_query(CardAct.filter(F.a == CardAction.APPLY))
 async def apply(
     call: CallbackQuery, ctx: UserContext, session: AsyncSession, settings: Settings, catalog: Catalog
 ) -> None:
@@ -220,7 +167,7 @@ async def apply(
         await call.answer(_("This button no longer works."), show_alert=True)
         return
     await call.answer()
-    rules = rules_of(settings)
+    rules = catalog.card
     family = ctx.family
     if family.region is None or not rules.region(family.region).open:
         await home(call, ctx, session, settings, catalog)
@@ -253,13 +200,13 @@ async def apply(
                 "(for example, the large family certificate or the child's birth certificate)."
             )
         )
-        first = [(_("Send a document photo"), CardAct(a="doc"))]
+        first = [(_("Send a document photo"), CardAct(a=CardAction.DOC))]
     else:
-        first = [(_("Send the application"), CardAct(a="submit"))]
+        first = [(_("Send the application"), CardAct(a=CardAction.SUBMIT))]
     await show(call, "\n\n".join(lines), family_kb(ctx, first, [(_("Family profile"), Nav(to="profile"))]))
 
 
-@router.callback_query(CardAct.filter(F.a == "doc"))
+@router.callback_query(CardAct.filter(F.a == CardAction.DOC))
 async def ask_document(call: CallbackQuery, state: FSMContext, ctx: UserContext) -> None:
     if not ctx.consented:
         await call.answer(_("This button no longer works."), show_alert=True)
@@ -272,7 +219,7 @@ async def ask_document(call: CallbackQuery, state: FSMContext, ctx: UserContext)
             "Send one photo of the document. Only the coordinator of the regional centre sees it; "
             "once the application is decided we delete it from our records."
         ),
-        family_kb(ctx, [(_("Cancel"), CardAct(a="home"))], back=False),
+        family_kb(ctx, [(_("Cancel"), CardAct(a=CardAction.HOME))], back=False),
     )
 
 
@@ -295,11 +242,11 @@ async def got_document(
 async def document_hint(message: Message, ctx: UserContext) -> None:
     await message.answer(
         _("Please send the document as a photo (not as a file), or press «Cancel»."),
-        reply_markup=family_kb(ctx, [(_("Cancel"), CardAct(a="home"))], back=False),
+        reply_markup=family_kb(ctx, [(_("Cancel"), CardAct(a=CardAction.HOME))], back=False),
     )
 
 
-@router.callback_query(CardAct.filter(F.a == "submit"))
+@router.callback_query(CardAct.filter(F.a == CardAction.SUBMIT))
 async def submit_cb(
     call: CallbackQuery, ctx: UserContext, session: AsyncSession, settings: Settings, catalog: Catalog
 ) -> None:
@@ -318,7 +265,7 @@ async def submit(
     catalog: Catalog,
     document_file_id: str | None,
 ) -> None:
-    rules = rules_of(settings)
+    rules = catalog.card
     try:
         app = await card_service.submit(session, ctx.family, rules, document_file_id=document_file_id)
     except CardError as exc:
@@ -326,7 +273,7 @@ async def submit(
         await show(
             event,
             _("We could not accept the application now. Please open the card screen again."),
-            family_kb(ctx, [(_("Family card"), CardAct(a="home"))]),
+            family_kb(ctx, [(_("Family card"), CardAct(a=CardAction.HOME))]),
         )
         return
     await show(
@@ -336,17 +283,17 @@ async def submit(
         + pending_text(app.id, when(app.created_at, settings.tz, ctx.locale)),
         family_kb(ctx),
     )
-    with get_i18n().use_locale(settings.default_locale):  # coordinators read the service's language
+    with locale_scope(get_i18n(), settings.default_locale):  # coordinators read the service's language
         text = _("🆕 Family card application № {number} · {region} · {categories}").format(
             number=app.id,
             region=hd.quote(region_name(catalog, app.region, settings.default_locale)),
             categories=category_names(rules, app.categories, settings.default_locale),
         )
-        markup = kb([(_("Review"), CardDecision(app=app.id, a="open"))])
+        markup = kb([(_("Review"), CardDecision(app=app.id, a=CardDecisionAction.OPEN))])
     await notify_coordinators(event.bot, session, settings, text, markup)
 
 
-@router.callback_query(CardAct.filter(F.a == "withdraw"))
+@router.callback_query(CardAct.filter(F.a == CardAction.WITHDRAW))
 async def withdraw(
     call: CallbackQuery, ctx: UserContext, session: AsyncSession, settings: Settings, catalog: Catalog
 ) -> None:
@@ -374,16 +321,18 @@ async def family_scope(
     return ctx.family.region, rules.categories_of(ctx.family.profile or {}), None
 
 
-@router.callback_query(CardAct.filter(F.a == "offers"))
-async def offers(call: CallbackQuery, ctx: UserContext, session: AsyncSession, settings: Settings) -> None:
+@router.callback_query(CardAct.filter(F.a == CardAction.OFFERS))
+async def offers(
+    call: CallbackQuery, ctx: UserContext, session: AsyncSession, settings: Settings, catalog: Catalog
+) -> None:
     await call.answer()
-    rules = rules_of(settings)
+    rules = catalog.card
     region, categories, card = await family_scope(session, ctx, rules)
     found = await card_partners.catalogue(session, region, categories)
     counts: dict[str, int] = {}
     for offer, _partner in found:
         counts[offer.kind] = counts.get(offer.kind, 0) + 1
-    back = [(_("« Family card"), CardAct(a="home"))]
+    back = [(_("« Family card"), CardAct(a=CardAction.HOME))]
     if not found:
         text = _(
             "There are no partner offers for your region yet. New partners join all the time; "
@@ -395,14 +344,14 @@ async def offers(call: CallbackQuery, ctx: UserContext, session: AsyncSession, s
     if card is None:
         lines.append(_("To use the offers you need the family card: show it at the partner."))
     buttons = [
-        (f"{rules.kind_name(k.id, ctx.locale)} ({counts[k.id]})", CardAct(a="kind", k=k.id))
+        (f"{rules.kind_name(k.id, ctx.locale)} ({counts[k.id]})", CardAct(a=CardAction.KIND, k=k.id))
         for k in rules.offer_kinds
         if k.id in counts
     ]
     await show(call, "\n\n".join(lines), family_kb(ctx, *chunk(buttons, 2), back))
 
 
-@router.callback_query(CardAct.filter(F.a == "kind"))
+@router.callback_query(CardAct.filter(F.a == CardAction.KIND))
 async def offers_of_kind(
     call: CallbackQuery,
     callback_data: CardAct,
@@ -411,7 +360,7 @@ async def offers_of_kind(
     settings: Settings,
     catalog: Catalog,
 ) -> None:
-    rules = rules_of(settings)
+    rules = catalog.card
     if rules.kind(callback_data.k) is None:
         await call.answer(_("This button no longer works."), show_alert=True)
         return
@@ -427,12 +376,17 @@ async def offers_of_kind(
     if not found:
         parts.append(_("These offers have ended."))
     text = "\n\n".join(parts)
-    await show(call, text[:4000], family_kb(ctx, [(_("« Kinds of offers"), CardAct(a="offers"))]))
+    await show(call, text[:4000], family_kb(ctx, [(_("« Kinds of offers"), CardAct(a=CardAction.OFFERS))]))
 
 
-@router.callback_query(CardAct.filter(F.a.in_({"notify_on", "notify_off"})))
+@router.callback_query(CardAct.filter(F.a.in_({CardAction.NOTIFY_ON, CardAction.NOTIFY_OFF})))
 async def notify(
-    call: CallbackQuery, callback_data: CardAct, ctx: UserContext, session: AsyncSession, settings: Settings
+    call: CallbackQuery,
+    callback_data: CardAct,
+    ctx: UserContext,
+    session: AsyncSession,
+    settings: Settings,
+    catalog: Catalog,
 ) -> None:
     card = await card_service.family_card(session, ctx.family.id) if ctx.consented else None
     if card is None or card_service.card_status(card) != "active":
@@ -446,5 +400,5 @@ async def notify(
     if isinstance(call.message, Message):
         pending = await card_service.pending_application(session, ctx.family.id)
         await call.message.edit_reply_markup(
-            reply_markup=card_kb(ctx, card, rules_of(settings), renewal_pending=pending is not None)
+            reply_markup=card_kb(ctx, card, catalog.card, renewal_pending=pending is not None)
         )

@@ -13,8 +13,8 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.middlewares.context import UserContext
 from bot.services.catalog import Catalog
-from handlers.callbacks import Consent, Setting
-from handlers.ui import kb, show
+from bot.views.callbacks import Consent, Setting
+from bot.views.ui import kb, show
 
 # What a family may still do before agreeing to the new notice.
 FREE_COMMANDS = frozenset({"privacy", "mydata", "forget", "withdraw", "help", "language"})

@@ -9,18 +9,16 @@ from typing import Any
 from aiogram import BaseMiddleware, F, Router
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CrisisEvent
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
-from bot.services import cases, desk, families, relay
+from bot.services import cases, desk, families, records, relay
 from bot.services.catalog import Catalog
-from handlers.callbacks import Crisis
-from handlers.family.common import discreet, family_kb
-from handlers.family.handoff import hand_off
-from handlers.family.render import crisis_reply_text, org_card, region_of
+from bot.services.desk import hand_off
+from bot.views.callbacks import Crisis
+from bot.views.family import crisis_reply_text, discreet, family_kb, org_card, region_of
+from bot.views.ui import kb, show
 from handlers.relaying import relay_message
-from handlers.ui import kb, show
 
 log = logging.getLogger(__name__)
 router = Router(name="family.crisis")
@@ -53,13 +51,12 @@ class CrisisMiddleware(BaseMiddleware):
         ctx: UserContext = data["ctx"]
         await event.answer(crisis_reply_text(catalog, ctx, discreet(ctx)), reply_markup=crisis_kb())
         session: AsyncSession = data["session"]
-        session.add(
-            CrisisEvent(
-                family_id=ctx.family.id if ctx.consented else None,
-                region=region_of(ctx),
-                categories=list(hit.categories),
-                source="free_text",
-            )
+        records.record_crisis(
+            session,
+            family_id=ctx.family.id if ctx.consented else None,
+            region=region_of(ctx),
+            categories=list(hit.categories),
+            source="free_text",
         )
         if ctx.consented:
             await relay_danger(session, ctx, event, data["desk_chats"])

@@ -8,9 +8,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.middlewares.context import UserContext
-from handlers.callbacks import Nav
-from handlers.family.common import family_kb, main_menu_kb, main_menu_text
-from handlers.ui import kb, show
+from bot.views.callbacks import Nav
+from bot.views.family import family_kb, main_menu_kb, main_menu_text
+from bot.views.ui import kb, show
 
 router = Router(name="family.fallback")
 

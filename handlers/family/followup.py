@@ -7,70 +7,24 @@ here. Everything is recorded by bot/services/followup.py.
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.markdown import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import followup
-from bot.services import measures as ms
 from bot.services.catalog import Catalog
-from handlers.callbacks import FollowUpAnswer, FollowUpReason, Nav, Setting
-from handlers.family.common import family_kb
-from handlers.family.measures import MsM, measure_code
-from handlers.family.menu import settings_kb, settings_text
-from handlers.ui import Row, chunk, kb, show
+from bot.views.callbacks import FollowUpAnswer, FollowUpReason, MsM, Setting
+from bot.views.family import family_kb, settings_kb, settings_text
+from bot.views.followup import measures_of
+from bot.views.measures import measure_code
+from bot.views.ui import Row, chunk, show
 
 router = Router(name="family.followup")
 
 ANSWER_CODES = {"got": "got_it", "wait": "applied_waiting", "refused": "refused", "no": "not_applied"}
 REASON_CODES = {"how": "didnt_know_how", "docs": "documents", "time": "no_time", "other": "other"}
-LISTED = 5  # measure names in the question
 HOW_TO_BUTTONS = 6  # «how to apply» buttons after «did not know how» / «documents»
-
-
-def measures_of(ids: list[str], cat: ms.Catalogue) -> list[ms.Measure]:
-    """The measures still in the catalogue, in the order the family saw them."""
-    return [cat.measures[i] for i in ids if i in cat.measures]
-
-
-# --- the question (sent by the scheduler, in the family's language) ------------------------------------------
-
-
-def answer_rows(followup_id: int) -> list[Row]:
-    return [
-        [(_("Yes, we get it"), FollowUpAnswer(id=followup_id, a="got"))],
-        [(_("Applied, waiting"), FollowUpAnswer(id=followup_id, a="wait"))],
-        [(_("We were refused"), FollowUpAnswer(id=followup_id, a="refused"))],
-        [(_("Did not apply"), FollowUpAnswer(id=followup_id, a="no"))],
-    ]
-
-
-def question(due: followup.Due, cat: ms.Catalogue) -> tuple[str, InlineKeyboardMarkup]:
-    """The text and buttons of the question. Discreet families get neutral words and no measure names."""
-    stop: Row = [(_("No more such reminders"), FollowUpAnswer(id=due.id, a="stop"))]
-    if due.discreet:
-        text = _(
-            "A short question about what you looked at here recently. Did it work out? One tap is enough."
-        )
-        return text, kb(*answer_rows(due.id), stop, [(_("Hide"), Nav(to="hide"))])
-    lang = due.language
-    found = measures_of(due.measure_ids, cat)
-    lines = [f"• {hd.quote(m.title.get(lang))}" for m in found[:LISTED]]
-    if len(found) > LISTED:
-        lines.append(_("and {count} more").format(count=len(found) - LISTED))
-    parts = [
-        _("<b>How did it go with the support measures?</b>"),
-        _("Some time ago you looked in the bot at what your family may be entitled to:")
-        + "\n"
-        + "\n".join(lines),
-        _(
-            "Did you manage to apply? One tap is enough: your answer helps us see what gets in the way "
-            "of families."
-        ),
-    ]
-    return "\n\n".join(parts), kb(*answer_rows(due.id), stop)
 
 
 # --- the answers ----------------------------------------------------------------------------------------------

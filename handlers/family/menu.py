@@ -7,20 +7,31 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Case
+from bot.db.session import AsyncSession
+from bot.db.statuses import CaseStatus
 from bot.middlewares.context import UserContext
 from bot.services import cases, desk
 from bot.services.catalog import Catalog
-from bot.services.desk import DeskChats
-from handlers.callbacks import Consent, Dir, Nav, Req, Setting, Specialist
-from handlers.family.common import end_flow, family_kb, main_menu_kb, main_menu_text
-from handlers.family.handoff import case_who, expectations_text, hand_off, specialty_label
-from handlers.family.render import org_card, status_label, urgent_help_text
-from handlers.ui import chunk, kb, show
+from bot.services.desk import DeskChats, hand_off
+from bot.views.callbacks import Consent, Dir, Nav, Req, Setting, Specialist
+from bot.views.family import (
+    case_who,
+    expectations_text,
+    family_kb,
+    main_menu_kb,
+    main_menu_text,
+    org_card,
+    settings_kb,
+    settings_text,
+    specialty_label,
+    status_label,
+    urgent_help_text,
+)
+from bot.views.ui import chunk, kb, show
+from handlers.family.common import end_flow
 
 router = Router(name="family.menu")
 
@@ -194,15 +205,11 @@ async def my_requests(call: CallbackQuery, ctx: UserContext, session: AsyncSessi
     if not ctx.consented:
         await show(call, _("You have no requests yet."), family_kb(ctx))
         return
-    rows = (
-        await session.scalars(
-            select(Case).where(Case.family_id == ctx.family.id).order_by(Case.opened_at.desc()).limit(10)
-        )
-    ).all()
+    rows = await cases.recent_of_family(session, ctx.family.id)
     if not rows:
         await show(call, _("You have no requests yet."), family_kb(ctx))
         return
-    await show(call, *(await requests_screen(session, list(rows), ctx)))
+    await show(call, *(await requests_screen(session, rows, ctx)))
 
 
 async def requests_screen(session: AsyncSession, rows: list[Case], ctx: UserContext):
@@ -218,54 +225,12 @@ async def requests_screen(session: AsyncSession, rows: list[Case], ctx: UserCont
         lines.append(line)
         if case.status in cases.OPEN_STATUSES:
             buttons.append((_("Close № {number}").format(number=case.id), Req(case=case.id, a="close")))
-        elif case.status == "closed" and case.family_id is not None:
+        elif case.status == CaseStatus.CLOSED and case.family_id is not None:
             buttons.append((_("Reopen № {number}").format(number=case.id), Req(case=case.id, a="reopen")))
     return "\n".join(lines), family_kb(ctx, *chunk(buttons[:6], 2))
 
 
-# --- settings and discreet mode -------------------------------------------------------------------------
-
-
-def settings_text(ctx: UserContext, catalog: Catalog) -> str:
-    if not ctx.consented:
-        return _("Settings. You have not given consent, so we keep nothing about you.")
-    region = catalog.region(ctx.family.region) if ctx.family.region else None
-    state = _("on") if ctx.family.discreet else _("off")
-    return "\n".join(
-        [
-            _("<b>Settings</b>"),
-            _("Language: English"),
-            _("Region: {region}").format(region=region.name.get(ctx.locale) if region else "—"),
-            _("Discreet mode: {state}").format(state=state),
-            _("Reminders: off") if ctx.family.reminders_off else _("Reminders: on"),
-        ]
-    )
-
-
-def settings_kb(ctx: UserContext):
-    if not ctx.consented:
-        return family_kb(
-            ctx, [(_("Language"), Setting(name="language"))], [(_("Give consent"), Consent(action="ask"))]
-        )
-    return family_kb(
-        ctx,
-        [(_("Language"), Setting(name="language")), (_("Region"), Nav(to="region"))],
-        [(_("Family profile"), Nav(to="profile")), (_("Discreet mode"), Setting(name="discreet"))],
-        [
-            (
-                _("Turn reminders on") if ctx.family.reminders_off else _("Turn reminders off"),
-                Setting(name="reminders"),
-            )
-        ],
-        [
-            (
-                _("Turn announcements on") if ctx.family.broadcasts_off else _("Turn announcements off"),
-                Setting(name="broadcasts"),
-            )
-        ],
-        [(_("Privacy"), Consent(action="notice")), (_("Erase my data"), Setting(name="forget"))],
-        [(_("Withdraw consent"), Setting(name="withdraw"))],
-    )
+# --- settings and discreet mode (texts: bot/views/family.py) -------------------------------------------
 
 
 @router.callback_query(Nav.filter(F.to == "settings"))
@@ -276,7 +241,7 @@ async def settings(call: CallbackQuery, ctx: UserContext, catalog: Catalog) -> N
 
 @router.callback_query(Setting.filter(F.name == "language"))
 async def settings_language(call: CallbackQuery) -> None:
-    from handlers.callbacks import Lang
+    from bot.views.callbacks import Lang
     from handlers.family.onboarding import LANGUAGE_NAMES
 
     await call.answer()

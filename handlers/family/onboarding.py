@@ -9,16 +9,18 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import SUPPORTED_LOCALES
+from bot.db.session import AsyncSession
+from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
 from bot.services import families
 from bot.services.catalog import Catalog
-from handlers.callbacks import Consent, Lang, Nav, Region
-from handlers.family.common import end_flow, family_kb, main_menu_kb, main_menu_text
+from bot.views.callbacks import Consent, Lang, Nav, Region
+from bot.views.family import family_kb, main_menu_kb, main_menu_text
+from bot.views.ui import chunk, kb, show
+from handlers.family.common import end_flow
 from handlers.family.consent import needs_reconsent
-from handlers.ui import chunk, kb, show
 
 router = Router(name="family.onboarding")
 
@@ -77,7 +79,7 @@ async def set_language(
         await families.set_language(session, ctx.family, code)
     await state.update_data(lang=code)
     ctx.locale = code
-    with i18n.use_locale(code):
+    with locale_scope(i18n, code):
         await call.answer(_("Language: English"))
         if ctx.consented:
             await show(call, main_menu_text(ctx), main_menu_kb(ctx))

@@ -11,15 +11,16 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.db.session import AsyncSession
 from bot.fsm_storage import SqlStorage
+from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
 from bot.services import privacy
-from handlers.callbacks import Setting
-from handlers.family.common import family_kb
-from handlers.ui import kb, show
+from bot.views.callbacks import Setting
+from bot.views.family import family_kb
+from bot.views.ui import kb, show
 
 router = Router(name="family.privacy")
 
@@ -126,7 +127,7 @@ async def erase_family(
     *,
     action: str,
 ) -> None:
-    with i18n.use_locale(settings.default_locale):  # the staff groups share one language
+    with locale_scope(i18n, settings.default_locale):  # the staff groups share one language
         note = _(
             "The family has erased its data. This request is closed; the family can no longer be reached here, "
             "and its messages are no longer kept by the bot."

@@ -7,20 +7,21 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Case
+from bot.db.session import AsyncSession
+from bot.db.statuses import CaseStatus
+from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
 from bot.services import cases, desk, relay
 from bot.services.audit import audit
 from bot.services.catalog import Catalog
-from handlers.callbacks import CheckIn, Nav, Rate, Req
-from handlers.family.common import end_flow, family_kb
-from handlers.family.handoff import hand_off
-from handlers.family.render import urgent_help_text
-from handlers.ui import kb, show
+from bot.services.desk import hand_off
+from bot.views.callbacks import CheckIn, Nav, Rate, Req
+from bot.views.family import family_kb, urgent_help_text
+from bot.views.ui import kb, show
+from handlers.family.common import end_flow
 
 router = Router(name="family.requests")
 
@@ -33,7 +34,7 @@ async def own_case(session: AsyncSession, ctx: UserContext, case_id: int) -> Cas
     """The family's own request, or None — never another family's."""
     if not ctx.consented:
         return None
-    return await session.scalar(select(Case).where(Case.id == case_id, Case.family_id == ctx.family.id))
+    return await cases.of_family(session, ctx.family.id, case_id)
 
 
 @router.callback_query(Req.filter())
@@ -55,13 +56,13 @@ async def close_or_reopen(
             await desk.close(
                 session, case, actor_tg_id=call.from_user.id, role="family", checkin_after=_never()
             )
-            with i18n.use_locale(settings.default_locale):
+            with locale_scope(i18n, settings.default_locale):
                 staff_text = _("ℹ️ The family closed the request.")
             family_text = _("Request № {number} is closed. If you need us again, just write here.")
         else:
             await desk.reopen(session, case, actor_tg_id=call.from_user.id, role="family")
             await hand_off(session, case, desk_chats, notify_staff=False)
-            with i18n.use_locale(settings.default_locale):
+            with locale_scope(i18n, settings.default_locale):
                 staff_text = _("ℹ️ The family reopened the request: it is back in the queue.")
             family_text = _("Request № {number} is open again. Write here what you need.")
     except cases.TransitionError:
@@ -86,7 +87,7 @@ async def rate(
     call: CallbackQuery, callback_data: Rate, ctx: UserContext, session: AsyncSession, state: FSMContext
 ) -> None:
     case = await own_case(session, ctx, callback_data.case)
-    if case is None or case.status != "closed" or not 1 <= callback_data.v <= 5:
+    if case is None or case.status != CaseStatus.CLOSED or not 1 <= callback_data.v <= 5:
         await call.answer(_("This button no longer works."), show_alert=True)
         return
     await call.answer(_("Thank you!"))
@@ -149,11 +150,11 @@ async def check_in(
             family_kb(ctx),
         )
         return
-    if case.status == "closed":
+    if case.status == CaseStatus.CLOSED:
         await desk.reopen(session, case, actor_tg_id=call.from_user.id, role="family")
     case.urgency = "emergency"
     await hand_off(session, case, desk_chats, notify_staff=False)
-    with i18n.use_locale(settings.default_locale):
+    with locale_scope(i18n, settings.default_locale):
         staff_text = _("⚠️ Check-in: the family says it needs help again.")
     relay.enqueue_text(session, case, target="staff", text=staff_text)
     relay.sync_topic(session, case)

@@ -8,20 +8,18 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import TriageResult
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
-from bot.services import cases
+from bot.services import cases, records
 from bot.services.catalog import Catalog
 from bot.services.desk import DeskChats
 from bot.services.triage import Node, Outcome
-from handlers.callbacks import Consent, Crisis, Dir, Nav, Tri
-from handlers.family.common import discreet, family_kb
+from bot.views.callbacks import Consent, Crisis, Dir, Nav, Tri
+from bot.views.family import crisis_reply_text, discreet, family_kb, region_of
+from bot.views.ui import Row, kb, show
 from handlers.family.menu import request_handed_off
-from handlers.family.render import crisis_reply_text, region_of
-from handlers.ui import kb, show
 
 router = Router(name="family.triage")
 
@@ -76,17 +74,7 @@ async def triage_answer(
     await state.set_state(None)
     await state.update_data(tri_node=None, tri_path=path, tri_outcome=step.id)
     if ctx.consented:
-        session.add(
-            TriageResult(
-                family_id=ctx.family.id,
-                region=region_of(ctx),
-                category=step.category,
-                urgency=step.urgency,
-                route=step.route.type,
-                specialty=step.route.specialty,
-                path=path,
-            )
-        )
+        records.record_triage(session, ctx.family.id, region_of(ctx), step, path)
     await show_outcome(call, ctx, catalog, step)
 
 
@@ -101,7 +89,7 @@ async def show_outcome(call: CallbackQuery, ctx: UserContext, catalog: Catalog, 
             ),
         )
         return
-    rows = []
+    rows: list[Row] = []
     if outcome.route.opens_case:
         rows.append([(_("Pass my request on"), Nav(to="triage_handoff"))])
     if outcome.route.type == "directory" and outcome.route.kind:

@@ -1,4 +1,6 @@
-"""Operators, specialists and crisis staff, in the staff forum groups. Only these chats enter here."""
+"""Operators, specialists and crisis staff, in the staff forum groups. Only these chats enter here; inside them,
+only staff reach the desk (IsStaff), with the acting staff member and the topic's request handed to every handler
+(handlers/operators/access.py); everyone else is answered there."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from aiogram import Router
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
-from handlers.operators import desk, moderation
+from handlers.filters import IsStaff
+from handlers.operators import access, desk, moderation
 
 
 class InDeskChat(Filter):
@@ -20,7 +23,12 @@ class InDeskChat(Filter):
 
 def get_router() -> Router:
     router = Router(name="operators")
+    staff_side = Router(name="operators.staff")
     for observer in (router.message, router.edited_message, router.callback_query):
         observer.filter(InDeskChat())
-    router.include_routers(moderation.router, desk.router)  # moderation first: desk takes every message
+    for observer in (staff_side.message, staff_side.edited_message, staff_side.callback_query):
+        observer.filter(IsStaff())
+        observer.middleware(access.DeskMiddleware())
+    staff_side.include_routers(moderation.router, desk.router)  # moderation first: desk takes every message
+    router.include_routers(staff_side, access.others)
     return router

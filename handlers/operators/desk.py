@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.filters import Command, CommandObject, Filter
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.base import utcnow
-from bot.db.models import Case, Family, Staff
-from bot.middlewares.context import UserContext
-from bot.services import desk, relay
+from bot.db.models import Case, Staff
+from bot.db.session import AsyncSession
+from bot.db.statuses import CaseStatus
+from bot.i18n import locale_scope
+from bot.services import cases, desk, families, relay
 from bot.services import staff as staff_service
 from bot.services.audit import audit
 from bot.services.cases import TransitionError
 from bot.services.catalog import Catalog
-from handlers.family.handoff import RELAYABLE
-from handlers.operators.card import (
-    CaseAct,
+from bot.services.relay import RELAYABLE
+from bot.views.callbacks import CaseAct, CaseAction
+from bot.views.case_card import (
     card_kb,
     category_label,
     specialty_name,
@@ -32,8 +35,8 @@ from handlers.operators.card import (
     transfer_kb,
     urgency_label,
 )
+from bot.views.ui import kb
 from handlers.relaying import relay_edit, relay_message
-from handlers.ui import kb
 
 log = logging.getLogger(__name__)
 router = Router(name="operators.desk")
@@ -44,25 +47,19 @@ NOTE_PREFIX = "!"
 # --- helpers -------------------------------------------------------------------------------------------------
 
 
-async def acting_staff(session: AsyncSession, ctx: UserContext | None) -> Staff | None:
-    if ctx is None or not ctx.is_staff:
-        return None
-    return await staff_service.ensure_for_roles(session, ctx.user.id, ctx.roles, ctx.user.full_name)
-
-
 async def tell_family(session: AsyncSession, case: Case, i18n, text_fn, markup=None) -> None:
     """Queue a message for the family in its own language (the staff group uses the default one)."""
-    family = await session.get(Family, case.family_id) if case.family_id else None
+    family = await families.get(session, case.family_id)
     if family is None:
         return
-    with i18n.use_locale(family.language):
+    with locale_scope(i18n, family.language):
         text = text_fn()
         markup_dict = markup().model_dump(exclude_none=True) if markup else None
     relay.enqueue_text(session, case, target="family", text=text, markup=markup_dict)
 
 
 def rating_kb(case_id: int):
-    from handlers.callbacks import Rate
+    from bot.views.callbacks import Rate
 
     return kb([(str(n), Rate(case=case_id, v=n)) for n in range(1, 6)])
 
@@ -138,80 +135,146 @@ async def move_case(
 # --- buttons on the card -------------------------------------------------------------------------------------
 
 
-@router.callback_query(CaseAct.filter())
-async def case_button(
+class CaseOfButton(Filter):
+    """The request a case-card button names, when its card is in this chat: for the handler as ``case``.
+    Otherwise the button reaches :func:`stale_case_button`."""
+
+    async def __call__(
+        self, call: CallbackQuery, callback_data: CaseAct, session: AsyncSession
+    ) -> bool | dict:
+        case = await cases.get(session, callback_data.id)
+        if case is None or call.message is None or case.chat_id != call.message.chat.id:
+            return False
+        return {"case": case}
+
+
+class RefuseTransition(BaseMiddleware):
+    """A button pressed on a card whose request has moved on meanwhile (closed, reopened, taken)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        try:
+            return await handler(event, data)
+        except TransitionError:
+            assert isinstance(event, CallbackQuery)
+            await event.answer(_("This cannot be done in the request's current state."), show_alert=True)
+            return None
+
+
+router.callback_query.middleware(RefuseTransition())
+
+
+@router.callback_query(CaseAct.filter(F.a == CaseAction.TAKE), CaseOfButton())
+async def take(
+    call: CallbackQuery,
+    case: Case,
+    staff: Staff,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
+    i18n,
+) -> None:
+    result = await desk.take(session, case.id, staff, actor_tg_id=call.from_user.id)
+    if not result.ok:
+        who = staff_name(result.owner) if result.owner else _("nobody: the request is not open")
+        await call.answer(_("Already taken by {who}.").format(who=who), show_alert=True)
+        return
+    await call.answer(_("The request is yours."))
+    await tell_family(
+        session,
+        case,
+        i18n,
+        lambda: _("A specialist has taken your request № {number} and will write to you here.").format(
+            number=case.id
+        ),
+    )
+    await sync_topic(call.bot, session, result.case, catalog, settings.default_locale)
+
+
+@router.callback_query(CaseAct.filter(F.a.in_({CaseAction.TRANSFER, CaseAction.BACK})), CaseOfButton())
+async def card_buttons(
+    call: CallbackQuery, callback_data: CaseAct, case: Case, catalog: Catalog, settings: Settings
+) -> None:
+    """«Transfer» shows where to; «Back» the card's own buttons again."""
+    await call.answer()
+    if isinstance(call.message, Message):
+        markup = (
+            transfer_kb(case, catalog, settings.default_locale)
+            if callback_data.a == CaseAction.TRANSFER
+            else card_kb(case)
+        )
+        await call.message.edit_reply_markup(reply_markup=markup)
+
+
+@router.callback_query(CaseAct.filter(F.a == CaseAction.NOTE), CaseOfButton())
+async def note_hint(call: CallbackQuery) -> None:
+    await call.answer(
+        _("To leave a note only staff see, start the message with «!» or write /note and the text."),
+        show_alert=True,
+    )
+
+
+@router.callback_query(CaseAct.filter(F.a == CaseAction.CLOSE), CaseOfButton())
+async def close(
+    call: CallbackQuery,
+    case: Case,
+    staff: Staff,
+    session: AsyncSession,
+    catalog: Catalog,
+    settings: Settings,
+    i18n,
+) -> None:
+    if case.status == CaseStatus.CLOSED:
+        await call.answer(_("The request is already closed."))
+        return
+    await close_case(
+        call.bot,
+        session,
+        case,
+        staff=staff,
+        actor=call.from_user.id,
+        catalog=catalog,
+        settings=settings,
+        i18n=i18n,
+    )
+    await call.answer(_("Closed. The family was asked to rate the help."))
+
+
+@router.callback_query(CaseAct.filter(F.a == CaseAction.REOPEN), CaseOfButton())
+async def reopen(
+    call: CallbackQuery, case: Case, staff: Staff, session: AsyncSession, catalog: Catalog, settings: Settings
+) -> None:
+    await reopen_case(
+        call.bot, session, case, actor=call.from_user.id, role=staff.role, catalog=catalog, settings=settings
+    )
+    await call.answer(_("The request is open again."))
+
+
+@router.callback_query(
+    CaseAct.filter(F.a.in_({CaseAction.SPEC, CaseAction.CRISIS, CaseAction.REGION})), CaseOfButton()
+)
+async def transfer_to(
     call: CallbackQuery,
     callback_data: CaseAct,
-    ctx: UserContext | None,
+    case: Case,
+    staff: Staff,
     session: AsyncSession,
     catalog: Catalog,
     settings: Settings,
     desk_chats: desk.DeskChats,
-    i18n,
 ) -> None:
-    staff = await acting_staff(session, ctx)
-    if staff is None:
-        await call.answer(_("Only the centre's staff can do this."), show_alert=True)
-        return
-    case = await session.get(Case, callback_data.id)
-    if case is None or case.chat_id != call.message.chat.id:
+    await transfer(call, callback_data, case, staff, session, catalog, settings, desk_chats)
+
+
+@router.callback_query(CaseAct.filter())
+async def stale_case_button(call: CallbackQuery, callback_data: CaseAct, session: AsyncSession) -> None:
+    """A card of a request that is gone or lives in another group, or an action no card offers."""
+    if not await CaseOfButton()(call, callback_data, session):
         await call.answer(_("This request was not found."), show_alert=True)
-        return
-    action, actor = callback_data.a, call.from_user.id
-    bot = call.bot
-    locale = settings.default_locale
-    try:
-        if action == "take":
-            result = await desk.take(session, case.id, staff, actor_tg_id=actor)
-            if not result.ok:
-                who = staff_name(result.owner) if result.owner else _("nobody: the request is not open")
-                await call.answer(_("Already taken by {who}.").format(who=who), show_alert=True)
-                return
-            await call.answer(_("The request is yours."))
-            await tell_family(
-                session,
-                case,
-                i18n,
-                lambda: _(
-                    "A specialist has taken your request № {number} and will write to you here."
-                ).format(number=case.id),
-            )
-            await sync_topic(bot, session, result.case, catalog, locale)
-            return
-        if action == "transfer":
-            await call.answer()
-            await call.message.edit_reply_markup(reply_markup=transfer_kb(case, catalog, locale))
-            return
-        if action == "back":
-            await call.answer()
-            await call.message.edit_reply_markup(reply_markup=card_kb(case))
-            return
-        if action == "note":
-            await call.answer(
-                _("To leave a note only staff see, start the message with «!» or write /note and the text."),
-                show_alert=True,
-            )
-            return
-        if action == "close":
-            if case.status == "closed":
-                await call.answer(_("The request is already closed."))
-                return
-            await close_case(
-                bot, session, case, staff=staff, actor=actor, catalog=catalog, settings=settings, i18n=i18n
-            )
-            await call.answer(_("Closed. The family was asked to rate the help."))
-            return
-        if action == "reopen":
-            await reopen_case(
-                bot, session, case, actor=actor, role=staff.role, catalog=catalog, settings=settings
-            )
-            await call.answer(_("The request is open again."))
-            return
-        if action in ("spec", "crisis", "region"):
-            await transfer(call, callback_data, case, staff, session, catalog, settings, desk_chats)
-            return
-    except TransitionError:
-        await call.answer(_("This cannot be done in the request's current state."), show_alert=True)
         return
     await call.answer(_("This button no longer works."))
 
@@ -227,13 +290,13 @@ async def transfer(
     chats: desk.DeskChats,
 ) -> None:
     old = {"specialty": case.specialty, "tier": case.tier, "region": case.region}
-    if data.a == "spec":
+    if data.a == CaseAction.SPEC:
         if data.v not in staff_service.SPECIALTIES:
             await call.answer(_("This button no longer works."))
             return
         case.specialty = data.v
         where = specialty_name(data.v)
-    elif data.a == "crisis":
+    elif data.a == CaseAction.CRISIS:
         case.tier, case.specialty = 3, None
         if desk.urgency_rank(case.urgency) < desk.urgency_rank("urgent"):
             case.urgency = "urgent"
@@ -264,12 +327,7 @@ async def transfer(
 
 
 @router.message(Command("queue"))
-async def queue_cmd(
-    message: Message, ctx: UserContext | None, session: AsyncSession, catalog: Catalog
-) -> None:
-    if await acting_staff(session, ctx) is None:
-        await refuse(message)
-        return
+async def queue_cmd(message: Message, session: AsyncSession, catalog: Catalog) -> None:
     waiting = await desk.waiting_queue(session, message.chat.id)
     if not waiting:
         await message.reply(_("The queue is empty: nobody is waiting."))
@@ -316,23 +374,8 @@ def desk_hint() -> str:
     )
 
 
-async def refuse(message: Message) -> None:
-    await message.reply(_("Sorry, only the centre's staff can work here. Your message was not passed on."))
-
-
-async def topic_case(message: Message, session: AsyncSession) -> Case | None:
-    if not message.is_topic_message:
-        return None
-    return await desk.case_in_topic(session, message.chat.id, message.message_thread_id)
-
-
 @router.message(Command("note"))
-async def note_cmd(message: Message, ctx: UserContext | None, session: AsyncSession) -> None:
-    staff = await acting_staff(session, ctx)
-    if staff is None:
-        await refuse(message)
-        return
-    case = await topic_case(message, session)
+async def note_cmd(message: Message, staff: Staff, case: Case | None, session: AsyncSession) -> None:
     if case is None:
         await message.reply(desk_hint())
         return
@@ -353,17 +396,13 @@ async def record_note(session: AsyncSession, case: Case, staff: Staff, message: 
 @router.message(Command("unmet"))
 async def unmet_cmd(
     message: Message,
+    staff: Staff,
+    case: Case | None,
     command: CommandObject,
-    ctx: UserContext | None,
     session: AsyncSession,
     catalog: Catalog,
     settings: Settings,
 ) -> None:
-    staff = await acting_staff(session, ctx)
-    if staff is None:
-        await refuse(message)
-        return
-    case = await topic_case(message, session)
     need = (command.args or "").strip()[:200]
     if case is None or not need:
         await message.reply(_("Write it in the request's topic: /unmet what was needed but does not exist."))
@@ -383,20 +422,16 @@ async def unmet_cmd(
 @router.message(Command("c", "canned"))
 async def canned_cmd(
     message: Message,
+    staff: Staff,
+    case: Case | None,
     command: CommandObject,
-    ctx: UserContext | None,
     session: AsyncSession,
     catalog: Catalog,
     settings: Settings,
     i18n,
 ) -> None:
-    staff = await acting_staff(session, ctx)
-    if staff is None:
-        await refuse(message)
-        return
     answers = catalog.content.canned
     code = (command.args or "").strip().lower()
-    case = await topic_case(message, session)
     if not code or code not in answers:
         lines = [_("Canned answers: /c code")]
         lines += [
@@ -408,10 +443,10 @@ async def canned_cmd(
     if case is None:
         await message.reply(desk_hint())
         return
-    if case.status == "closed":
+    if case.status == CaseStatus.CLOSED:
         await message.reply(closed_hint())
         return
-    family = await session.get(Family, case.family_id) if case.family_id else None
+    family = await families.get(session, case.family_id)
     language = family.language if family else settings.default_locale
     text = answers[code].text.get(language).replace("{case_id}", str(case.id))
     media = answers[code].media
@@ -442,18 +477,17 @@ def closed_hint() -> str:
 
 @router.message()
 async def staff_message(
-    message: Message, ctx: UserContext | None, session: AsyncSession, settings: Settings
+    message: Message,
+    staff: Staff,
+    case: Case | None,
+    session: AsyncSession,
+    settings: Settings,
 ) -> None:
     if message.content_type not in RELAYABLE or message.from_user is None or message.from_user.is_bot:
         return  # service messages: topic created, members joined…
-    staff = await acting_staff(session, ctx)
-    if staff is None:
-        await refuse(message)
-        return
     if message.text and message.text.startswith("/"):
         await message.reply(desk_hint())
         return
-    case = await topic_case(message, session)
     if case is None:
         await message.reply(
             _("This topic is not a request. To answer a family, write in the request's own topic.")
@@ -464,7 +498,7 @@ async def staff_message(
     if (message.text or message.caption or "").startswith(NOTE_PREFIX):
         await record_note(session, case, staff, message)
         return
-    if case.status == "closed":
+    if case.status == CaseStatus.CLOSED:
         await message.reply(closed_hint())
         return
     if case.family_id is None:
@@ -483,9 +517,7 @@ async def staff_message(
 
 
 @router.edited_message()
-async def staff_edit(message: Message, ctx: UserContext | None, session: AsyncSession) -> None:
-    if await acting_staff(session, ctx) is None:
-        return
+async def staff_edit(message: Message, session: AsyncSession) -> None:
     case = await relay.case_of_message(session, message.chat.id, message.message_id)
     if case is None:
         return

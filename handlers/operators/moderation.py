@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.middlewares.context import UserContext
+from bot.db.models import Case, Staff
+from bot.db.session import AsyncSession
 from bot.services import moderation
-from handlers.operators.desk import acting_staff, refuse, topic_case
 
 log = logging.getLogger(__name__)
 router = Router(name="operators.moderation")
@@ -22,27 +21,15 @@ router = Router(name="operators.moderation")
 DEFAULT_MUTE_MINUTES = 60
 
 
-@router.message(F.sender_chat)
-@router.edited_message(F.sender_chat)
-async def not_a_member(message: Message) -> None:
-    """Sent on behalf of a chat (anonymous admin, linked channel): no person to check, so nothing happens."""
-    kind = "anonymous admin" if message.sender_chat.id == message.chat.id else "channel"
-    log.info("message from a %s in a staff group ignored", kind)
-
-
 @router.message(Command("mute"))
 async def mute_cmd(
     message: Message,
+    staff: Staff,
+    case: Case | None,
     command: CommandObject,
-    ctx: UserContext | None,
     session: AsyncSession,
     settings: Settings,
 ) -> None:
-    staff = await acting_staff(session, ctx)
-    if staff is None:
-        await refuse(message)
-        return
-    case = await topic_case(message, session)
     limit = settings.mute_max_hours * 60
     try:
         minutes = float((command.args or "").strip() or DEFAULT_MUTE_MINUTES)
@@ -71,12 +58,7 @@ async def mute_cmd(
 
 
 @router.message(Command("unmute"))
-async def unmute_cmd(message: Message, ctx: UserContext | None, session: AsyncSession) -> None:
-    staff = await acting_staff(session, ctx)
-    if staff is None:
-        await refuse(message)
-        return
-    case = await topic_case(message, session)
+async def unmute_cmd(message: Message, staff: Staff, case: Case | None, session: AsyncSession) -> None:
     if case is None:
         await message.reply(_("Write /unmute in the request's topic."))
         return

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers.partners import partner
+from handlers.partners import offers, partner
 
 
 def get_router() -> Router:
     router = Router(name="partners")
     router.message.filter(F.chat.type == "private")
     router.callback_query.filter(F.message.chat.type == "private")
-    router.include_router(partner.router)
+    router.include_routers(partner.router, offers.router, partner.others)  # the refusals last
     return router

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-import re
-from datetime import date, timedelta
+from datetime import date
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, Filter
@@ -15,33 +14,24 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
 from babel.dates import format_date as babel_date
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.base import utcnow
-from bot.db.models import Partner, PartnerMember, PartnerOffer
+from bot.db.models import Partner, PartnerMember
+from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import card as card_service
-from bot.services import card_partners, card_rules
+from bot.services import card_partners
 from bot.services.audit import audit
 from bot.services.card import CardError
-from bot.services.card_partners import OfferDraft
 from bot.services.catalog import Catalog
-from handlers.cardui import (
-    OfferMod,
-    PartnerAct,
-    Redeem,
-    category_names,
-    notify_coordinators,
-    offer_scope,
-    offer_status_label,
-    offer_text,
-    short,
-)
-from handlers.ui import chunk, kb, show
+from bot.views.callbacks import PartnerAct, PartnerAction, Redeem
+from bot.views.card import category_names, offer_status_label, offer_text, short
+from bot.views.ui import chunk, kb, show
 
 log = logging.getLogger(__name__)
 router = Router(name="partners.partner")
+others = Router(name="partners.others")
 
 MAX_VALIDITY_DAYS = 2 * 366
 
@@ -71,9 +61,12 @@ class OfferFlow(StatesGroup):
 
 def menu_kb():
     return kb(
-        [(_("Check a card"), PartnerAct(a="check"))],
-        [(_("Propose an offer"), PartnerAct(a="new")), (_("My offers"), PartnerAct(a="mine"))],
-        [(_("Statistics"), PartnerAct(a="stats"))],
+        [(_("Check a card"), PartnerAct(a=PartnerAction.CHECK))],
+        [
+            (_("Propose an offer"), PartnerAct(a=PartnerAction.NEW)),
+            (_("My offers"), PartnerAct(a=PartnerAction.MINE)),
+        ],
+        [(_("Statistics"), PartnerAct(a=PartnerAction.STATS))],
     )
 
 
@@ -93,7 +86,7 @@ def refusal_text() -> str:
 
 
 def back_kb():
-    return kb([(_("« Partner menu"), PartnerAct(a="menu"))])
+    return kb([(_("« Partner menu"), PartnerAct(a=PartnerAction.MENU))])
 
 
 # --- joining -----------------------------------------------------------------------------------------------------
@@ -137,10 +130,11 @@ async def scanned(
     command: CommandObject,
     session: AsyncSession,
     settings: Settings,
+    catalog: Catalog,
     partner: Partner,
     member: PartnerMember,
 ) -> None:
-    await run_check(message, command.args, "qr", session, settings, partner, member)
+    await run_check(message, command.args, "qr", session, settings, catalog, partner, member)
 
 
 @router.message(CommandStart(deep_link=True, magic=F.args.startswith(card_service.DEEP_LINK_PREFIX)))
@@ -168,6 +162,7 @@ async def check_cmd(
     state: FSMContext,
     session: AsyncSession,
     settings: Settings,
+    catalog: Catalog,
     partner: Partner,
     member: PartnerMember,
 ) -> None:
@@ -175,7 +170,7 @@ async def check_cmd(
     if not command.args:
         await message.answer(check_hint(), reply_markup=back_kb())
         return
-    await run_check(message, command.args, "typed", session, settings, partner, member)
+    await run_check(message, command.args, "typed", session, settings, catalog, partner, member)
 
 
 def check_hint() -> str:
@@ -194,12 +189,13 @@ async def typed_number(
     state: FSMContext,
     session: AsyncSession,
     settings: Settings,
+    catalog: Catalog,
     partner: Partner,
     member: PartnerMember,
 ) -> None:
     if await state.get_state() is not None:
         await state.set_state(None)
-    await run_check(message, message.text, "typed", session, settings, partner, member)
+    await run_check(message, message.text, "typed", session, settings, catalog, partner, member)
 
 
 async def run_check(
@@ -208,6 +204,7 @@ async def run_check(
     source: str,
     session: AsyncSession,
     settings: Settings,
+    catalog: Catalog,
     partner: Partner,
     member: PartnerMember,
 ) -> None:
@@ -226,7 +223,7 @@ async def run_check(
     outcome = await card_service.check(
         session, partner_id=partner.id, member_tg_id=member.tg_user_id, raw=raw, source=source, now=now
     )
-    rules = card_rules.load(settings.data_dir)
+    rules = catalog.card
     if outcome.result == "valid":
         text = _("✅ <b>The card is valid.</b>\nCategory: {category}").format(
             category=category_names(rules, outcome.categories[:1], get_i18n().current_locale)
@@ -266,7 +263,7 @@ async def redeemed(
         if isinstance(call.message, Message):
             await call.message.edit_reply_markup(reply_markup=back_kb())
         return
-    offer = await session.get(PartnerOffer, callback_data.offer)
+    offer = await card_partners.offer(session, callback_data.offer)
     if offer is None or offer.partner_id != partner.id:
         await call.answer(_("This button no longer works."), show_alert=True)
         return
@@ -296,20 +293,20 @@ async def partner_cmd(message: Message, state: FSMContext, partner: Partner) -> 
     await message.answer(menu_text(partner), reply_markup=menu_kb())
 
 
-@router.callback_query(PartnerAct.filter(F.a == "menu"), IsPartner())
+@router.callback_query(PartnerAct.filter(F.a == PartnerAction.MENU), IsPartner())
 async def partner_menu(call: CallbackQuery, state: FSMContext, partner: Partner) -> None:
     await state.set_state(None)
     await call.answer()
     await show(call, menu_text(partner), menu_kb())
 
 
-@router.callback_query(PartnerAct.filter(F.a == "check"), IsPartner())
+@router.callback_query(PartnerAct.filter(F.a == PartnerAction.CHECK), IsPartner())
 async def check_help(call: CallbackQuery) -> None:
     await call.answer()
     await show(call, check_hint(), back_kb())
 
 
-@router.callback_query(PartnerAct.filter(F.a == "stats"), IsPartner())
+@router.callback_query(PartnerAct.filter(F.a == PartnerAction.STATS), IsPartner())
 async def stats(call: CallbackQuery, session: AsyncSession, settings: Settings, partner: Partner) -> None:
     await call.answer()
     await show(call, await stats_text(session, settings, partner), back_kb())
@@ -339,7 +336,7 @@ async def stats_text(session: AsyncSession, settings: Settings, partner: Partner
     return "\n\n".join(lines)
 
 
-@router.callback_query(PartnerAct.filter(F.a == "mine"), IsPartner())
+@router.callback_query(PartnerAct.filter(F.a == PartnerAction.MINE), IsPartner())
 async def my_offers(
     call: CallbackQuery, session: AsyncSession, settings: Settings, catalog: Catalog, partner: Partner
 ) -> None:
@@ -349,12 +346,15 @@ async def my_offers(
 
 async def my_offers_screen(session: AsyncSession, settings: Settings, catalog: Catalog, partner: Partner):
     offers = await card_partners.partner_offers(session, partner.id)
-    rules = card_rules.load(settings.data_dir)
+    rules = catalog.card
     locale = get_i18n().current_locale
     if not offers:
         return _(
             "You have no offers yet. Propose the first one: a coordinator reviews it, usually within a few working days."
-        ), kb([(_("Propose an offer"), PartnerAct(a="new"))], [(_("« Partner menu"), PartnerAct(a="menu"))])
+        ), kb(
+            [(_("Propose an offer"), PartnerAct(a=PartnerAction.NEW))],
+            [(_("« Partner menu"), PartnerAct(a=PartnerAction.MENU))],
+        )
     parts = [_("<b>Your offers</b>")]
     buttons = []
     for o in offers[:10]:
@@ -367,10 +367,12 @@ async def my_offers_screen(session: AsyncSession, settings: Settings, catalog: C
             buttons.append(
                 (_("Withdraw № {number}").format(number=o.id), PartnerAct(a="withdraw", v=str(o.id)))
             )
-    return "\n\n".join(parts)[:4000], kb(*chunk(buttons, 2), [(_("« Partner menu"), PartnerAct(a="menu"))])
+    return "\n\n".join(parts)[:4000], kb(
+        *chunk(buttons, 2), [(_("« Partner menu"), PartnerAct(a=PartnerAction.MENU))]
+    )
 
 
-@router.callback_query(PartnerAct.filter(F.a == "withdraw"), IsPartner())
+@router.callback_query(PartnerAct.filter(F.a == PartnerAction.WITHDRAW), IsPartner())
 async def withdraw(
     call: CallbackQuery,
     callback_data: PartnerAct,
@@ -380,7 +382,7 @@ async def withdraw(
     partner: Partner,
     member: PartnerMember,
 ) -> None:
-    offer = await session.get(PartnerOffer, int(callback_data.v)) if callback_data.v.isdigit() else None
+    offer = await card_partners.offer(session, int(callback_data.v)) if callback_data.v.isdigit() else None
     if offer is None or offer.partner_id != partner.id:
         await call.answer(_("This button no longer works."), show_alert=True)
         return
@@ -393,392 +395,17 @@ async def withdraw(
     await show(call, *(await my_offers_screen(session, settings, catalog, partner)))
 
 
-# --- proposing an offer ------------------------------------------------------------------------------------------
+# --- anyone else (mounted after the offer wizard) ------------------------------------------------------------
 
 
-def cancel_row():
-    return [(_("Cancel"), PartnerAct(a="menu"))]
-
-
-@router.callback_query(PartnerAct.filter(F.a == "new"), IsPartner())
-async def new_offer(call: CallbackQuery, state: FSMContext, settings: Settings) -> None:
-    await call.answer()
-    rules = card_rules.load(settings.data_dir)
-    locale = get_i18n().current_locale
-    await state.set_state(OfferFlow.kind)
-    await state.update_data(offer={})
-    buttons = [(k.name.get(locale), PartnerAct(a="kind", v=k.id)) for k in rules.offer_kinds]
-    await show(
-        call,
-        _("<b>New offer</b> (step 1 of 8)\n\nWhat kind of offer is it?"),
-        kb(*chunk(buttons, 2), cancel_row()),
-    )
-
-
-@router.callback_query(OfferFlow.kind, PartnerAct.filter(F.a == "kind"), IsPartner())
-async def got_kind(
-    call: CallbackQuery, callback_data: PartnerAct, state: FSMContext, settings: Settings
-) -> None:
-    if card_rules.load(settings.data_dir).kind(callback_data.v) is None:
-        await call.answer(_("This button no longer works."), show_alert=True)
-        return
-    await call.answer()
-    await _put(state, kind=callback_data.v)
-    await state.set_state(OfferFlow.text)
-    await show(
-        call,
-        _(
-            "Step 2 of 8. Describe the offer in one or two sentences: what exactly families get "
-            "(for example, «A discount on all children's shoes»)."
-        ),
-        kb(cancel_row()),
-    )
-
-
-async def _put(state: FSMContext, **values) -> dict:
-    data = await state.get_data()
-    offer = {**data.get("offer", {}), **values}
-    await state.update_data(offer=offer)
-    return offer
-
-
-def _text_of(message: Message, limit: int) -> str | None:
-    text = (message.text or "").strip()
-    return text[:limit] if text and not text.startswith("/") else None
-
-
-@router.message(OfferFlow.text, IsPartner())
-async def got_text(message: Message, state: FSMContext) -> None:
-    text = _text_of(message, card_partners.TEXT_MAX)
-    if text is None:
-        await message.answer(_("Please write the offer as text."), reply_markup=kb(cancel_row()))
-        return
-    await _put(state, text=text)
-    await state.set_state(OfferFlow.discount)
-    await message.answer(
-        _("Step 3 of 8. What is the discount? For example: «10%», «15% on weekdays», «a free lesson»."),
-        reply_markup=kb(cancel_row()),
-    )
-
-
-@router.message(OfferFlow.discount, IsPartner())
-async def got_discount(message: Message, state: FSMContext) -> None:
-    text = _text_of(message, card_partners.SHORT_MAX)
-    if text is None:
-        await message.answer(_("Please write the discount as text."), reply_markup=kb(cancel_row()))
-        return
-    await _put(state, discount=text)
-    await state.set_state(OfferFlow.conditions)
-    await message.answer(
-        _("Step 4 of 8. Conditions, if any: for example, «on purchases from 1000 ₽» or «by appointment»."),
-        reply_markup=kb([(_("No conditions"), PartnerAct(a="noconditions"))], cancel_row()),
-    )
-
-
-async def ask_where(event: Message | CallbackQuery, state: FSMContext) -> None:
-    await state.set_state(OfferFlow.where)
-    await show(
-        event,
-        _("Step 5 of 8. Where does it work? Send the address (or several), or choose «Online only»."),
-        kb([(_("Online only"), PartnerAct(a="online"))], cancel_row()),
-    )
-
-
-@router.message(OfferFlow.conditions, IsPartner())
-async def got_conditions(message: Message, state: FSMContext) -> None:
-    text = _text_of(message, card_partners.TEXT_MAX)
-    if text is None:
-        await message.answer(_("Please write the conditions as text."), reply_markup=kb(cancel_row()))
-        return
-    await _put(state, conditions=text)
-    await ask_where(message, state)
-
-
-@router.callback_query(OfferFlow.conditions, PartnerAct.filter(F.a == "noconditions"), IsPartner())
-async def no_conditions(call: CallbackQuery, state: FSMContext) -> None:
-    await call.answer()
-    await _put(state, conditions=None)
-    await ask_where(call, state)
-
-
-def until_kb():
-    return kb(
-        [(_("1 month"), PartnerAct(a="until", v="1")), (_("3 months"), PartnerAct(a="until", v="3"))],
-        [(_("6 months"), PartnerAct(a="until", v="6")), (_("1 year"), PartnerAct(a="until", v="12"))],
-        cancel_row(),
-    )
-
-
-async def ask_until(event: Message | CallbackQuery, state: FSMContext) -> None:
-    await state.set_state(OfferFlow.until)
-    await show(
-        event,
-        _("Step 6 of 8. Until when is the offer valid? Choose or send a date like 31.12.2026."),
-        until_kb(),
-    )
-
-
-@router.message(OfferFlow.where, IsPartner())
-async def got_address(message: Message, state: FSMContext) -> None:
-    text = _text_of(message, 300)
-    if text is None:
-        await message.answer(_("Please write the address as text."), reply_markup=kb(cancel_row()))
-        return
-    await _put(state, address=text, online=False)
-    await ask_until(message, state)
-
-
-@router.callback_query(OfferFlow.where, PartnerAct.filter(F.a == "online"), IsPartner())
-async def online_only(call: CallbackQuery, state: FSMContext) -> None:
-    await call.answer()
-    await _put(state, address=None, online=True)
-    await ask_until(call, state)
-
-
-def parse_date(text: str) -> date | None:
-    m = re.fullmatch(r"\s*(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})\s*", text or "")
-    if not m:
-        return None
-    day, month, year = (int(x) for x in m.groups())
-    if year < 100:
-        year += 2000
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-async def set_until(
-    event: Message | CallbackQuery, state: FSMContext, settings: Settings, catalog: Catalog, day: date
-) -> None:
-    today = card_service.local_date(utcnow(), settings.tz)
-    if not today <= day <= today + timedelta(days=MAX_VALIDITY_DAYS):
-        await show(event, _("The date must be between today and two years from now."), until_kb())
-        return
-    await _put(state, until=day.isoformat())
-    await ask_regions(event, state, catalog)
-
-
-@router.message(OfferFlow.until, IsPartner())
-async def got_until(message: Message, state: FSMContext, settings: Settings, catalog: Catalog) -> None:
-    day = parse_date(message.text or "")
-    if day is None:
-        await message.answer(
-            _("Please send a date like 31.12.2026, or choose below."), reply_markup=until_kb()
-        )
-        return
-    await set_until(message, state, settings, catalog, day)
-
-
-@router.callback_query(OfferFlow.until, PartnerAct.filter(F.a == "until"), IsPartner())
-async def until_button(
-    call: CallbackQuery, callback_data: PartnerAct, state: FSMContext, settings: Settings, catalog: Catalog
-) -> None:
-    if callback_data.v not in ("1", "3", "6", "12"):
-        await call.answer(_("This button no longer works."), show_alert=True)
-        return
-    await call.answer()
-    today = card_service.local_date(utcnow(), settings.tz)
-    await set_until(call, state, settings, catalog, card_service.add_months(today, int(callback_data.v)))
-
-
-def _regions_kb(catalog: Catalog, chosen: list[str], locale: str):
-    buttons = [
-        (("✓ " if r.code in chosen else "") + r.name.get(locale), PartnerAct(a="reg", v=r.code))
-        for r in catalog.regions
-        if r.code != "other"
-    ]
-    return kb(
-        *chunk(buttons, 2),
-        [(_("All regions"), PartnerAct(a="reg_all")), (_("Next »"), PartnerAct(a="reg_done"))],
-        cancel_row(),
-    )
-
-
-async def ask_regions(event: Message | CallbackQuery, state: FSMContext, catalog: Catalog) -> None:
-    offer = await _put(state)
-    await state.set_state(OfferFlow.regions)
-    await show(
-        event, regions_question(), _regions_kb(catalog, offer.get("regions", []), get_i18n().current_locale)
-    )
-
-
-def regions_question() -> str:
-    return _(
-        "Step 7 of 8. In which regions does it work? Tap the regions, then «Next», or choose «All regions»."
-    )
-
-
-@router.callback_query(
-    OfferFlow.regions, PartnerAct.filter(F.a.in_({"reg", "reg_all", "reg_done"})), IsPartner()
-)
-async def regions_step(
-    call: CallbackQuery, callback_data: PartnerAct, state: FSMContext, settings: Settings, catalog: Catalog
-) -> None:
-    offer = await _put(state)
-    chosen = list(offer.get("regions", []))
-    locale = get_i18n().current_locale
-    if callback_data.a == "reg":
-        if catalog.region(callback_data.v) is None or callback_data.v == "other":
-            await call.answer(_("This button no longer works."), show_alert=True)
-            return
-        chosen = (
-            [c for c in chosen if c != callback_data.v]
-            if callback_data.v in chosen
-            else [*chosen, callback_data.v]
-        )
-        await _put(state, regions=chosen)
-        await call.answer()
-        await show(
-            call,
-            regions_question(),
-            _regions_kb(catalog, chosen, locale),
-        )
-        return
-    if callback_data.a == "reg_all":
-        await _put(state, regions=[])
-    elif not chosen:
-        await call.answer(_("Choose at least one region, or «All regions»."), show_alert=True)
-        return
-    await call.answer()
-    await ask_categories(call, state, settings)
-
-
-def _categories_kb(settings: Settings, chosen: list[str], locale: str):
-    rules = card_rules.load(settings.data_dir)
-    buttons = [
-        (("✓ " if c.id in chosen else "") + c.name.get(locale), PartnerAct(a="cat", v=c.id))
-        for c in rules.categories
-    ]
-    return kb(
-        *chunk(buttons, 1),
-        [(_("Every family with a card"), PartnerAct(a="cat_all")), (_("Next »"), PartnerAct(a="cat_done"))],
-        cancel_row(),
-    )
-
-
-def _categories_question() -> str:
-    return _(
-        "Step 8 of 8. Is the offer for every family with a card, or only for some categories? "
-        "Tap the categories, then «Next», or choose «Every family with a card»."
-    )
-
-
-async def ask_categories(call: CallbackQuery, state: FSMContext, settings: Settings) -> None:
-    offer = await _put(state)
-    await state.set_state(OfferFlow.categories)
-    await show(
-        call,
-        _categories_question(),
-        _categories_kb(settings, offer.get("categories", []), get_i18n().current_locale),
-    )
-
-
-@router.callback_query(
-    OfferFlow.categories, PartnerAct.filter(F.a.in_({"cat", "cat_all", "cat_done"})), IsPartner()
-)
-async def categories_step(
-    call: CallbackQuery, callback_data: PartnerAct, state: FSMContext, settings: Settings, catalog: Catalog
-) -> None:
-    rules = card_rules.load(settings.data_dir)
-    offer = await _put(state)
-    chosen = list(offer.get("categories", []))
-    if callback_data.a == "cat":
-        if rules.category(callback_data.v) is None:
-            await call.answer(_("This button no longer works."), show_alert=True)
-            return
-        chosen = (
-            [c for c in chosen if c != callback_data.v]
-            if callback_data.v in chosen
-            else [*chosen, callback_data.v]
-        )
-        await _put(state, categories=chosen)
-        await call.answer()
-        await show(call, _categories_question(), _categories_kb(settings, chosen, get_i18n().current_locale))
-        return
-    if callback_data.a == "cat_all":
-        offer = await _put(state, categories=[])
-    elif not chosen:
-        await call.answer(_("Choose at least one category, or «Every family with a card»."), show_alert=True)
-        return
-    await call.answer()
-    await state.set_state(OfferFlow.confirm)
-    draft = draft_of(offer, settings)
-    preview = PartnerOffer(**{k: getattr(draft, k) for k in draft.__dataclass_fields__})
-    locale = get_i18n().current_locale
-    text = "\n\n".join(
-        [
-            _("<b>Check the offer</b>"),
-            offer_text(preview, None, rules, catalog, locale, settings.tz),
-            offer_scope(preview, rules, catalog, locale),
-            _("After you send it, a coordinator reviews it; families see it once it is published."),
-        ]
-    )
-    await show(call, text, kb([(_("Send for review"), PartnerAct(a="send"))], cancel_row()))
-
-
-def draft_of(offer: dict, settings: Settings) -> OfferDraft:
-    return OfferDraft(
-        kind=offer["kind"],
-        text=offer["text"],
-        discount=offer["discount"],
-        conditions=offer.get("conditions"),
-        address=offer.get("address"),
-        online=bool(offer.get("online")),
-        valid_until=card_service.end_of_day(date.fromisoformat(offer["until"]), settings.tz),
-        regions=list(offer.get("regions", [])),
-        categories=list(offer.get("categories", [])),
-    )
-
-
-@router.callback_query(OfferFlow.confirm, PartnerAct.filter(F.a == "send"), IsPartner())
-async def send_offer(
-    call: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    settings: Settings,
-    partner: Partner,
-    member: PartnerMember,
-) -> None:
-    data = await state.get_data()
-    await state.set_state(None)
-    await state.update_data(offer=None)
-    try:
-        offer = await card_partners.propose(
-            session, partner, draft_of(data.get("offer") or {}, settings), member_tg_id=member.tg_user_id
-        )
-    except (CardError, KeyError, ValueError) as exc:
-        log.info("offer not proposed: %s", exc)
-        await call.answer(_("This button no longer works."), show_alert=True)
-        await show(call, menu_text(partner), menu_kb())
-        return
-    await call.answer()
-    await show(
-        call,
-        _(
-            "Thank you! Offer № {number} is sent for review. We will write here when the coordinator decides."
-        ).format(number=offer.id),
-        back_kb(),
-    )
-    with get_i18n().use_locale(settings.default_locale):
-        text = _("🆕 Offer № {number} from «{partner}» is waiting for review.").format(
-            number=offer.id, partner=hd.quote(partner.name)
-        )
-        markup = kb([(_("Review"), OfferMod(offer=offer.id, a="open"))])
-    await notify_coordinators(call.bot, session, settings, text, markup)
-
-
-# --- anyone else -------------------------------------------------------------------------------------------------
-
-
-@router.callback_query(PartnerAct.filter())
-@router.callback_query(Redeem.filter())
+@others.callback_query(PartnerAct.filter())
+@others.callback_query(Redeem.filter())
 async def stranger_button(call: CallbackQuery) -> None:
     await call.answer(refusal_text(), show_alert=True)
 
 
-@router.message(Command("check"))
-@router.message(Command("partner"))
+@others.message(Command("check"))
+@others.message(Command("partner"))
 async def not_a_partner(message: Message, session: AsyncSession) -> None:
     await audit(
         session,

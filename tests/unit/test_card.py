@@ -34,7 +34,7 @@ def test_parse_number_accepts_spaces_dashes_and_links():
 
 def test_rules_file_is_valid_and_categories_come_from_the_profile():
     assert card_rules.validate(DATA) == []
-    rules = card_rules.load(DATA)
+    rules = card_rules.read(DATA)
     assert rules.region("RU-PNZ").document_required and not rules.region("RU-SVE").document_required
     assert not rules.region("other").open
     assert rules.categories_of({}) == []  # no children, not pregnant: not eligible
@@ -86,7 +86,7 @@ def test_dates_and_status():
         card.card_status(SimpleNamespace(status="revoked", valid_until=now + timedelta(days=9)), now)
         == "revoked"
     )
-    rules = card_rules.load(DATA)
+    rules = card_rules.read(DATA)
     assert card.can_renew(active, rules, now)  # within 30 days of the end
     assert not card.can_renew(
         SimpleNamespace(status="active", valid_until=now + timedelta(days=90), region="RU-PNZ"), rules, now

@@ -14,20 +14,12 @@ import pytest
 import yaml
 
 from bot.services import directory
-from bot.services.content import (
-    ContentError,
-    Region,
-    is_open,
-    load_canned,
-    load_content,
-    load_organisations,
-    load_privacy,
-    load_regions,
-    next_open,
-    parse_spans,
-    phone_problem,
-    validate,
-)
+from bot.services.canned import load_canned
+from bot.services.content import load_content, validate
+from bot.services.content_base import ContentError, phone_problem
+from bot.services.organisations import load_organisations
+from bot.services.privacy_notice import load_privacy
+from bot.services.regions import Region, is_open, load_regions, next_open, parse_spans
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 TODAY = date(2026, 11, 22)
@@ -517,7 +509,7 @@ def test_region_never_open_is_rejected() -> None:
 def test_canned_media_must_be_https_and_its_text_a_caption():
     from pydantic import ValidationError
 
-    from bot.services.content import CannedAnswer
+    from bot.services.canned import CannedAnswer
 
     base = {"code": "x", "title": {"ru": "т", "en": "t"}, "text": {"ru": "текст", "en": "text"}}
     ok = CannedAnswer.model_validate(

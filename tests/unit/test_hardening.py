@@ -10,8 +10,8 @@ import pytest
 import redis
 
 from bot.config import ROOT, load_settings
-from bot.services.content import load_privacy
 from bot.services.moderation import FloodGate, SharedFloodGate
+from bot.services.privacy_notice import load_privacy
 from bot.services.retention import periods
 
 TOKEN = "123456:TEST-token-for-units"

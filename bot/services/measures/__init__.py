@@ -23,15 +23,13 @@ from bot.services.measures.engine import (
     amount_text,
     amount_views,
     evaluate_measure,
-    format_money,
-    income_level_for,
-    income_threshold,
     missing_questions,
-    pm_check_where,
     render_question,
     screen,
 )
 from bot.services.measures.facts import PROFILE_FACTS, Interval, resolve_facts
+from bot.services.measures.formatting import format_money
+from bot.services.measures.income import income_level_for, income_threshold, pm_check_where
 from bot.services.measures.loader import (
     DEFAULT_DATA_DIR,
     Catalogue,

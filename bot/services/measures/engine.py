@@ -11,9 +11,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from bot.services.measures.facts import INF, NO_CHILDREN, Interval, as_interval, resolve_facts
+from bot.services.measures.facts import NO_CHILDREN, Interval, as_interval, resolve_facts
+from bot.services.measures.formatting import NBSP, describe_value, format_date, format_money
+from bot.services.measures.income import income_threshold, pm_check_where
 from bot.services.measures.loader import Catalogue, default_catalogue
-from bot.services.measures.models import Amount, Condition, FactDef, Measure, Question, Text
+from bot.services.measures.models import Amount, Condition, Measure, Question, Text
 
 Status = Literal["met", "not_met", "unknown"]
 Group = Literal["likely", "maybe", "other"]
@@ -61,101 +63,6 @@ STALE_NOTE = Text(
     ru="Информация может быть устаревшей: мы собрали её {as_of} и ещё не перепроверили.",
     en="This information may be out of date: we collected it on {as_of} and have not re-checked it yet.",
 )
-
-_RU_MONTHS = "января февраля марта апреля мая июня июля августа сентября октября ноября декабря".split()
-
-
-def format_date(d: date, lang: str) -> str:
-    if lang == "en":
-        return f"{d.day} {d.strftime('%B')} {d.year}"
-    return f"{d.day} {_RU_MONTHS[d.month - 1]} {d.year} г."
-
-
-# ----------------------------------------------------------------------------------------------------- formatting
-
-NBSP = "\u00a0"
-
-
-def format_money(value: float, lang: str) -> str:
-    cents = round(value * 100) % 100
-    whole = round(value * 100) // 100
-    sep = NBSP if lang != "en" else ","
-    grouped = f"{whole:,}".replace(",", sep)
-    if cents:
-        grouped += ("," if lang != "en" else ".") + f"{cents:02d}"
-    return f"{grouped}{NBSP}₽"
-
-
-def _plural_ru(n: int, one: str, few: str, many: str) -> str:
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
-
-
-def _age_text(years: float, lang: str) -> str:
-    months_total = round(years * 12)
-    y, m = divmod(months_total, 12)
-    if lang == "en":
-        parts = [f"{y} year{'s' if y != 1 else ''}"] if y else []
-        if m:
-            parts.append(f"{m} month{'s' if m != 1 else ''}")
-        return " ".join(parts) or "under 1 month"
-    parts = [f"{y} {_plural_ru(y, 'год', 'года', 'лет')}"] if y else []
-    if m:
-        parts.append(f"{m} мес.")
-    return " ".join(parts) or "меньше месяца"
-
-
-def _num_text(v: float, unit: str | None, lang: str) -> str:
-    if unit == "years":
-        return _age_text(v, lang)
-    n = int(v) if float(v).is_integer() else v
-    if unit == "weeks":
-        return f"{n} {'weeks' if lang == 'en' else _plural_ru(int(v), 'неделя', 'недели', 'недель')}"
-    if unit == "days":
-        return f"{n} {'days' if lang == 'en' else _plural_ru(int(v), 'день', 'дня', 'дней')}"
-    return str(n)
-
-
-def describe_value(fd: FactDef | None, value: Any, lang: str, catalogue: Catalogue | None = None) -> str:
-    en = lang == "en"
-    unit = fd.unit if fd else None
-    if value is NO_CHILDREN:
-        return "no children yet" if en else "детей пока нет"
-    if isinstance(value, bool):
-        return ("yes" if value else "no") if en else ("да" if value else "нет")
-    if isinstance(value, Interval):
-        if value.exact:
-            return _num_text(value.lo, unit, lang)
-        if value.hi == INF:
-            if value.lo <= 0:
-                return "unknown" if en else "неизвестно"
-            return (
-                f"{_num_text(value.lo, unit, lang)}+"
-                if unit != "years"
-                else (
-                    f"at least {_age_text(value.lo, lang)}"
-                    if en
-                    else f"не меньше {_age_text(value.lo, lang)}"
-                )
-            )
-        lo, hi = _num_text(value.lo, unit, lang), _num_text(value.hi, unit, lang)
-        return f"{lo} – {hi}"
-    if isinstance(value, int | float):
-        return _num_text(float(value), unit, lang)
-    if fd and fd.type == "region" and catalogue is not None:
-        name = catalogue.region_name(value)
-        if name:
-            return name.get(lang)
-    if fd and fd.values and isinstance(value, str) and value in fd.values:
-        return fd.values[value].get(lang)
-    if isinstance(value, list):
-        return ", ".join(str(x) for x in value)
-    return str(value)
-
 
 # ----------------------------------------------------------------------------------------------------- evaluation
 
@@ -292,9 +199,13 @@ class _Evaluator:
         if kind == "fact":
             assert c.fact is not None and c.label is not None and c.op is not None
             v = self.facts.get(c.fact)
-            st = _status(compare(v, c.op, c.value))
-            ask = self.ask_for(c.fact) if st == "unknown" else ()
-            return _Node(c, st, TraceItem("fact", st, c.label, self.leaf_detail(c, v), depth, c.fact, ask))
+            fact_status = _status(compare(v, c.op, c.value))
+            ask = self.ask_for(c.fact) if fact_status == "unknown" else ()
+            return _Node(
+                c,
+                fact_status,
+                TraceItem("fact", fact_status, c.label, self.leaf_detail(c, v), depth, c.fact, ask),
+            )
         if kind == "self_check":
             assert c.self_check is not None
             return _Node(c, "met", TraceItem("self_check", "met", c.self_check, _SELF_CHECK_DETAIL, depth))
@@ -515,7 +426,9 @@ def evaluate_measure(
             0,
         )
         status: Status = "not_met"
-        trace, unknown, failed, checks = [item], [], [item], []
+        unknown: list[TraceItem] = []
+        checks: list[Text] = []
+        trace, failed = [item], [item]
     elif measure.eligibility is None:
         status, unknown, failed, checks = "met", [], [], []
     else:
@@ -583,7 +496,7 @@ def screen(
         groups[r.group].append(r)
     # regional measures first within a group; «other» ordered by how close they came
     for g in ("likely", "maybe"):
-        groups[g].sort(key=lambda r: r.measure.level != "regional")  # type: ignore[index]
+        groups[g].sort(key=lambda r: r.measure.level != "regional")
     groups["other"].sort(key=lambda r: len(r.failed))
     counts: dict[str, int] = {}
     for r in groups["maybe"]:
@@ -612,71 +525,6 @@ def screen(
         regional_note=note,
         disclaimer=DISCLAIMER,
     )
-
-
-# --------------------------------------------------------------------------------------------------- income / ПМ
-
-
-def pm_entry(region: str | None, year: int, catalogue: Catalogue | None = None):
-    cat = catalogue or default_catalogue()
-    table = cat.pm.get(year)
-    if table is None or region is None:
-        return None
-    return table.regions.get(region)
-
-
-def income_threshold(
-    region: str | None, family_size: int, year: int, catalogue: Catalogue | None = None
-) -> float | None:
-    """Monthly income of the whole family below which it counts as low-income: regional ПМ per capita × family size.
-
-    None when the region's ПМ for that year is unknown or unverified: the screener then answers «maybe» and the
-    question tells where to check (`pm_check_where`)."""
-    entry = pm_entry(region, year, catalogue)
-    if entry is None or family_size <= 0:
-        return None
-    pc = entry.per_capita
-    if pc.value is None or pc.status not in ("verified", "sourced"):
-        return None
-    return round(pc.value * family_size, 2)
-
-
-def pm_check_where(region: str | None, year: int, catalogue: Catalogue | None = None) -> Text:
-    cat = catalogue or default_catalogue()
-    entry = pm_entry(region, year, cat)
-    if entry is not None:
-        return entry.check_where
-    table = cat.pm.get(year)
-    if table is not None:
-        return Text(
-            ru="Прожиточный минимум устанавливает правительство региона. Его можно узнать на сайте соцзащиты региона, "
-            "в МФЦ или на Госуслугах.",
-            en="The subsistence minimum is set by the regional government. Find it on the regional social protection "
-            "website, at an MFC or on Gosuslugi.",
-        )
-    return Text(ru="Проверьте на Госуслугах.", en="Check on Gosuslugi.")
-
-
-def income_level_for(
-    monthly_family_income: float,
-    region: str | None,
-    family_size: int,
-    year: int,
-    catalogue: Catalogue | None = None,
-) -> str | None:
-    """Map a family's monthly income to the questionnaire's `income_level` option (None if ПМ is unknown).
-
-    «below_pm» is strictly below the threshold: an income exactly at the threshold is not below it."""
-    t = income_threshold(region, family_size, year, catalogue)
-    if t is None:
-        return None
-    if monthly_family_income < t:
-        return "below_pm"
-    if monthly_family_income <= t * 1.1:
-        return "pm_to_1_1"
-    if monthly_family_income <= t * 1.5:
-        return "pm_1_1_to_1_5"
-    return "above_1_5"
 
 
 # ---------------------------------------------------------------------------------------------------- questions

@@ -156,8 +156,8 @@ def load_raw(data_dir: Path) -> tuple[Catalogue | None, list[str]]:
     raw_life = _read_yaml(data_dir / "life_situations.yaml", errors) or {}
     for item in raw_life.get("life_situations", []) if isinstance(raw_life, dict) else []:
         try:
-            s = LifeSituation.model_validate(item)
-            life[s.id] = s
+            situation = LifeSituation.model_validate(item)
+            life[situation.id] = situation
         except ValidationError as e:
             errors.extend(_fmt_validation(data_dir / "life_situations.yaml", e))
 

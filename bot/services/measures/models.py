@@ -37,8 +37,8 @@ _PUBLISHED = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 class Source(Strict):
-    """A source as cited in docs/measures-2026.md. `cited_as` is the citation verbatim; `url` only if the doc gives
-    the full address."""
+    """A source as cited in the measures research. `cited_as` is the citation verbatim; `url` only if it gives the
+    full address."""
 
     id: str
     cited_as: str

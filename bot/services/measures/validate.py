@@ -1,4 +1,4 @@
-"""Checks of the measures data (docs/measures-2026.md §8.7). CI runs `validate(data_dir, strict=True)`.
+"""Checks of the measures data (ARCHITECTURE.md: data files). CI runs `validate(data_dir, strict=True)`.
 
 .venv/bin/python -m bot.services.measures.validate [--strict] [--today YYYY-MM-DD] [data_dir]
 """
@@ -181,10 +181,10 @@ def validate(data_dir: Path, *, strict: bool, today: date | None = None) -> tupl
             errors.append(f"{where}: a verified measure has unverified figures")
         stale(where, m.review_by)
 
-    for sit in cat.life_situations.values():
-        for mid in sit.measures:
+    for situation in cat.life_situations.values():
+        for mid in situation.measures:
             if mid not in cat.measures:
-                errors.append(f"life_situations.yaml: {sit.id} refers to unknown measure {mid!r}")
+                errors.append(f"life_situations.yaml: {situation.id} refers to unknown measure {mid!r}")
 
     for year, table in cat.pm.items():
         where = f"reference/pm_{year}.yaml"

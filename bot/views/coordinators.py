@@ -14,9 +14,10 @@ from aiogram.utils.markdown import html_decoration as hd
 from bot.db.models import Broadcast
 from bot.services import broadcasts as bc
 from bot.services.catalog import Catalog
-from handlers.callbacks import Nav
-from handlers.coordinators.callbacks import BcAct, BcFamily
-from handlers.ui import Row, chunk, kb
+from bot.views.callbacks import BcAct, BcAction, BcFamily, Nav
+from bot.views.case_card import category_label, urgency_label
+from bot.views.family import status_label as case_status
+from bot.views.ui import Row, chunk, kb
 
 # --- what families see ---------------------------------------------------------------------------------------
 
@@ -61,8 +62,6 @@ def profile_label(tag: str) -> str:
 
 
 def category_name(code: str) -> str:
-    from handlers.operators.card import category_label
-
     return category_label(code)
 
 
@@ -137,11 +136,14 @@ def draft_text(b: Broadcast, count: bc.Count, catalog: Catalog, locale: str) -> 
 
 def draft_kb(b: Broadcast) -> InlineKeyboardMarkup:
     return kb(
-        [(_("Audience"), BcAct(id=b.id, a="aud"))],
-        [(_("Link buttons"), BcAct(id=b.id, a="btn")), (_("Question"), BcAct(id=b.id, a="poll"))],
-        [(_("Preview"), BcAct(id=b.id, a="prev"))],
-        [(_("Send now"), BcAct(id=b.id, a="now")), (_("Schedule"), BcAct(id=b.id, a="when"))],
-        [(_("Delete draft"), BcAct(id=b.id, a="del"))],
+        [(_("Audience"), BcAct(id=b.id, a=BcAction.AUD))],
+        [
+            (_("Link buttons"), BcAct(id=b.id, a=BcAction.BTN)),
+            (_("Question"), BcAct(id=b.id, a=BcAction.POLL)),
+        ],
+        [(_("Preview"), BcAct(id=b.id, a=BcAction.PREV))],
+        [(_("Send now"), BcAct(id=b.id, a=BcAction.NOW)), (_("Schedule"), BcAct(id=b.id, a=BcAction.WHEN))],
+        [(_("Delete draft"), BcAct(id=b.id, a=BcAction.DEL))],
     )
 
 
@@ -159,8 +161,8 @@ def dimension_title(dim: str) -> str:
 
 
 def audience_kb(b: Broadcast) -> InlineKeyboardMarkup:
-    dims = [(dimension_title(d), BcAct(id=b.id, a="dim", v=d)) for d in DIMENSIONS]
-    return kb(*chunk(dims, 3), [(_("« Back to the draft"), BcAct(id=b.id, a="menu"))])
+    dims = [(dimension_title(d), BcAct(id=b.id, a=BcAction.DIM, v=d)) for d in DIMENSIONS]
+    return kb(*chunk(dims, 3), [(_("« Back to the draft"), BcAct(id=b.id, a=BcAction.MENU))])
 
 
 def dimension_options(dim: str, catalog: Catalog, locale: str) -> list[tuple[str, str]]:
@@ -180,12 +182,12 @@ def dimension_kb(b: Broadcast, dim: str, catalog: Catalog, locale: str) -> Inlin
     key = DIMENSIONS[dim]
     chosen = {str(seg["active_days"])} if key == "active_days" and seg.get(key) else set(seg.get(key) or [])
     buttons = [
-        (("✓ " if value in chosen else "") + label, BcAct(id=b.id, a="tog", v=f"{dim}={value}"))
+        (("✓ " if value in chosen else "") + label, BcAct(id=b.id, a=BcAction.TOG, v=f"{dim}={value}"))
         for value, label in dimension_options(dim, catalog, locale)
     ]
     return kb(
         *chunk(buttons, 2),
-        [(_("Everyone"), BcAct(id=b.id, a="clr", v=dim)), (_("Done"), BcAct(id=b.id, a="aud"))],
+        [(_("Everyone"), BcAct(id=b.id, a=BcAction.CLR, v=dim)), (_("Done"), BcAct(id=b.id, a=BcAction.AUD))],
     )
 
 
@@ -232,7 +234,7 @@ def status_text(report: bc.Report, *, rate: float | None = None) -> str:
 
 def status_kb(b: Broadcast) -> InlineKeyboardMarkup | None:
     if b.status in (bc.SCHEDULED, bc.SENDING):
-        return kb([(_("Stop"), BcAct(id=b.id, a="cancel"))])
+        return kb([(_("Stop"), BcAct(id=b.id, a=BcAction.CANCEL))])
     return None
 
 
@@ -259,8 +261,6 @@ def report_text(report: bc.Report) -> str:
 
 def value_label(table: str, value: Any) -> Any:
     """Readable labels for the codes in report tables."""
-    from handlers.family.render import status_label as case_status
-    from handlers.operators.card import urgency_label
 
     if table == "categories":
         return category_name(str(value))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
@@ -11,9 +12,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 log = logging.getLogger(__name__)
 
 Row = list[tuple[str, CallbackData | str]]
+Buttons = Sequence[tuple[str, CallbackData | str]]  # what kb() reads: any row, of any CallbackData class
 
 
-def kb(*rows: Row) -> InlineKeyboardMarkup:
+def kb(*rows: Buttons) -> InlineKeyboardMarkup:
     """Inline keyboard from rows of (label, callback data or URL)."""
     keyboard = []
     for row in rows:

@@ -7,26 +7,21 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case, Family, Staff
+from bot.db.statuses import CaseStatus
 from bot.services import desk
 from bot.services.catalog import Catalog
 from bot.services.profile import FIELDS
-from handlers.family.profile import answer_label, field_title
-from handlers.ui import kb
+from bot.views.callbacks import CaseAct, CaseAction
+from bot.views.profile import answer_label, field_title
+from bot.views.ui import kb
 
 log = logging.getLogger(__name__)
-
-
-class CaseAct(CallbackData, prefix="case"):
-    id: int
-    a: str  # take | transfer | note | close | reopen | spec | crisis | region | back
-    v: str = ""
 
 
 def category_label(code: str) -> str:
@@ -55,14 +50,15 @@ def urgency_label(code: str) -> str:
 
 
 def staff_status_label(code: str) -> str:
-    return {
-        "new": _("new"),
-        "queued": _("in the queue"),
-        "in_progress": _("in progress"),
-        "waiting_family": _("waiting for the family"),
-        "closed": _("closed"),
-        "unreachable": _("family unreachable"),
-    }.get(code, code)
+    labels: dict[str, str] = {
+        CaseStatus.NEW: _("new"),
+        CaseStatus.QUEUED: _("in the queue"),
+        CaseStatus.IN_PROGRESS: _("in progress"),
+        CaseStatus.WAITING_FAMILY: _("waiting for the family"),
+        CaseStatus.CLOSED: _("closed"),
+        CaseStatus.UNREACHABLE: _("family unreachable"),
+    }
+    return labels.get(code, code)
 
 
 def specialty_name(code: str | None) -> str:
@@ -159,32 +155,36 @@ def card_text(
 
 
 def card_kb(case: Case) -> InlineKeyboardMarkup:
-    if case.status == "closed":
-        return kb([(_("Reopen"), CaseAct(id=case.id, a="reopen"))])
+    if case.status == CaseStatus.CLOSED:
+        return kb([(_("Reopen"), CaseAct(id=case.id, a=CaseAction.REOPEN))])
     first = []
     if case.owner_id is None:
-        first.append((_("Take"), CaseAct(id=case.id, a="take")))
-    first.append((_("Transfer"), CaseAct(id=case.id, a="transfer")))
+        first.append((_("Take"), CaseAct(id=case.id, a=CaseAction.TAKE)))
+    first.append((_("Transfer"), CaseAct(id=case.id, a=CaseAction.TRANSFER)))
     return kb(
-        first, [(_("Note"), CaseAct(id=case.id, a="note")), (_("Close"), CaseAct(id=case.id, a="close"))]
+        first,
+        [
+            (_("Note"), CaseAct(id=case.id, a=CaseAction.NOTE)),
+            (_("Close"), CaseAct(id=case.id, a=CaseAction.CLOSE)),
+        ],
     )
 
 
 def transfer_kb(case: Case, catalog: Catalog, locale: str) -> InlineKeyboardMarkup:
     rows = [
-        [(specialty_name(s), CaseAct(id=case.id, a="spec", v=s))]
+        [(specialty_name(s), CaseAct(id=case.id, a=CaseAction.SPEC, v=s))]
         for s in ("lawyer", "psychologist", "social_consultant")
         if s != case.specialty
     ]
     if case.tier != 3:
-        rows.append([(_("Crisis centre"), CaseAct(id=case.id, a="crisis"))])
+        rows.append([(_("Crisis centre"), CaseAct(id=case.id, a=CaseAction.CRISIS))])
     regions = [
-        (r.name.get(locale), CaseAct(id=case.id, a="region", v=r.code))
+        (r.name.get(locale), CaseAct(id=case.id, a=CaseAction.REGION, v=r.code))
         for r in catalog.regions
         if r.code != case.region
     ]
     rows += [regions[i : i + 2] for i in range(0, len(regions), 2)]
-    rows.append([(_("« Back"), CaseAct(id=case.id, a="back"))])
+    rows.append([(_("« Back"), CaseAct(id=case.id, a=CaseAction.BACK))])
     return kb(*rows)
 
 
@@ -192,9 +192,7 @@ async def sync_topic(bot: Bot, session: AsyncSession, case: Case, catalog: Catal
     """Bring the topic in line with the case: the card's text and buttons, the title, open or closed."""
     if case.chat_id is None or case.thread_id is None:
         return
-    family = await session.get(Family, case.family_id) if case.family_id else None
-    owner = await session.get(Staff, case.owner_id) if case.owner_id else None
-    previous = await desk.previous_cases(session, case)
+    family, owner, previous = await desk.card_parties(session, case)
     calls = []
     if case.card_message_id:
         text = card_text(case, family, owner, previous, catalog, locale)
@@ -205,7 +203,7 @@ async def sync_topic(bot: Bot, session: AsyncSession, case: Case, catalog: Catal
         )
     title = title_for(case, catalog, locale)
     calls.append(lambda: bot.edit_forum_topic(case.chat_id, case.thread_id, name=title))
-    if case.status == "closed":
+    if case.status == CaseStatus.CLOSED:
         calls.append(lambda: bot.close_forum_topic(case.chat_id, case.thread_id))
     else:
         calls.append(lambda: bot.reopen_forum_topic(case.chat_id, case.thread_id))

@@ -1,64 +1,28 @@
-"""The social family card: callback data and texts shared by families, partners and coordinators."""
+"""The social family card: texts shared by families, partners, coordinators and the offers job."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from aiogram.filters.callback_data import CallbackData
+from aiogram import Bot
+from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
 
+from bot.config import Settings
 from bot.db.models import FamilyCard, Partner, PartnerOffer
+from bot.db.statuses import OfferStatus
+from bot.middlewares.context import UserContext
 from bot.services import card as card_service
 from bot.services.card_rules import CardRules
 from bot.services.catalog import Catalog
-from bot.services.measures.engine import format_date
+from bot.services.measures.formatting import format_date
+from bot.views.callbacks import CardAct, CardAction
+from bot.views.family import family_kb
 
-
-class CardAct(CallbackData, prefix="card"):
-    """A family's action on the card screens."""
-
-    a: str  # home | apply | doc | submit | withdraw | offers | kind | notify_on | notify_off | cancel
-    k: str = ""  # offer kind for `kind`
-
-
-class CardDecision(CallbackData, prefix="cap"):
-    """A coordinator's action on a card application."""
-
-    app: int
-    a: str  # open | take | approve | reject | r<n> (a preset reason) | other | next
-
-
-class OfferMod(CallbackData, prefix="ofm"):
-    """A coordinator's action on a proposed offer."""
-
-    offer: int
-    a: str  # open | approve | reject | next
-
-
-class PartnerAdm(CallbackData, prefix="padm"):
-    """A coordinator's action on a partner organisation."""
-
-    p: int
-    a: str  # open | invite | disable | enable | remove | new | list
-    m: int = 0  # member id for `remove`
-
-
-class CoordCards(CallbackData, prefix="cc"):
-    to: str  # home | apps | offers | partners
-
-
-class PartnerAct(CallbackData, prefix="pa"):
-    """A partner's action: menu, offer draft steps, own offers."""
-
-    a: str
-    v: str = ""
-
-
-class Redeem(CallbackData, prefix="rd"):
-    check: int
-    offer: int  # 0 = only a check, no offer given
+log = logging.getLogger(__name__)
 
 
 def when(moment: datetime, tz: ZoneInfo, locale: str) -> str:
@@ -149,13 +113,14 @@ def offer_scope(offer: PartnerOffer, rules: CardRules, catalog: Catalog, locale:
 
 
 def offer_status_label(status: str) -> str:
-    return {
-        "proposed": _("waiting for review"),
-        "live": _("published"),
-        "rejected": _("not approved"),
-        "expired": _("expired"),
-        "withdrawn": _("withdrawn"),
-    }.get(status, status)
+    labels: dict[str, str] = {
+        OfferStatus.PROPOSED: _("waiting for review"),
+        OfferStatus.LIVE: _("published"),
+        OfferStatus.REJECTED: _("not approved"),
+        OfferStatus.EXPIRED: _("expired"),
+        OfferStatus.WITHDRAWN: _("withdrawn"),
+    }
+    return labels.get(status, status)
 
 
 def short(text: str, limit: int = 28) -> str:
@@ -163,28 +128,47 @@ def short(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-async def coordinator_chat_ids(session, settings) -> list[int]:
-    """Coordinators and administrators: from the settings and active staff records."""
-    from sqlalchemy import select
+def card_kb(ctx: UserContext | None, card: FamilyCard, rules: CardRules, *, renewal_pending: bool):
+    rows = []
+    status = card_service.card_status(card)
+    if status == "active":
+        rows.append([(_("Offers"), CardAct(a=CardAction.OFFERS))])
+        label = _("New offers: notify ✓") if card.notify_offers else _("Notify me of new offers")
+        rows.append(
+            [(label, CardAct(a=CardAction.NOTIFY_OFF if card.notify_offers else CardAction.NOTIFY_ON))]
+        )
+    if card_service.can_renew(card, rules) and not renewal_pending:
+        rows.append([(_("Renew the card"), CardAct(a=CardAction.APPLY))])
+    return family_kb(ctx, *rows)
 
-    from bot.db.models import Staff
 
-    ids = set(settings.coordinator_ids) | set(settings.admin_ids)
-    rows = await session.scalars(
-        select(Staff.tg_user_id).where(Staff.active.is_(True), Staff.role.in_(("coordinator", "admin")))
-    )
-    ids.update(rows.all())
-    return sorted(ids)
-
-
-async def notify_coordinators(bot, session, settings, text: str, markup=None) -> None:
-    """A new message to every coordinator's private chat; one who never started the bot is skipped."""
-    import logging
-
-    from aiogram.exceptions import TelegramAPIError
-
-    for chat_id in await coordinator_chat_ids(session, settings):
+async def send_card(
+    bot: Bot,
+    chat_id: int,
+    card: FamilyCard,
+    *,
+    rules: CardRules,
+    catalog: Catalog,
+    settings: Settings,
+    locale: str,
+    is_discreet: bool,
+    markup=None,
+    note: str | None = None,
+) -> None:
+    """The card as a new photo message: its QR code (a deep link partners scan) and the details."""
+    caption = card_caption(card, rules, catalog, locale, settings.tz, discreet=is_discreet)
+    if note:
+        caption = note + "\n\n" + caption
+    if card.qr_file_id:
         try:
-            await bot.send_message(chat_id, text, reply_markup=markup)
-        except TelegramAPIError as exc:
-            logging.getLogger(__name__).info("coordinator %s not notified: %s", chat_id, exc)
+            await bot.send_photo(chat_id, card.qr_file_id, caption=caption, reply_markup=markup)
+            return
+        except Exception as exc:  # the stored file id no longer works: draw the code again
+            log.info("card %s: stored QR not usable (%s)", card.id, exc)
+    me = await bot.me()
+    png = card_service.qr_png(card_service.deep_link(me.username, card.number))
+    sent = await bot.send_photo(
+        chat_id, BufferedInputFile(png, filename="card.png"), caption=caption, reply_markup=markup
+    )
+    if sent.photo:
+        card.qr_file_id = sent.photo[-1].file_id

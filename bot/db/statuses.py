@@ -1,0 +1,54 @@
+"""The statuses the tables keep, as string enums: a member equals the string stored in the database, so rows read
+back compare with them directly, and a misspelt status is a name error instead of a silent mismatch."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CaseStatus(StrEnum):
+    """A family's request (cases.status): new → queued → in_progress ⇄ waiting_family → closed; unreachable."""
+
+    NEW = "new"
+    QUEUED = "queued"
+    IN_PROGRESS = "in_progress"
+    WAITING_FAMILY = "waiting_family"
+    CLOSED = "closed"
+    UNREACHABLE = "unreachable"
+
+
+class ApplicationStatus(StrEnum):
+    """A family card application (card_applications.status)."""
+
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class CardStatus(StrEnum):
+    """An issued family card (family_cards.status); «expired» is computed from valid_until."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+class OfferStatus(StrEnum):
+    """A partner's offer (partner_offers.status)."""
+
+    PROPOSED = "proposed"
+    LIVE = "live"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class BroadcastStatus(StrEnum):
+    """An announcement (broadcasts.status)."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"

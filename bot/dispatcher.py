@@ -1,0 +1,92 @@
+"""The dispatcher of the bot: aiogram's, with a polling loop that claims each batch of updates before it asks for
+the next one (the claims: bot/middlewares/db.py), and a shutdown that lets updates in flight finish."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from aiogram import Dispatcher, loggers
+from aiogram.dispatcher.dispatcher import DEFAULT_BACKOFF_CONFIG
+from aiogram.methods import GetUpdates
+from aiogram.types import Update
+from aiogram.utils.backoff import Backoff, BackoffConfig
+
+from bot.middlewares.db import DbSessionMiddleware
+
+log = logging.getLogger(__name__)
+
+
+SHUTDOWN_GRACE_SECONDS = 10
+
+
+class ClaimingDispatcher(Dispatcher):
+    """aiogram's dispatcher whose polling loop claims each batch of updates (rows with a copy of each, in one
+    transaction) before it hands them on.
+
+    aiogram handles updates as tasks and asks for the next batch at once, and that request is what confirms the
+    batch to Telegram. Claiming in the loop means no update is confirmed before its claim is saved, so a process
+    killed at any moment leaves every update it received either done or replayable at the next start. The loop is
+    aiogram 3.31's ``Dispatcher._listen_updates`` with the claim added (aiogram is pinned to 3.31.x).
+    """
+
+    claims: DbSessionMiddleware | None = None
+
+    async def emit_shutdown(self, *args: Any, **kwargs: Any) -> None:
+        """Let the updates still being handled finish (up to 10 s) before the shutdown handlers run: aiogram stops
+        polling without waiting for them, and its first shutdown handler closes the FSM storage (Redis) under them
+        — then they fail half-way (their claims would replay them at the next start, but the family waits)."""
+        running = set(self._handle_update_tasks)
+        if running:
+            log.info("waiting for %d update(s) still being handled", len(running))
+            await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+        await super().emit_shutdown(*args, **kwargs)
+
+    async def _listen_updates(  # type: ignore[override]
+        self,
+        bot: Any,
+        polling_timeout: int = 30,
+        backoff_config: BackoffConfig = DEFAULT_BACKOFF_CONFIG,
+        allowed_updates: list[str] | None = None,
+    ) -> AsyncGenerator[Update, None]:
+        backoff = Backoff(config=backoff_config)
+        get_updates = GetUpdates(timeout=polling_timeout, allowed_updates=allowed_updates)
+        kwargs = {}
+        if bot.session.timeout:
+            kwargs["request_timeout"] = int(bot.session.timeout + polling_timeout)
+        failed = False
+        while True:
+            try:
+                batch = await bot(get_updates, **kwargs)
+            except Exception as e:  # Telegram unreachable: keep polling, with a back-off
+                failed = True
+                loggers.dispatcher.error("Failed to fetch updates - %s: %s", type(e).__name__, e)
+                loggers.dispatcher.warning(
+                    "Sleep for %f seconds and try again... (tryings = %d, bot id = %d)",
+                    backoff.next_delay,
+                    backoff.counter,
+                    bot.id,
+                )
+                await backoff.asleep()
+                continue
+            if failed:
+                loggers.dispatcher.info(
+                    "Connection established (tryings = %d, bot id = %d)", backoff.counter, bot.id
+                )
+                backoff.reset()
+                failed = False
+            if not batch:
+                continue
+            to_handle = batch
+            if self.claims is not None:
+                try:
+                    to_handle = await self.claims.claim_batch(batch)
+                except Exception as exc:  # the database stayed locked or is down: each update fails alone
+                    for received in batch:
+                        self.claims.claim_failed(received, exc)
+            for received in to_handle:
+                yield received
+            # the next request confirms this batch to Telegram: every update of it is claimed by now
+            get_updates.offset = batch[-1].update_id + 1

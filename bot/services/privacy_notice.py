@@ -1,0 +1,108 @@
+"""The privacy notice (`data/privacy.yaml`): what is stored, why, for how long; shown by /privacy and
+enforced by the retention job."""
+
+from __future__ import annotations
+
+import string
+from datetime import date
+from pathlib import Path
+
+from pydantic import Field, model_validator
+
+from bot.services.content_base import LANGS, PRIVACY_FILE, I18n, _load_model, _Model
+
+# ------------------------------------------------------------------------------------------------
+# Privacy notice
+# ------------------------------------------------------------------------------------------------
+
+
+def _ru_plural(n: int, one: str, few: str, many: str) -> str:
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def format_days(days: int, lang: str) -> str:
+    """180 → «180 дней» / "180 days"; 1095 → «3 года» / "3 years"."""
+    if days and days % 365 == 0:
+        n = days // 365
+        return f"{n} {_ru_plural(n, 'год', 'года', 'лет')}" if lang == "ru" else f"{n} year{'s' * (n != 1)}"
+    return (
+        f"{days} {_ru_plural(days, 'день', 'дня', 'дней')}"
+        if lang == "ru"
+        else f"{days} day{'s' * (days != 1)}"
+    )
+
+
+class Retention(_Model):
+    """Retention periods in days. Configuration (a Proposal), not law: change here, texts follow."""
+
+    closed_case_messages_days: int = Field(gt=0)
+    profile_inactivity_days: int = Field(gt=0)
+    audit_log_days: int = Field(gt=0)
+
+
+class Controller(_Model):
+    """The legal entity responsible for the data (оператор ПДн, 152-ФЗ). Unknown until launch."""
+
+    name: I18n | None = None
+    contact: str | None = None
+    fallback: I18n
+
+
+class Privacy(_Model):
+    version: str
+    date: date
+    retention: Retention
+    controller: Controller
+    consent_short: I18n
+    notice: I18n
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> Privacy:
+        allowed = set(self._values("ru"))
+        problems: list[str] = []
+        for field in ("consent_short", "notice"):
+            text: I18n = getattr(self, field)
+            found = {lang: _placeholders(text.get(lang)) for lang in LANGS}
+            for lang, names in found.items():
+                unknown = names - allowed
+                if unknown:
+                    problems.append(f"{field}.{lang}: unknown placeholders {', '.join(sorted(unknown))}")
+            if found["ru"] != found["en"]:
+                problems.append(f"{field}: ru and en use different placeholders")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _values(self, lang: str) -> dict[str, str]:
+        r = self.retention
+        controller = (
+            self.controller.name.get(lang) if self.controller.name else self.controller.fallback.get(lang)
+        )
+        if self.controller.contact:
+            controller = f"{controller} ({self.controller.contact})"
+        return {
+            "closed_case_messages": format_days(r.closed_case_messages_days, lang),
+            "profile_inactivity": format_days(r.profile_inactivity_days, lang),
+            "audit_log": format_days(r.audit_log_days, lang),
+            "controller": controller,
+            "version": self.version,
+            "date": self.date.strftime("%d.%m.%Y"),
+        }
+
+    def consent_text(self, lang: str) -> str:
+        return self.consent_short.get(lang).format(**self._values(lang))
+
+    def notice_text(self, lang: str) -> str:
+        return self.notice.get(lang).format(**self._values(lang))
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def load_privacy(data_dir: Path) -> Privacy:
+    return _load_model(Privacy, Path(data_dir) / PRIVACY_FILE)
