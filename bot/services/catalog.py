@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.services import card_rules, crisis, directory
+from bot.services import card_rules, crisis, directory, places
 from bot.services import content as content_mod
 from bot.services import measures as ms
 from bot.services.content import OTHER_REGION, Content, Organisation, Region
@@ -24,6 +24,7 @@ class Catalog:
     content: Content
     detector: CrisisDetector
     measures: ms.Catalogue
+    places: places.Directory | None = None
 
     # --- privacy ---------------------------------------------------------------------------------
     @property
@@ -96,11 +97,13 @@ class Catalog:
 
 
 def load_catalog(data_dir: Path) -> Catalog:
+    content = content_mod.load_content(data_dir)
     return Catalog(
         data_dir=data_dir,
-        content=content_mod.load_content(data_dir),
+        content=content,
         detector=crisis.load_detector(data_dir),
         measures=ms.load_catalogue(data_dir),
+        places=places.load_directory(data_dir, content),
     )
 
 
@@ -111,6 +114,7 @@ def check_catalog(data_dir: Path, *, strict: bool, today: date | None = None) ->
     errors += content_mod.validate(data_dir)
     stale = [e for e in content_mod.validate(data_dir, today=today or date.today()) if e not in errors]
     (errors if strict else warnings).extend(stale)
+    errors += places.validate(data_dir)
     errors += crisis.validate(data_dir)
     errors += card_rules.validate(data_dir)
     # Support measures: schema and rule errors always fail. Their figures all passed `review_by` (the research
