@@ -19,6 +19,7 @@ from bot.services.desk import DeskChats
 from handlers.callbacks import Consent, Dir, Nav, Req, Setting, Specialist
 from handlers.family.common import end_flow, family_kb, main_menu_kb, main_menu_text
 from handlers.family.handoff import case_who, expectations_text, hand_off, specialty_label
+from handlers.family.places import Near, contacts_shown
 from handlers.family.render import org_card, status_label, urgent_help_text
 from handlers.ui import chunk, kb, show
 
@@ -86,7 +87,8 @@ async def contacts(call: CallbackQuery, ctx: UserContext, catalog: Catalog) -> N
     text = _("What kind of help are you looking for?")
     if region is None:
         text += "\n" + _("You have not chosen a region, so we show federal contacts.")
-    await show(call, text, family_kb(ctx, *chunk(buttons, 2)))
+    rows = chunk(buttons, 2) + ([[(_("📍 Places near me"), Near(kind=""))]] if catalog.places else [])
+    await show(call, text, family_kb(ctx, *rows))
 
 
 @router.callback_query(Dir.filter())
@@ -106,8 +108,11 @@ async def contacts_of_kind(
         body = [text]
     else:
         body = [_("<b>{kind}</b>").format(kind=kinds[callback_data.kind])]
-    body += [org_card(org, ctx.locale) for org in orgs[:6]]
-    await show(call, "\n\n".join(body), family_kb(ctx, [(_("« Kinds of help"), Nav(to="contacts"))]))
+    body += [org_card(org, ctx.locale) for org in contacts_shown(orgs)]
+    rows = [[(_("« Kinds of help"), Nav(to="contacts"))]]
+    if catalog.places and catalog.places.select(kind=callback_data.kind):
+        rows.insert(0, [(_("📍 The nearest on the map"), Near(kind=callback_data.kind))])
+    await show(call, "\n\n".join(body), family_kb(ctx, *rows))
 
 
 # --- talk to a specialist --------------------------------------------------------------------------

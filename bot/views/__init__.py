@@ -1,0 +1,1 @@
+"""Texts and keyboards of the bot's screens, per feature (handlers stay thin; services know no Telegram)."""

@@ -1,0 +1,163 @@
+"""«Near me»: a family shares its location (or picks a city) and gets the three nearest places as venues.
+
+The location is used for that one answer and never stored: it is not put into the FSM data, the database or the
+log (the logging middleware writes no message content). Only the chosen kind of help is kept in the FSM data
+while the family is on the «send your location» screen.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+
+from bot.middlewares.context import UserContext
+from bot.services.catalog import Catalog
+from bot.services.geo import valid_point
+from bot.services.places import Directory, Place
+from bot.views import places as views
+from handlers.family.common import end_flow, main_menu_kb, main_menu_text
+
+log = logging.getLogger(__name__)
+
+router = Router(name="family.places")
+any_location = Router(name="family.places.any_location")  # included just before the fallback
+
+NEAREST = 3
+
+
+class Near(CallbackData, prefix="near"):
+    kind: str = ""  # a kind of help from organisations.yaml, or "" for every kind
+
+
+class NearMe(StatesGroup):
+    waiting = State()
+
+
+def _directory(catalog: Catalog) -> Directory | None:
+    return catalog.places
+
+
+def _kind_or_none(catalog: Catalog, kind: str | None) -> str | None:
+    return kind if kind and kind in catalog.content.kinds else None
+
+
+def _cities(directory: Directory, region: str | None) -> list:
+    own = directory.cities(region) if region else []
+    others = [c for c in directory.cities() if c not in own]
+    return (own + others)[:8]
+
+
+@router.callback_query(Near.filter())
+async def near_start(
+    call: CallbackQuery, callback_data: Near, state: FSMContext, ctx: UserContext, catalog: Catalog
+) -> None:
+    directory = _directory(catalog)
+    kind = callback_data.kind
+    if directory is None or (kind and kind not in catalog.content.kinds):
+        await call.answer(views.nothing_text(), show_alert=True)
+        return
+    await call.answer()
+    await state.set_state(NearMe.waiting)
+    await state.update_data(near_kind=kind)
+    label = dict(catalog.directory_kinds(ctx.locale)).get(kind) if kind else None
+    region = ctx.family.region if ctx.family else None
+    await call.message.answer(
+        views.prompt_text(label), reply_markup=views.prompt_kb(_cities(directory, region), ctx.locale)
+    )
+
+
+async def _send_places(message: Message, found: list[tuple[Place, float | None]], lang: str) -> None:
+    """Each place as a venue (a pin with its name and address), in order."""
+    for place, _metres in found:
+        await message.bot.send_venue(
+            message.chat.id,
+            latitude=place.lat,
+            longitude=place.lon,
+            title=views.venue_title(place.org, lang),
+            address=views.venue_address(place, lang),
+        )
+
+
+async def answer_location(
+    message: Message, state: FSMContext, ctx: UserContext, catalog: Catalog, lat: float, lon: float
+) -> None:
+    data = await state.get_data()
+    kind = _kind_or_none(catalog, data.get("near_kind"))
+    if await state.get_state() == NearMe.waiting.state:
+        await end_flow(state)
+    directory = _directory(catalog)
+    if directory is None or not valid_point(lat, lon):
+        await message.answer(views.nothing_text(), reply_markup=ReplyKeyboardRemove())
+        return
+    nearby = directory.nearest(lat, lon, kind=kind, limit=NEAREST)
+    if not nearby:
+        await message.answer(views.nothing_text(), reply_markup=ReplyKeyboardRemove())
+        return
+    found = [(n.place, n.metres) for n in nearby]
+    await _send_places(message, found, ctx.locale)
+    cards = [views.place_card(p, ctx.locale, m, i) for i, (p, m) in enumerate(found, 1)]
+    far = nearby[0].metres > views.FAR_METRES
+    await message.answer(views.answer_text(cards, far), reply_markup=ReplyKeyboardRemove())
+
+
+@router.message(NearMe.waiting, F.location)
+async def near_location(message: Message, state: FSMContext, ctx: UserContext, catalog: Catalog) -> None:
+    loc = message.location
+    await answer_location(message, state, ctx, catalog, loc.latitude, loc.longitude)
+
+
+@router.message(NearMe.waiting, F.text, ~F.text.startswith("/"))
+async def near_city(message: Message, state: FSMContext, ctx: UserContext, catalog: Catalog) -> None:
+    directory = _directory(catalog)
+    text = (message.text or "").strip().casefold()
+    if directory is None or text == views.cancel_button().casefold():
+        await end_flow(state)
+        await message.answer("👌", reply_markup=ReplyKeyboardRemove())
+        await message.answer(main_menu_text(ctx), reply_markup=main_menu_kb(ctx))
+        return
+    match = next(
+        (
+            (key, city)
+            for key, city in directory.cities()
+            if text in (city.name.ru.casefold(), city.name.en.casefold())
+        ),
+        None,
+    )
+    if match is None:
+        region = ctx.family.region if ctx.family else None
+        await message.answer(
+            views.prompt_text(None), reply_markup=views.prompt_kb(_cities(directory, region), ctx.locale)
+        )
+        return
+    key, city = match
+    kind = _kind_or_none(catalog, (await state.get_data()).get("near_kind"))
+    await end_flow(state)
+    found_places = directory.in_city(key, kind=kind, limit=NEAREST)
+    if not found_places:
+        await message.answer(views.nothing_text(), reply_markup=ReplyKeyboardRemove())
+        return
+    found: list[tuple[Place, float | None]] = [(p, None) for p in found_places]
+    await _send_places(message, found, ctx.locale)
+    cards = [views.place_card(p, ctx.locale, None, i) for i, (p, _m) in enumerate(found, 1)]
+    await message.answer(views.city_answer_text(city, ctx.locale, cards), reply_markup=ReplyKeyboardRemove())
+
+
+@any_location.message(F.location)
+async def any_location_message(
+    message: Message, state: FSMContext, ctx: UserContext, catalog: Catalog
+) -> None:
+    """A location sent outside the «near me» screen (and outside an open request): the nearest places too.
+    A live location is answered once, for its first point (its updates arrive as edits, which need no answer)."""
+    loc = message.location
+    await answer_location(message, state, ctx, catalog, loc.latitude, loc.longitude)
+
+
+def contacts_shown(orgs: list, *, regional: int = 5, federal: int = 3) -> list:
+    """«Контакты»: the region's own places and lines first (up to `regional`), then federal lines."""
+    own = [o for o in orgs if not o.is_federal][:regional]
+    return own + [o for o in orgs if o.is_federal][:federal]

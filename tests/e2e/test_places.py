@@ -1,0 +1,136 @@
+"""The regional directory in the bot, end to end: «near me» by location or city, «Контакты» region first, and a
+place sent by staff from a request's topic. The real bot against the fake Bot API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from tests.e2e.flows import db_wait, labels, onboard, screen, tap
+from tests.e2e.test_desk import ask_lawyer, desk, text_of  # noqa: F401  (the desk fixture)
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+# A point in the centre of Volgograd (Mamayev Kurgan area) — what a family's phone would send.
+VOLGOGRAD = (48.742, 44.537)
+LOCATION_BUTTON = "📍 Отправить местоположение"
+
+
+def orgs() -> dict[str, dict]:
+    raw = yaml.safe_load((DATA / "organisations.yaml").read_text(encoding="utf-8"))
+    return {o["id"]: o for o in raw["organisations"]}
+
+
+def venues(user) -> list[dict]:
+    return [m["venue"] for m in user.messages() if "venue" in m]
+
+
+async def wait_venues(fake, user, count: int, timeout: float = 10) -> list[dict]:
+    await fake.wait_for(lambda: len(venues(user)) >= count or None, timeout)
+    return venues(user)
+
+
+async def test_a_volgograd_family_shares_its_location_and_gets_the_nearest_places_as_venues(
+    bot, fake, new_user
+):
+    anna = new_user()
+    await onboard(anna, "Волгоградская область")
+    tap(anna, "Контакты")
+    await screen(anna, "Какая помощь вам нужна")
+    tap(anna, "Документы и госуслуги (МФЦ)")
+    await screen(anna, "Документы и госуслуги")
+    tap(anna, "📍 Ближайшие на карте")
+    prompt = await anna.wait_for_message("не сохраняем")
+    assert "Ближайшие к вам места" in prompt["text"]
+    keyboard = anna.reply_keyboard()
+    assert keyboard[0] == LOCATION_BUTTON and "Волгоград" in keyboard  # the family's own cities first
+
+    anna.share_location(LOCATION_BUTTON, *VOLGOGRAD)
+    found = await wait_venues(fake, anna, 3)
+    answer = await anna.wait_for_message("Ближайшие места")
+    data = orgs()
+    mfc = data["vgg-mfc-bogunskaya"]
+    assert found[0]["title"] == mfc["name"]["ru"] and found[0]["address"] == mfc["address"]
+    assert abs(found[0]["location"]["latitude"] - 48.71378) < 1e-6  # the city's gazetteer point
+    assert all(
+        "documents" in next(o for o in data.values() if o["name"]["ru"] == v["title"])["kinds"] for v in found
+    )
+    text = answer["text"]
+    assert "8 (8442) 92-40-14" in text  # the place's phone comes with it
+    assert "в городе Волгоград" in text  # city-level: no distance in metres pretended
+    assert "не сохранено" in text
+    assert anna.reply_keyboard() == []  # the location keyboard is gone
+    # the location was used for that answer only: nowhere in the database
+    dump = repr(bot.all_rows())
+    assert "48.742" not in dump and "44.537" not in dump
+
+
+async def test_any_location_gets_the_nearest_places_and_a_city_can_be_chosen(bot, fake, new_user):
+    anna = new_user()
+    await onboard(anna, "Свердловская область")
+    anna.send_location(56.84, 60.60)  # Yekaterinburg, sent without pressing anything
+    found = await wait_venues(fake, anna, 3)
+    await anna.wait_for_message("Ближайшие места")
+    sve = {o["name"]["ru"] for o in orgs().values() if o["region"] == "RU-SVE"}
+    assert {v["title"] for v in found} <= sve
+
+    anna.send_text("/menu")
+    await screen(anna, "Чем мы можем помочь")
+    tap(anna, "Контакты")
+    await screen(anna, "Какая помощь вам нужна")
+    tap(anna, "📍 Места рядом со мной")
+    await anna.wait_for_message("не сохраняем")
+    anna.press_reply_button("Пенза")
+    await fake.wait_for(lambda: len(venues(anna)) >= 6 or None, 10)
+    answer = await anna.wait_for_message("Места в городе Пенза")
+    penza = [v for v in venues(anna)[3:]]
+    assert all(v["address"].startswith("Пенза") for v in penza)
+    assert "8 (8412)" in answer["text"]
+    assert "Traceback" not in bot.log()
+
+
+async def test_contacts_list_the_regions_places_before_the_federal_lines(bot, fake, new_user):
+    anna = new_user()
+    await onboard(anna, "Волгоградская область")
+    tap(anna, "Контакты")
+    kinds = await screen(anna, "Какая помощь вам нужна")
+    assert "📍 Места рядом со мной" in labels(kinds)
+    tap(anna, "Психологическая помощь")
+    shown = await screen(anna, "Психологическая помощь")
+    text = shown["text"]
+    regional = text.index("8 (8442) 38-03-03")  # the region's own line for adults
+    federal = text.index("8-800-2000-122")  # the children's helpline, all over Russia
+    assert regional < federal
+    assert "📍 Ближайшие на карте" in labels(shown)
+
+
+async def test_staff_send_a_place_from_the_topic_and_it_arrives_as_a_venue(desk):  # noqa: F811
+    maria = desk.family()
+    case_id = await ask_lawyer(desk, maria)
+    thread = await desk.topic_of(case_id)
+    await desk.in_topic(thread, lambda m: "Обращение №" in text_of(m))
+
+    desk.olga.send_text_in(desk.ops, "/place Пенза", thread_id=thread)
+    choices = await desk.in_topic(thread, lambda m: "Подходит несколько мест" in text_of(m))
+    assert "pnz-kcson-leninsky" in choices["text"]
+
+    desk.olga.send_text_in(desk.ops, "/place Пенза Крупской", thread_id=thread)
+    await desk.in_topic(thread, lambda m: "Отправлено семье точкой на карте" in text_of(m))
+    await desk.fake.wait_for(lambda: venues(maria) or None, 10)
+    [venue] = venues(maria)
+    org = orgs()["pnz-kcson-leninsky"]
+    assert venue["title"] == org["name"]["ru"] and venue["address"] == org["address"]
+    card = await maria.wait_for_message("8 (8412) 48-83-48")
+    assert org["name"]["ru"] in card["text"]
+    # through the outbox, like every message to the family, and in the audit log
+    rows = await db_wait(
+        desk.fake, desk.bot, "SELECT kind, status FROM outbox WHERE kind = 'venue'", until=lambda r: r
+    )
+    assert rows == [("venue", "sent")]
+    audit = await db_wait(
+        desk.fake, desk.bot, "SELECT details FROM audit_log WHERE action = 'case.place'", until=lambda r: r
+    )
+    assert "pnz-kcson-leninsky" in str(audit)
+
+    desk.olga.send_text_in(desk.ops, "/place нетакогоместа", thread_id=thread)
+    await desk.in_topic(thread, lambda m: "Ничего не нашлось" in text_of(m))
