@@ -134,3 +134,38 @@ async def test_staff_send_a_place_from_the_topic_and_it_arrives_as_a_venue(desk)
 
     desk.olga.send_text_in(desk.ops, "/place нетакогоместа", thread_id=thread)
     await desk.in_topic(thread, lambda m: "Ничего не нашлось" in text_of(m))
+
+
+def test_coordinators_export_and_import_the_directory_with_the_cli(tmp_path):
+    """`python -m bot export organisations --format csv`, edit, `import … --dry-run`, then for real."""
+    import csv
+    import os
+    import shutil
+
+    from tests.e2e.harness import run_cli
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    env = {**os.environ, "BOT_TOKEN": "123456:cli-placeholder", "DATA_DIR": str(data)}
+    out = tmp_path / "orgs.csv"
+    done = run_cli(env, "export", "organisations", "--format", "csv", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    with out.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {"city", "source_url", "lat", "lon", "location_source", "review_by"} <= set(rows[0])
+    row = next(r for r in rows if r["id"] == "vgg-mfc-bogunskaya")
+    assert row["city"] == "volgograd" and row["review_by"]
+    row["hours_ru"], row["hours_en"] = "Пн–Пт 9:00–18:00", "Mon–Fri 9:00–18:00"
+    edited = tmp_path / "edited.csv"
+    with edited.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerow(row)
+    dry = run_cli(env, "import", "organisations", str(edited), "--dry-run")
+    assert dry.returncode == 0 and "1 changed" in dry.stdout and "vgg-mfc-bogunskaya" in dry.stdout, dry
+    assert "Пн–Пт" not in (data / "organisations.yaml").read_text(encoding="utf-8")
+    real = run_cli(env, "import", "organisations", str(edited))
+    assert real.returncode == 0, real.stderr
+    assert "Пн–Пт 9:00–18:00" in (data / "organisations.yaml").read_text(encoding="utf-8")
+    check = run_cli(env, "check")
+    assert check.returncode == 0, check.stdout + check.stderr

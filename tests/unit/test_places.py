@@ -136,3 +136,47 @@ def test_distance_is_the_great_circle() -> None:
     # Volgograd → Moscow, the gazetteer points: about 912 km
     assert distance_m(48.71378, 44.4976, 55.75204, 37.61781) == pytest.approx(912_000, rel=0.01)
     assert distance_m(10, 10, 10, 10) == 0
+
+
+# --- content operations: the coordinators' export and import carry the places' fields ------------------------
+
+
+def test_csv_export_and_import_carry_city_source_page_and_point(data_copy: Path, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from bot.services import content_io
+
+    exported = content_io.export("organisations", data_copy, "csv")
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    row = next(r for r in rows if r["id"] == "pnz-kcson-leninsky")
+    assert row["city"] == "penza" and row["source_url"].startswith("https://penza-news.net/")
+    assert row["review_by"] and row["as_of"] == "2025-07-18"
+
+    # a coordinator adds the building's own point (with its source) and a new place, dry run first
+    row["lat"], row["lon"], row["location_source"] = "53,2001", "45.0123", "the centre's own contacts page"
+    new = dict(row, id="pnz-test-place", name_ru="Новое место", name_en="New place", lat="", lon="")
+    new["location_source"] = ""
+    path = tmp_path / "orgs.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=content_io.ORG_COLUMNS)
+        writer.writeheader()
+        writer.writerows([row, new])
+    plan = content_io.apply("organisations", data_copy, path, dry_run=True)
+    assert plan.added == ["pnz-test-place"] and plan.changed == ["pnz-kcson-leninsky"]
+    assert "pnz-test-place" not in (data_copy / "organisations.yaml").read_text(encoding="utf-8")
+    content_io.apply("organisations", data_copy, path, dry_run=False)
+    moved = places.load_directory(data_copy, load_content(data_copy)).get("pnz-kcson-leninsky")
+    assert moved is not None and moved.precision == "address" and moved.lat == pytest.approx(53.2001)
+
+    # a point outside the region (latitude and longitude swapped) is refused, nothing written
+    row["lat"], row["lon"] = "45.0123", "53.2001"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=content_io.ORG_COLUMNS)
+        writer.writeheader()
+        writer.writerow(row)
+    before = (data_copy / "organisations.yaml").read_text(encoding="utf-8")
+    with pytest.raises(content_io.ImportError_) as refused:
+        content_io.apply("organisations", data_copy, path, dry_run=False)
+    assert any("outside the bbox of RU-PNZ" in e for e in refused.value.errors)
+    assert (data_copy / "organisations.yaml").read_text(encoding="utf-8") == before
