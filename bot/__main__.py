@@ -289,7 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_export.add_argument("kind", choices=["organisations", "canned", "map"])
     p_export.add_argument("--format", choices=["yaml", "csv"], default="yaml")
-    p_export.add_argument("--lang", choices=["ru", "en"], help="map: the page's language (default: DEFAULT_LOCALE)")
+    p_export.add_argument(
+        "--lang", choices=["ru", "en"], help="map: the page's language (default: DEFAULT_LOCALE)"
+    )
     p_export.add_argument("--out")
     p_copy = sub.add_parser("copy-db", help="copy all data into a new database (e.g. SQLite to PostgreSQL)")
     p_copy.add_argument(

@@ -66,8 +66,11 @@ async def near_start(
     await state.update_data(near_kind=kind)
     label = dict(catalog.directory_kinds(ctx.locale)).get(kind) if kind else None
     region = ctx.family.region if ctx.family else None
-    await call.message.answer(
-        views.prompt_text(label), reply_markup=views.prompt_kb(_cities(directory, region), ctx.locale)
+    # a new message: a reply keyboard cannot be put on an edited one (and the old screen may be gone)
+    await call.bot.send_message(
+        call.from_user.id,
+        views.prompt_text(label),
+        reply_markup=views.prompt_kb(_cities(directory, region), ctx.locale),
     )
 
 

@@ -86,7 +86,13 @@ async def test_any_location_gets_the_nearest_places_and_a_city_can_be_chosen(bot
     penza = [v for v in venues(anna)[3:]]
     assert all(v["address"].startswith("Пенза") for v in penza)
     assert "8 (8412)" in answer["text"]
-    assert "Traceback" not in bot.log()
+    # a forged or stale button: a polite refusal, nothing breaks
+    menu = anna.send_text("/menu")
+    await screen(anna, "Чем мы можем помочь")
+    query = anna.press(anna.last_message(), "near:spa", forge=True)
+    await fake.wait_for(lambda: anna.callback_answer(query), 5)
+    assert "пока нет" in anna.callback_answer(query)["text"]
+    assert menu and "Traceback" not in bot.log()
 
 
 async def test_contacts_list_the_regions_places_before_the_federal_lines(bot, fake, new_user):
