@@ -226,6 +226,18 @@ class Directory:
         found.sort(key=lambda p: (p.org.priority, p.org.name.ru))
         return found[:limit]
 
+    def lines(self, region: str | None, *, kind: str | None = None, limit: int = 3) -> list[Organisation]:
+        """The region's own phone lines without a place (a hotline has no address), by priority."""
+        if not region:
+            return []
+        found = [
+            o
+            for o in self.content.organisations
+            if o.region == region and o.city is None and o.phones and (kind is None or kind in o.kinds)
+        ]
+        found.sort(key=lambda o: (o.priority, o.name.ru))
+        return found[:limit]
+
     def search(self, query: str, *, limit: int = 10) -> list[Place]:
         """`/place` for staff: an exact id, else places whose name, address, city or id hold every word."""
         query = query.strip()

@@ -93,19 +93,37 @@ def place_card(place: Place, lang: str, metres: float | None, number: int | None
     return "\n".join(lines)
 
 
-def answer_text(cards: list[str], far: bool) -> str:
+def line_card(org: Organisation, lang: str) -> str:
+    """A regional phone line in brief: name, phones, hours."""
+    lines = [f"<b>{hd.quote(org.name.get(lang))}</b>"]
+    for phone in org.phones:
+        note = f" ({hd.quote(phone.note.get(lang))})" if phone.note else ""
+        lines.append(f"☎ {hd.quote(phone.number)}{note}")
+    if org.hours:
+        lines.append("🕘 " + hd.quote(org.hours.get(lang)))
+    return "\n".join(lines)
+
+
+def lines_block(orgs: list[Organisation], lang: str) -> list[str]:
+    if not orgs:
+        return []
+    head = _("By phone in your region:")
+    return [f"<b>{head}</b>", *(line_card(o, lang) for o in orgs)]
+
+
+def answer_text(cards: list[str], far: bool, lines: list[str] | None = None) -> str:
     head = (
         _("There are no places from our directory near you. These are the nearest we know:")
         if far
         else _("The nearest places:")
     )
     foot = _("Your location was used only for this answer and is not stored. /menu: the main menu.")
-    return "\n\n".join([f"<b>{head}</b>", *cards, f"<i>{foot}</i>"])
+    return "\n\n".join([f"<b>{head}</b>", *cards, *(lines or []), f"<i>{foot}</i>"])
 
 
-def city_answer_text(city: City, lang: str, cards: list[str]) -> str:
+def city_answer_text(city: City, lang: str, cards: list[str], lines: list[str] | None = None) -> str:
     head = _("Places in {city}:").format(city=hd.quote(city.name.get(lang)))
-    return "\n\n".join([f"<b>{head}</b>", *cards, _("/menu: the main menu.")])
+    return "\n\n".join([f"<b>{head}</b>", *cards, *(lines or []), _("/menu: the main menu.")])
 
 
 def nothing_text() -> str:

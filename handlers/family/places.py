@@ -105,7 +105,10 @@ async def answer_location(
     await _send_places(message, found, ctx.locale)
     cards = [views.place_card(p, ctx.locale, m, i) for i, (p, m) in enumerate(found, 1)]
     far = nearby[0].metres > views.FAR_METRES
-    await message.answer(views.answer_text(cards, far), reply_markup=ReplyKeyboardRemove())
+    # the phone lines of the region the family is in (the nearest place's, when it is near) or has chosen
+    region = nearby[0].place.org.region if not far else (ctx.family.region if ctx.family else None)
+    lines = views.lines_block(directory.lines(region, kind=kind), ctx.locale)
+    await message.answer(views.answer_text(cards, far, lines), reply_markup=ReplyKeyboardRemove())
 
 
 @router.message(NearMe.waiting, F.location)
@@ -147,7 +150,10 @@ async def near_city(message: Message, state: FSMContext, ctx: UserContext, catal
     found: list[tuple[Place, float | None]] = [(p, None) for p in found_places]
     await _send_places(message, found, ctx.locale)
     cards = [views.place_card(p, ctx.locale, None, i) for i, (p, _m) in enumerate(found, 1)]
-    await message.answer(views.city_answer_text(city, ctx.locale, cards), reply_markup=ReplyKeyboardRemove())
+    lines = views.lines_block(directory.lines(city.region, kind=kind), ctx.locale)
+    await message.answer(
+        views.city_answer_text(city, ctx.locale, cards, lines), reply_markup=ReplyKeyboardRemove()
+    )
 
 
 @any_location.message(F.location)

@@ -86,6 +86,9 @@ async def test_any_location_gets_the_nearest_places_and_a_city_can_be_chosen(bot
     penza = [v for v in venues(anna)[3:]]
     assert all(v["address"].startswith("Пенза") for v in penza)
     assert "8 (8412)" in answer["text"]
+    # and the region's own phone lines after the places
+    lines = answer["text"].split("По телефону в вашем регионе")[1]
+    assert "8-800-511-01-17" in lines  # «Социальный навигатор» of the Penza region
     # a forged or stale button: a polite refusal, nothing breaks
     menu = anna.send_text("/menu")
     await screen(anna, "Чем мы можем помочь")
