@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -135,11 +136,10 @@ async def near_city(message: Message, state: FSMContext, ctx: UserContext, catal
         None,
     )
     if match is None:
-        region = ctx.family.region if ctx.family else None
-        await message.answer(
-            views.prompt_text(None), reply_markup=views.prompt_kb(_cities(directory, region), ctx.locale)
-        )
-        return
+        # not a city: the family is writing something else (a question for its request, say) — leave the
+        # «near me» screen and let the next handlers take the message as usual
+        await end_flow(state)
+        raise SkipHandler
     key, city = match
     kind = _kind_or_none(catalog, (await state.get_data()).get("near_kind"))
     await end_flow(state)

@@ -89,6 +89,16 @@ async def test_any_location_gets_the_nearest_places_and_a_city_can_be_chosen(bot
     # and the region's own phone lines after the places
     lines = answer["text"].split("По телефону в вашем регионе")[1]
     assert "8-800-511-01-17" in lines  # «Социальный навигатор» of the Penza region
+    # on the location screen, a message that is not a city is an ordinary message, answered as anywhere else
+    anna.send_text("/menu")
+    await screen(anna, "Чем мы можем помочь")
+    tap(anna, "Контакты")
+    await screen(anna, "Какая помощь вам нужна")
+    tap(anna, "📍 Места рядом со мной")
+    await anna.wait_for_message("не сохраняем")
+    anna.send_text("Здравствуйте, подскажите, куда обратиться с ребёнком")
+    await anna.wait_for_message("Спасибо, что написали")
+
     # a forged or stale button: a polite refusal, nothing breaks
     menu = anna.send_text("/menu")
     await screen(anna, "Чем мы можем помочь")
