@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram.types import KeyboardButton, ReplyKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
+from babel.numbers import format_decimal
 
 from bot.services.content import Organisation
 from bot.services.places import City, Place
@@ -43,22 +44,28 @@ def prompt_kb(cities: list[tuple[str, City]], lang: str) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, one_time_keyboard=True)
 
 
-def distance_text(metres: float) -> str:
+def distance_text(metres: float, lang: str) -> str:
+    """«≈ 350 м», «≈ 1,2 км», «≈ 63 км» (the decimal mark of the language)."""
     if metres < 1000:
         return _("≈ {m} m").format(m=max(10, round(metres / 10) * 10))
     km = metres / 1000
-    return _("≈ {km} km").format(km=f"{km:.1f}".replace(".", ",") if km < 10 else str(round(km)))
+    number = format_decimal(round(km, 1), format="0.0", locale=lang) if km < 10 else str(round(km))
+    return _("≈ {km} km").format(km=number)
 
 
 def where_text(place: Place, lang: str, metres: float | None) -> str:
     """«≈ 350 m from you», or for a city-level place «in the city of Volgograd» (plus how far the city is)."""
     city = place.city.name.get(lang)
     if not place.city_level:
-        return _("{distance} from you").format(distance=distance_text(metres)) if metres is not None else ""
+        return (
+            _("{distance} from you").format(distance=distance_text(metres, lang))
+            if metres is not None
+            else ""
+        )
     if metres is None or metres <= IN_CITY_METRES:
         return _("in the city of {city}").format(city=hd.quote(city))
     return _("in the city of {city}, {distance} from you").format(
-        city=hd.quote(city), distance=distance_text(metres)
+        city=hd.quote(city), distance=distance_text(metres, lang)
     )
 
 

@@ -180,3 +180,27 @@ def test_csv_export_and_import_carry_city_source_page_and_point(data_copy: Path,
         content_io.apply("organisations", data_copy, path, dry_run=False)
     assert any("outside the bbox of RU-PNZ" in e for e in refused.value.errors)
     assert (data_copy / "organisations.yaml").read_text(encoding="utf-8") == before
+
+
+def test_distances_read_naturally_and_a_city_point_never_pretends_to_metres(
+    directory: places.Directory,
+) -> None:
+    from bot.i18n import compile_catalogs, make_i18n
+    from bot.views import places as views
+
+    locales = DATA.parent / "locales"
+    compile_catalogs(locales)
+    i18n = make_i18n(locales, "ru")
+    place = directory.get("vgg-mfc-bogunskaya")
+    assert place is not None and place.city_level
+    with i18n.context(), i18n.use_locale("ru"):
+        assert views.distance_text(347, "ru") == "≈ 350 м"
+        assert views.distance_text(1234, "ru") == "≈ 1,2 км"
+        assert views.distance_text(63_400, "ru") == "≈ 63 км"
+        assert views.where_text(place, "ru", 4_000) == "в городе Волгоград"  # not «≈ 4 км»: a city point
+        assert views.where_text(place, "ru", 120_000) == "в городе Волгоград, ≈ 120 км от вас"
+        card = views.place_card(place, "ru", 4_000, 1)
+        assert card.startswith("1. <b>") and "8 (8442) 92-40-14" in card and "город, а не само здание" in card
+    with i18n.context(), i18n.use_locale("en"):
+        assert views.where_text(place, "en", None) == "in the city of Volgograd"
+        assert views.distance_text(2500, "en") == "≈ 2.5 km"
