@@ -7,7 +7,7 @@ PYBABEL := $(BIN)/pybabel
 SOURCES := bot handlers
 
 .PHONY: install run test lint i18n i18n-check i18n-compile migrations-check check pytest demo clean \
-	test-postgres
+	test-postgres browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,12 +52,19 @@ migrations-check: install  ## models and migrations agree (alembic check on a fr
 check: install  ## validate settings and every file in data/ (strict: stale review_by dates fail)
 	BOT_TOKEN=$${BOT_TOKEN:-123456:check-token-placeholder} $(BIN)/python -m bot check --strict
 
-pytest: install  ## unit tests and the end-to-end suite on SQLite (the tests marked postgres: make test-postgres)
+# The website map's test opens the page in headless Chromium (the Debian package); a missing browser fails it.
+browser:  ## install Chromium for the map test when it is missing (apt-get, as root)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "Chromium is missing: run sudo apt-get install -y chromium" >&2; exit 1; fi; }
+
+pytest: install browser  ## unit tests and the end-to-end suite on SQLite (the tests marked postgres: make test-postgres)
 	$(BIN)/python -m pytest -q -n 2 -m 'not postgres'
 
 # The end-to-end suite on the local PostgreSQL and Redis: a fresh database per test (TEST_POSTGRES_URL, default
 # postgresql+asyncpg://root@127.0.0.1:5432/postgres) and a Redis logical database per worker (TEST_REDIS_URL).
-test-postgres: install  ## the whole end-to-end suite on PostgreSQL + Redis (CI runs it after make test)
+test-postgres: install browser  ## the whole end-to-end suite on PostgreSQL + Redis (CI runs it after make test)
 	TEST_DATABASE=postgres E2E_INSTANCES=2 $(BIN)/python -m pytest -q -n 2 tests/e2e
 
 demo: install  ## the real bot against the local fake Bot API, with a scripted family and operator

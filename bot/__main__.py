@@ -219,13 +219,32 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.services import content_io
 
     settings = load_settings()
-    text = content_io.export(args.kind, settings.data_dir, args.format)
+    if args.kind == "map":
+        text = _export_map(settings, args.lang)
+    else:
+        text = content_io.export(args.kind, settings.data_dir, args.format)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"wrote {args.out}")
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _export_map(settings, lang: str | None) -> str:
+    """The website map of the directory (bot/services/map_export.py), in `lang`."""
+    from datetime import date
+
+    from bot.i18n import compile_catalogs, make_i18n
+    from bot.services.catalog import load_catalog
+    from bot.services.map_export import build_html
+
+    compile_catalogs(settings.locales_dir)
+    i18n = make_i18n(settings.locales_dir, settings.default_locale)
+    catalog = load_catalog(settings.data_dir)
+    locale = lang or settings.default_locale
+    with i18n.context(), i18n.use_locale(locale):
+        return build_html(catalog.places, lang=locale, t=i18n.gettext, exported=date.today().isoformat())
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -265,9 +284,14 @@ def main(argv: list[str] | None = None) -> int:
     p_import.add_argument("kind", choices=["organisations", "canned"])
     p_import.add_argument("file")
     p_import.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
-    p_export = sub.add_parser("export", help="export organisations or canned answers")
-    p_export.add_argument("kind", choices=["organisations", "canned"])
+    p_export = sub.add_parser(
+        "export", help="export organisations or canned answers, or write the website map (one HTML page)"
+    )
+    p_export.add_argument("kind", choices=["organisations", "canned", "map"])
     p_export.add_argument("--format", choices=["yaml", "csv"], default="yaml")
+    p_export.add_argument(
+        "--lang", choices=["ru", "en"], help="map: the page's language (default: DEFAULT_LOCALE)"
+    )
     p_export.add_argument("--out")
     p_copy = sub.add_parser("copy-db", help="copy all data into a new database (e.g. SQLite to PostgreSQL)")
     p_copy.add_argument(

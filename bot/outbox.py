@@ -391,6 +391,12 @@ class OutboxWorker:
             send = senders[item.payload["media"]]
             await send(chat, item.payload["file"], caption=item.payload["text"])
             return self._sent(item)
+        if item.kind == "venue":
+            p = item.payload
+            await self.bot.send_venue(
+                chat, latitude=p["latitude"], longitude=p["longitude"], title=p["title"], address=p["address"]
+            )
+            return self._sent(item)
         if item.kind == "edit":
             return await self._edit(s, item, case, chat)
         if item.group_key:

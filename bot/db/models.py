@@ -195,7 +195,8 @@ class OutboxItem(Base):
     """A message waiting to go out through the relay. Durable: survives a restart or a kill.
 
     ``target`` is "family" (the family's private chat) or "staff" (the case's topic, resolved when sent,
-    so a re-created topic is used). ``kind``: copy, text, edit, topic. Items of one album share ``group_key``.
+    so a re-created topic is used). ``kind``: copy, text, media, venue, edit, topic, card. Items of one album
+    share ``group_key``.
     """
 
     __tablename__ = "outbox"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.services import card_rules, crisis, directory
+from bot.services import card_rules, crisis, directory, places
 from bot.services import content as content_mod
 from bot.services import measures as ms
 from bot.services.card_rules import CardRules
@@ -29,6 +29,7 @@ class Catalog:
     detector: CrisisDetector
     measures: ms.Catalogue
     card: CardRules  # data/card.yaml: the family card's categories, kinds of offers and regional rules
+    places: places.Directory | None = None
 
     # --- privacy ---------------------------------------------------------------------------------
     @property
@@ -101,12 +102,14 @@ class Catalog:
 
 
 def load_catalog(data_dir: Path) -> Catalog:
+    content = content_mod.load_content(data_dir)
     return Catalog(
         data_dir=data_dir,
-        content=content_mod.load_content(data_dir),
+        content=content,
         detector=crisis.load_detector(data_dir),
         measures=ms.load_catalogue(data_dir),
         card=card_rules.read(data_dir),
+        places=places.load_directory(data_dir, content),
     )
 
 
@@ -117,6 +120,7 @@ def check_catalog(data_dir: Path, *, strict: bool, today: date | None = None) ->
     errors += content_mod.validate(data_dir)
     stale = [e for e in content_mod.validate(data_dir, today=today or date.today()) if e not in errors]
     (errors if strict else warnings).extend(stale)
+    errors += places.validate(data_dir)
     errors += crisis.validate(data_dir)
     errors += card_rules.validate(data_dir)
     # Support measures: schema and rule errors always fail. Their figures all passed `review_by` (the research

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from bot.services import content as content_mod
+from bot.services import places
 from bot.services.content_base import CANNED_DIR, ORGANISATIONS_FILE
 
 KINDS = ("organisations", "canned")
@@ -47,6 +48,11 @@ ORG_COLUMNS = (
     "source",
     "as_of",
     "review_by",
+    "city",
+    "source_url",
+    "lat",
+    "lon",
+    "location_source",
 )
 CANNED_COLUMNS = ("code", "title_ru", "title_en", "text_ru", "text_en", "refs", "file")
 IMPORTED_CANNED = "imported.yaml"
@@ -112,7 +118,24 @@ def _org_from_row(row: dict[str, str]) -> dict[str, Any]:
             org[key] = value
     if (row.get("priority") or "").strip():
         org["priority"] = int(row["priority"])
+    for key in ("city", "source_url"):
+        if (row.get(key) or "").strip():
+            org[key] = row[key].strip()
+    lat, lon = (row.get("lat") or "").strip(), (row.get("lon") or "").strip()
+    if lat or lon:  # the building's own point, with its source (validated: within the region's box)
+        org["location"] = {
+            "lat": _float(lat),
+            "lon": _float(lon),
+            "source": (row.get("location_source") or "").strip(),
+        }
     return org
+
+
+def _float(value: str) -> float | str:
+    try:
+        return float(value.replace(",", "."))
+    except ValueError:
+        return value  # reported by the validation with the row's id
 
 
 def _canned_from_row(row: dict[str, str]) -> dict[str, Any]:
@@ -232,7 +255,7 @@ def validate_plan(data_dir: Path, p: Plan) -> list[str]:
         copy = Path(tmp) / "data"
         shutil.copytree(data_dir, copy)
         _write(copy, p)
-        return content_mod.validate(copy)
+        return content_mod.validate(copy) + places.validate(copy)
 
 
 def _write(data_dir: Path, p: Plan) -> None:
@@ -285,6 +308,10 @@ def export(kind: str, data_dir: Path, fmt: str) -> str:
             ):
                 row[key] = "" if o.get(key) is None else o[key]
             row["as_of"], row["review_by"] = str(o.get("as_of") or ""), str(o.get("review_by") or "")
+            row["city"], row["source_url"] = o.get("city") or "", o.get("source_url") or ""
+            location = o.get("location") or {}
+            row["lat"], row["lon"] = location.get("lat", ""), location.get("lon", "")
+            row["location_source"] = location.get("source", "")
             writer.writerow(row)
         return buf.getvalue()
     folder = data_dir / CANNED_DIR

@@ -18,6 +18,7 @@ from bot.services.content_base import (
     _load_model,
     _Model,
 )
+from bot.services.geo import Location
 
 # ------------------------------------------------------------------------------------------------
 # Organisations
@@ -42,8 +43,13 @@ class Organisation(_Model):
     source: str
     as_of: date
     review_by: date
+    # Places (data/places.yaml, bot/services/places.py): the city key, the page the entry comes from, and the
+    # building's own coordinates when a source gives them (otherwise the city's gazetteer point is used).
+    city: str | None = None
+    source_url: str | None = None
+    location: Location | None = None
 
-    @field_validator("url")
+    @field_validator("url", "source_url")
     @classmethod
     def _url(cls, v: str | None) -> str | None:
         return _check_url(v)

@@ -123,6 +123,21 @@ def enqueue_media(
     )
 
 
+def enqueue_venue(
+    session: AsyncSession,
+    case: Case,
+    *,
+    target: str,
+    latitude: float,
+    longitude: float,
+    title: str,
+    address: str,
+) -> OutboxItem:
+    """A place of the directory as a Telegram venue (a pin with its name and address), e.g. staff's /place."""
+    payload = {"latitude": latitude, "longitude": longitude, "title": title, "address": address}
+    return enqueue(session, case, target=target, kind="venue", payload=payload)
+
+
 def enqueue_edit(
     session: AsyncSession,
     case: Case,

@@ -43,6 +43,10 @@ class Dir(CallbackData, prefix="dir"):
     kind: str
 
 
+class Near(CallbackData, prefix="near"):
+    kind: str = ""  # a kind of help from organisations.yaml, or "" for every kind
+
+
 class Specialist(CallbackData, prefix="spec"):
     kind: str  # lawyer | psychologist | social_consultant | crisis
 

@@ -14,6 +14,7 @@ from handlers.family import (
     measures,
     menu,
     onboarding,
+    places,
     privacy,
     profile,
     requests,
@@ -40,9 +41,11 @@ def get_router() -> Router:
         triage.router,
         crisis.router,
         requests.router,
+        places.router,  # «near me»: its screen's location/city answers, before an open request takes them
         handoff.router,
         followup.router,
         card.router,
+        places.any_location,  # any other location: the nearest places (an open request relays it above)
         fallback.router,
     )
     return router

@@ -45,7 +45,8 @@ async def free_text(message: Message, state: FSMContext, ctx: UserContext) -> No
 
 @router.message()
 async def other_content(message: Message, ctx: UserContext, state: FSMContext) -> None:
-    """Stickers, voice, photos, documents, locations, contacts… An album gets one answer, not one per item."""
+    """Stickers, voice, photos, documents, contacts… An album gets one answer, not one per item.
+    (A location is answered before this, with the nearest places: handlers/family/places.py.)"""
     if message.media_group_id:
         if (await state.get_data()).get("album_answered") == message.media_group_id:
             return
@@ -57,8 +58,6 @@ async def other_content(message: Message, ctx: UserContext, state: FSMContext) -
             "We cannot listen to voice messages in this part of the bot yet. "
             "Please write in text, or choose a section in the menu."
         )
-    elif message.location or message.venue:
-        text = _("Thank you. We do not use locations. Please choose your region in «Settings».")
     else:
         text = _(
             "We have received the file, but we can only pass files to a specialist inside a request. "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -16,7 +17,7 @@ from bot.middlewares.context import UserContext
 from bot.services import cases, desk
 from bot.services.catalog import Catalog
 from bot.services.desk import DeskChats, hand_off
-from bot.views.callbacks import Consent, Dir, Nav, Req, Setting, Specialist
+from bot.views.callbacks import Consent, Dir, Nav, Near, Req, Setting, Specialist
 from bot.views.family import (
     case_who,
     expectations_text,
@@ -30,6 +31,7 @@ from bot.views.family import (
     status_label,
     urgent_help_text,
 )
+from bot.views.places import contacts_shown
 from bot.views.ui import chunk, kb, show
 from handlers.family.common import end_flow
 
@@ -97,7 +99,8 @@ async def contacts(call: CallbackQuery, ctx: UserContext, catalog: Catalog) -> N
     text = _("What kind of help are you looking for?")
     if region is None:
         text += "\n" + _("You have not chosen a region, so we show federal contacts.")
-    await show(call, text, family_kb(ctx, *chunk(buttons, 2)))
+    rows = chunk(buttons, 2) + ([[(_("📍 Places near me"), Near(kind=""))]] if catalog.places else [])
+    await show(call, text, family_kb(ctx, *rows))
 
 
 @router.callback_query(Dir.filter())
@@ -117,8 +120,11 @@ async def contacts_of_kind(
         body = [text]
     else:
         body = [_("<b>{kind}</b>").format(kind=kinds[callback_data.kind])]
-    body += [org_card(org, ctx.locale) for org in orgs[:6]]
-    await show(call, "\n\n".join(body), family_kb(ctx, [(_("« Kinds of help"), Nav(to="contacts"))]))
+    body += [org_card(org, ctx.locale) for org in contacts_shown(orgs)]
+    rows: list[list[tuple[str, CallbackData]]] = [[(_("« Kinds of help"), Nav(to="contacts"))]]
+    if catalog.places and catalog.places.select(kind=callback_data.kind):
+        rows.insert(0, [(_("📍 The nearest on the map"), Near(kind=callback_data.kind))])
+    await show(call, "\n\n".join(body), family_kb(ctx, *rows))
 
 
 # --- talk to a specialist --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
 from handlers.filters import IsStaff
-from handlers.operators import access, desk, moderation
+from handlers.operators import access, desk, moderation, places
 
 
 class InDeskChat(Filter):
@@ -29,6 +29,8 @@ def get_router() -> Router:
     for observer in (staff_side.message, staff_side.edited_message, staff_side.callback_query):
         observer.filter(IsStaff())
         observer.middleware(access.DeskMiddleware())
-    staff_side.include_routers(moderation.router, desk.router)  # moderation first: desk takes every message
+    staff_side.include_routers(
+        moderation.router, places.router, desk.router
+    )  # moderation first: desk takes every message
     router.include_routers(staff_side, access.others)
     return router

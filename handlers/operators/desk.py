@@ -367,6 +367,7 @@ def desk_hint() -> str:
         "• each request has its own topic; what you write there goes to the family;\n"
         "• a message starting with «!» or /note is a note: it stays here;\n"
         "• /c code — a canned answer (/c alone lists them);\n"
+        "• /place id or words — a place of the directory, sent to the family as a pin on the map;\n"
         "• /unmet text — record a need we could not meet;\n"
         "• /queue — waiting requests, most urgent first;\n"
         "• /mute minutes — pause an abusive family for a while (/unmute lifts it);\n"

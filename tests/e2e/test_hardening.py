@@ -657,7 +657,19 @@ def _strategies():
         st.text(min_size=1, max_size=20),
         st.tuples(
             st.sampled_from(
-                ["case:", "req:", "set:", "nav:", "consent:", "card:", "bc:", "fu:", "crisis:", "tri:"]
+                [
+                    "case:",
+                    "req:",
+                    "set:",
+                    "nav:",
+                    "consent:",
+                    "card:",
+                    "bc:",
+                    "fu:",
+                    "crisis:",
+                    "tri:",
+                    "near:",
+                ]
             ),
             st.text(max_size=12),
         ).map("".join),

@@ -391,6 +391,19 @@ class FakeUser(_Reader):
         markup = chat.reply_keyboard if chat else None
         return [b["text"] for row in (markup or {}).get("keyboard", []) for b in row]
 
+    def share_location(self, text: str, latitude: float, longitude: float) -> dict[str, Any]:
+        """Press a reply-keyboard button that has ``request_location``: the app sends the user's location."""
+        chat = self.world.chats.get(self.rec.id)
+        markup = chat.reply_keyboard if chat else None
+        buttons = [b for row in (markup or {}).get("keyboard", []) for b in row if b.get("text") == text]
+        if not buttons:
+            raise AssertionError(f"reply keyboard has no button {text!r}; it has {self.reply_keyboard()}")
+        if not buttons[0].get("request_location"):
+            raise AssertionError(f"the button {text!r} does not request the location")
+        if markup and markup.get("one_time_keyboard"):
+            chat.reply_keyboard = None
+        return self.send_location(latitude, longitude)
+
     def press_reply_button(self, text: str) -> dict[str, Any]:
         labels = self.reply_keyboard()
         if text not in labels:

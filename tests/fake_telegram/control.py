@@ -6,7 +6,7 @@ All endpoints take and return JSON.
 - ``POST /_control/users``                        — {id, first_name, language_code?, username?, started?}
 - ``POST /_control/users/{id}/{action}``          — action of :class:`FakeUser` with JSON keyword arguments:
   send_text, send_photo, send_video, send_voice, send_audio, send_document, send_sticker, send_location,
-  send_contact, send_video_note, send_album, reply, edit, press, press_button, press_reply_button,
+  send_contact, send_video_note, send_album, reply, edit, press, press_button, press_reply_button, share_location,
   block_bot, unblock_bot, messages, last_message.  ``group`` (chat id) selects a group for send_*;
   ``message`` may be {"chat_id", "message_id"}.
 - ``POST /_control/groups``                       — {id, title, forum?, bot_is_admin?}
@@ -49,6 +49,7 @@ USER_ACTIONS = {
     "press",
     "press_button",
     "press_reply_button",
+    "share_location",
     "block_bot",
     "unblock_bot",
     "messages",

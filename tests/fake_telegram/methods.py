@@ -24,6 +24,7 @@ COPY_FIELDS = (
     "entities",
     "link_preview_options",
     *MEDIA_KINDS,
+    "venue",
     "location",
     "contact",
     "caption",
@@ -351,6 +352,24 @@ class BotMethods:
     def api_sendLocation(self, p: dict[str, Any]) -> Any:
         chat, thread_id, reply_to = self._target(p)
         content = {"location": {"latitude": float(p["latitude"]), "longitude": float(p["longitude"])}}
+        msg = self.store_bot_message(chat, content, p, thread_id=thread_id, reply_to=reply_to)
+        return self.world.message_dict(msg)
+
+    def api_sendVenue(self, p: dict[str, Any]) -> Any:
+        chat, thread_id, reply_to = self._target(p)
+        lat, lon = float(p["latitude"]), float(p["longitude"])
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise bad_request("Bad Request: wrong latitude or longitude")
+        title, address = str(p["title"]).strip(), str(p["address"]).strip()
+        if not title or not address:
+            raise bad_request("Bad Request: venue title and address must be non-empty")
+        location = {"latitude": lat, "longitude": lon}
+        venue: dict[str, Any] = {"location": location, "title": title, "address": address}
+        for key in ("foursquare_id", "foursquare_type", "google_place_id", "google_place_type"):
+            if p.get(key):
+                venue[key] = p[key]
+        # Telegram fills both: a venue message also carries its location
+        content = {"venue": venue, "location": location}
         msg = self.store_bot_message(chat, content, p, thread_id=thread_id, reply_to=reply_to)
         return self.world.message_dict(msg)
 

@@ -27,6 +27,7 @@ _SEND_COUNT: dict[str, Callable[[dict[str, Any]], int]] = {
     "copyMessage": lambda p: 1,
     "forwardMessage": lambda p: 1,
     "sendLocation": lambda p: 1,
+    "sendVenue": lambda p: 1,
     "sendContact": lambda p: 1,
     "sendMediaGroup": lambda p: len(p["media"]),
     "copyMessages": lambda p: len(p["message_ids"]),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MEDIA_KINDS = ("photo", "video", "voice", "audio", "document", "sticker", "animation", "video_note")
-CONTENT_KINDS = (*MEDIA_KINDS, "location", "contact")
+CONTENT_KINDS = (*MEDIA_KINDS, "venue", "location", "contact")
 _EXT = {
     "photo": "jpg",
     "video": "mp4",

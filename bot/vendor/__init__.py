@@ -1,0 +1,1 @@
+"""Third-party files shipped with the bot (see each folder's README)."""
