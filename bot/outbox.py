@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.base import utcnow
 from bot.db.models import Case, Family, OutboxItem, Staff
-from bot.services import desk, relay
+from bot.services import checkin, desk, relay
 from bot.services.audit import audit
 from bot.services.cases import TRANSITIONS, transition
 from bot.services.catalog import Catalog
@@ -302,8 +302,9 @@ class OutboxWorker:
 
         owner = await s.get(Staff, case.owner_id) if case.owner_id else None
         previous = await desk.previous_cases(s, case)
+        shared = await checkin.for_card(s, case.family_id)
         with self.staff_locale():
-            text = card_text(case, family, owner, previous, self.catalog, self.locale)
+            text = card_text(case, family, owner, previous, self.catalog, self.locale, shared)
             markup = card_kb(case)
         msg = await self.bot.send_message(
             case.chat_id, text, message_thread_id=case.thread_id, reply_markup=markup

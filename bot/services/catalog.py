@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.services import card_rules, crisis, directory
+from bot.services import card_rules, checkin, crisis, directory
 from bot.services import content as content_mod
 from bot.services import measures as ms
 from bot.services.content import OTHER_REGION, Content, Organisation, Region
@@ -113,6 +113,7 @@ def check_catalog(data_dir: Path, *, strict: bool, today: date | None = None) ->
     (errors if strict else warnings).extend(stale)
     errors += crisis.validate(data_dir)
     errors += card_rules.validate(data_dir)
+    errors += checkin.validate(data_dir)
     # Support measures: schema and rule errors always fail. Their figures all passed `review_by` (the research
     # behind them is dated 2026-03-12) and cannot be re-checked on the official sites from here, so their
     # staleness is reported as a warning, and families see «информация может быть устаревшей» next to them.

@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
-from handlers.coordinators import admin, broadcast, family, stats, status
+from handlers.coordinators import admin, broadcast, family, monitoring, stats, status
 from handlers.coordinators.callbacks import BcAct, Stat
 
 COMMANDS = ("broadcast", "broadcasts", "stats", "staff", "audit", "status")
@@ -35,7 +35,7 @@ def get_router(settings: Settings) -> Router:
     staff_side = Router(name="coordinators.staff")
     for observer in (staff_side.message, staff_side.callback_query):
         observer.filter(IsCoordinator(settings))
-    staff_side.include_routers(broadcast.router, stats.router, admin.router, status.router)
+    staff_side.include_routers(monitoring.router, broadcast.router, stats.router, admin.router, status.router)
 
     refuse = Router(name="coordinators.refuse")
 

@@ -16,6 +16,7 @@ from bot.middlewares.context import UserContext
 from bot.services import report_files, reports
 from bot.services.audit import audit
 from bot.services.catalog import Catalog
+from handlers.coordinators import monitoring
 from handlers.coordinators.broadcast import role_of
 from handlers.coordinators.callbacks import Stat
 from handlers.coordinators.render import region_name, report_value_label, value_label
@@ -38,7 +39,12 @@ def picker(p: str, r: str, catalog: Catalog, locale: str):
         for reg in catalog.regions
         if reg.code != "other"
     ]
-    return kb(periods, *chunk(regions, 2), [(_("Show the report"), Stat(p=p, r=r, go=1))])
+    return kb(
+        periods,
+        *chunk(regions, 2),
+        [(_("Show the report"), Stat(p=p, r=r, go=1))],
+        [(_("Monitoring «How is your family?»"), Stat(p=p, r=r, go=2))],
+    )
 
 
 def summary_text(fig: reports.Figures, catalog: Catalog, locale: str) -> str:
@@ -155,6 +161,11 @@ async def stats(
     settings: Settings,
 ) -> None:
     args = (command.args or "").split()
+    # «/stats monitoring 2026-01-01 2026-03-31 RU-PNZ»: the monitoring report (the last quarter without dates)
+    monitoring_report = bool(args) and args[0] == "monitoring"
+    if monitoring_report:
+        quarter = reports.last_days(90, settings.tz)
+        args = args[1:] or [str(quarter.start), str(quarter.end)]
     if not args:
         await message.answer(
             _(
@@ -173,9 +184,11 @@ async def stats(
             _("Please write it as /stats 2026-01-01 2026-03-31 or add a region code: RU-PNZ.")
         )
         return
-    await send_report(
-        message, session, ctx, catalog, settings, reports.Period(start, end, settings.tz), region
-    )
+    period = reports.Period(start, end, settings.tz)
+    if monitoring_report:
+        await monitoring.send_monitoring(message, session, ctx, catalog, settings, period, region)
+        return
+    await send_report(message, session, ctx, catalog, settings, period, region)
 
 
 @router.callback_query(Stat.filter())
@@ -200,4 +213,9 @@ async def stats_pick(
         )
         return
     period = reports.last_days(int(p), settings.tz)
+    if callback_data.go == 2:
+        await monitoring.send_monitoring(
+            call.message, session, ctx, catalog, settings, period, None if r == "all" else r
+        )
+        return
     await send_report(call.message, session, ctx, catalog, settings, period, None if r == "all" else r)

@@ -6,6 +6,7 @@ from aiogram import F, Router
 
 from handlers.family import (
     card,
+    checkin,
     consent,
     crisis,
     fallback,
@@ -42,6 +43,7 @@ def get_router() -> Router:
         handoff.router,
         followup.router,
         card.router,
+        checkin.router,
         fallback.router,
     )
     return router
