@@ -215,7 +215,7 @@ def reminder(due: ck.Due) -> tuple[str, InlineKeyboardMarkup]:
         "<b>How is your family?</b> Three months have passed since you last answered. If you like, answer a few "
         "short questions again: you will see what has changed and what help fits now."
     )
-    return text, kb([(_("Answer"), Nav(to="checkin"))], stop)
+    return text, kb([(_("Answer the questions"), Nav(to="checkin"))], stop)
 
 
 # --- the request's card (staff, the default locale) --------------------------------------------------------------
