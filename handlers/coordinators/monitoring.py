@@ -23,7 +23,12 @@ router = Router(name="coordinators.monitoring")
 
 
 def _pct(value: float | None) -> str:
-    return monitoring.HIDDEN if value is None else f"{value:g}%"
+    return hd.quote(monitoring.HIDDEN) if value is None else f"{value:g}%"
+
+
+def _n(value: int | str | None) -> str:
+    """A count as shown in HTML: «<5» for a hidden one."""
+    return hd.quote(monitoring.HIDDEN if value is None else str(value))
 
 
 def summary_text(
@@ -35,7 +40,9 @@ def summary_text(
             period=report.period.label(), region=hd.quote(region)
         ),
         _("Families answered: {n} (previous period {previous}: {n_before})").format(
-            n=report.shown_families, previous=report.previous.label(), n_before=report.shown_families_previous
+            n=_n(report.shown_families),
+            previous=report.previous.label(),
+            n_before=_n(report.shown_families_previous),
         ),
     ]
     if not report.enough:
@@ -51,7 +58,8 @@ def summary_text(
             elif row.change is None:
                 lines.append(f"{title}: {_pct(row.share)}")
             else:
-                lines.append(f"{title}: {_pct(row.share)} ({row.change:+g} {_('p.p.')})")
+                change = _("{change} p.p.").format(change=f"{row.change:+g}")
+                lines.append(f"{title}: {_pct(row.share)} ({change})")
     if report.regions:
         lines += ["", _("<b>Families by region</b>")]
         for code, n in report.regions:
@@ -60,11 +68,12 @@ def summary_text(
                 if code == monitoring.MERGED
                 else region_name(catalog, code, locale)
             )
-            lines.append(f"{hd.quote(name)}: {monitoring.HIDDEN if n is None else n}")
+            lines.append(f"{hd.quote(name)}: {_n(n)}")
     if report.needs:
         lines += ["", _("<b>Needs most often unmet</b>")]
         lines += [
-            f"{hd.quote(monitoring.need_label(n, instrument, locale, _))}: {n.families}"
+            f"{hd.quote(monitoring.need_label(n, instrument, locale, _))}: {n.families} · "
+            f"{_(monitoring.SOURCE_LABELS[n.source])}"
             for n in report.needs[:8]
         ]
     lines += [

@@ -10,14 +10,19 @@ coordinators' monitoring report counts families by region and period with no cel
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from openpyxl import load_workbook
 
 from bot.config import ROOT
+from bot.db.models import Case, Family, WellbeingCheckin
 from bot.services import checkin as ck
 from tests.e2e.conftest import OPERATOR_CHAT
 from tests.e2e.flows import as_utc, db_rows, db_wait, labels, onboard, screen, tap
-from tests.e2e.harness import BotProcess
+from tests.e2e.harness import BotProcess, run_cli
 
 INSTRUMENT = ck.load(ROOT / "data")
 QUESTIONS = [q.text.get("ru") for q in INSTRUMENT.questions]
@@ -386,5 +391,176 @@ async def test_the_card_shows_the_answers_only_when_shared_and_forget_removes_th
         until=lambda r: r == [(1,)],  # Boris's stays
     )
     assert runs(bot, anna) == [] and len(runs(bot, boris)) == 1
+    assert "Traceback" not in bot.log()
+    await bot.stop()
+
+
+# --- monitoring --------------------------------------------------------------------------------------------------
+
+_seed_ids = iter(range(730_000, 740_000))
+
+
+def seed_families(bot, region: str, answers: list[dict[str, str]], finished_at: datetime) -> None:
+    """Families (as onboarding stores them) with one finished check-in each, as the bot stores it."""
+
+    def add(s) -> None:
+        for given in answers:
+            family = Family(
+                tg_user_id=next(_seed_ids),
+                language="ru",
+                region=region,
+                consent_at=finished_at,
+                consent_version="1.1",
+                profile={},
+                last_seen_at=datetime.now(UTC),
+                created_at=finished_at,
+            )
+            s.add(family)
+            s.flush()
+            s.add(
+                WellbeingCheckin(
+                    family_id=family.id,
+                    region=region,
+                    version=INSTRUMENT.version,
+                    status="done",
+                    answers=given,
+                    hard=ck.hard_domains(given, INSTRUMENT),
+                    started_at=finished_at,
+                    finished_at=finished_at,
+                )
+            )
+
+    bot.orm(add)
+
+
+def seed_unmet(bot, region: str, need: str, families: int, opened_at: datetime) -> None:
+    def add(s) -> None:
+        for _ in range(families):
+            family = Family(tg_user_id=next(_seed_ids), language="ru", region=region, profile={})
+            s.add(family)
+            s.flush()
+            s.add(
+                Case(
+                    family_id=family.id,
+                    region=region,
+                    tier=2,
+                    category="housing",
+                    urgency="routine",
+                    status="closed",
+                    opened_at=opened_at,
+                    closed_at=opened_at,
+                    unmet_needs=[need],
+                )
+            )
+
+    bot.orm(add)
+
+
+def sheet_rows(wb, title: str) -> list[tuple]:
+    return [r for r in wb[title[:31]].iter_rows(min_row=4, values_only=True)]
+
+
+async def test_monitoring_shows_shares_by_period_and_no_breakdown_under_5_families(fake, tmp_path):
+    bot = checkin_bot(fake, tmp_path)
+    run_cli(bot.env, "migrate").check_returncode()
+    now = datetime.now(UTC) - timedelta(hours=2)
+    before = now - timedelta(days=30)
+    money_hard = {"money_enough": "no", "housing": "fine"}
+    # Пенза: 6 families this period (5 find money hard), 5 the period before (all find money and housing hard)
+    seed_families(bot, "RU-PNZ", [money_hard] * 5 + [{"money_enough": "yes", "housing": "fine"}], now)
+    seed_families(bot, "RU-PNZ", [{"money_enough": "no", "housing": "risk"}] * 5, before)
+    # Москва: 3 families, all with a danger-free but hard answer about home
+    seed_families(bot, "RU-MOW", [{"home": "tense", "money_enough": "no"}] * 3, now)
+    seed_unmet(bot, "RU-PNZ", "Нет юриста по жилью", 5, now)
+    seed_unmet(bot, "RU-PNZ", "Нет няни", 2, now)  # fewer than 5 families: not shown
+    await bot.start()
+    coord = fake.user(COORD, "Марина", language_code="ru")
+    today = datetime.now(ZoneInfo("Europe/Moscow")).date()
+    first = today - timedelta(days=29)
+
+    coord.send_text(f"/stats monitoring {first} {today} RU-PNZ")
+    summary = (await coord.wait_for_message("Мониторинг «Как дела у семьи?»", timeout=15))["text"]
+    assert "Ответили семей: 6" in summary and ": 5)" in summary  # this period and the previous one
+    assert f"{domain('money')}: 83.3% (-16.7 п. п.)" in summary
+    assert f"{domain('housing')}: 0% (-100 п. п.)" in summary
+    assert f"{domain('home')}: скрыто" in summary  # nobody in Пенза answered about home: under 5
+    assert "нет юриста по жилью: 5 · Неудовлетворённые" in summary and "няни" not in summary
+    photo = await coord.wait_for_message(lambda m: "photo" in m, timeout=15)
+    assert fake.world.files[photo["photo"][-1]["file_id"]].content.startswith(b"\x89PNG")
+    doc = await coord.wait_for_message(lambda m: m.get("document", {}).get("file_name", "").endswith(".xlsx"))
+    wb = load_workbook(io.BytesIO(fake.world.files[doc["document"]["file_id"]].content))
+    domains = {r[0]: r[1:] for r in sheet_rows(wb, "Трудности по сферам")}
+    assert domains[domain("money")] == (6, 83.3, 100, -16.7)
+    assert domains[domain("home")] == ("<5", "<5", "<5", "<5")
+    every_cell = " ".join(
+        str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c is not None
+    )
+    for (fid,) in db_rows(bot, "SELECT tg_user_id FROM families"):
+        assert str(fid) not in every_cell
+
+    # Москва: 3 families — no breakdown at all
+    coord.send_text(f"/stats monitoring {first} {today} RU-MOW")
+    mow = (await coord.wait_for_message(lambda m: "Москва" in (m.get("text") or ""), timeout=15))["text"]
+    assert "Ответили семей: <5" in mow and "меньше 5 семей" in mow
+    assert domain("home") not in mow and "%" not in mow
+    doc = await coord.wait_for_message(
+        lambda m: m.get("document", {}).get("file_name", "").endswith("_RU-MOW.xlsx"), timeout=15
+    )
+    wb = load_workbook(io.BytesIO(fake.world.files[doc["document"]["file_id"]].content))
+    assert sheet_rows(wb, "Трудности по сферам") == []
+
+    # all regions: Москва is merged into «other regions», itself under 5 and hidden
+    coord.send_text(f"/stats monitoring {first} {today}")
+    every = (await coord.wait_for_message(lambda m: "все регионы" in (m.get("text") or ""), timeout=15))[
+        "text"
+    ]
+    assert "Пензенская область: 6" in every and "Остальные регионы вместе: <5" in every
+    assert "Ответили семей: 9" in every
+
+    # the CLI writes the same workbook
+    out = tmp_path / "monitoring.xlsx"
+    done = run_cli(
+        bot.env,
+        "report",
+        "--monitoring",
+        "--from",
+        str(first),
+        "--to",
+        str(today),
+        "--region",
+        "RU-PNZ",
+        "--out",
+        str(out),
+        "--chart",
+    )
+    assert done.returncode == 0, done.stderr
+    cli = {r[0]: r[1:] for r in sheet_rows(load_workbook(out), "Трудности по сферам")}
+    assert cli == domains
+    assert out.with_suffix(".png").read_bytes().startswith(b"\x89PNG")
+    assert "Traceback" not in bot.log()
+    await bot.stop()
+
+
+async def test_a_broadcast_invites_families_to_the_check_in(fake, tmp_path, new_user):
+    bot = await checkin_bot(fake, tmp_path, BROADCAST_SCAN_SECONDS="0.2").start()
+    anna = new_user()
+    await onboard(anna)
+    coord = fake.user(COORD, "Марина", language_code="ru")
+    coord.send_text("/broadcast")
+    await screen(coord, "Новая рассылка")
+    coord.send_text("Расскажите, как у вас дела")
+    draft = await screen(coord, "черновик")
+    assert "Кнопка «Как дела у семьи?»: нет" in draft["text"]
+    tap(coord, "Кнопка «Как дела у семьи?»")
+    await screen(coord, "Кнопка «Как дела у семьи?»: да")
+    tap(coord, "Отправить сейчас")
+    await screen(coord, "сейчас — 1 семьям")
+    tap(coord, "Да, отправить")
+    got = await anna.wait_for_message("Расскажите, как у вас дела", timeout=15)
+    assert labels(got)[0] == "Как дела у семьи?"
+    tap(anna, "Как дела у семьи?")
+    await screen(anna, "Это не проверка")
+    tap(anna, "Начать")
+    await screen(anna, "Вопрос 1 из")
     assert "Traceback" not in bot.log()
     await bot.stop()
