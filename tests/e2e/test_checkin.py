@@ -564,3 +564,17 @@ async def test_a_broadcast_invites_families_to_the_check_in(fake, tmp_path, new_
     await screen(anna, "Вопрос 1 из")
     assert "Traceback" not in bot.log()
     await bot.stop()
+
+
+async def test_answers_are_kept_no_longer_than_their_retention_period(fake, tmp_path):
+    bot = checkin_bot(fake, tmp_path, RETENTION_CHECKIN_DAYS="1", RETENTION_SCAN_SECONDS="0.5")
+    run_cli(bot.env, "migrate").check_returncode()
+    now = datetime.now(UTC)
+    seed_families(bot, "RU-PNZ", [{"money_enough": "no"}], now - timedelta(days=2))  # past the period
+    seed_families(bot, "RU-PNZ", [{"money_enough": "yes"}], now - timedelta(hours=12))  # within it
+    assert len(db_rows(bot, "SELECT id FROM wellbeing_checkins")) == 2
+    await bot.start()
+    rows = await db_wait(fake, bot, "SELECT answers FROM wellbeing_checkins", until=lambda r: len(r) == 1)
+    assert json.loads(rows[0][0]) == {"money_enough": "yes"}
+    assert db_rows(bot, "SELECT count(*) FROM families") == [(2,)]  # the families themselves stay
+    await bot.stop()
