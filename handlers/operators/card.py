@@ -105,7 +105,7 @@ def card_text(
     previous: list[Case],
     catalog: Catalog,
     locale: str,
-    checkin: WellbeingCheckin | None = None,
+    wellbeing: WellbeingCheckin | None = None,
 ) -> str:
     region = catalog.region(case.region)
     tier = _("tier 3: crisis centre") if case.tier == 3 else _("tier 2: consultation")
@@ -145,11 +145,11 @@ def card_text(
         lines.append("")
         lines.append(_("<b>Family profile</b>"))
         lines += [f"• {field_title(f)}: {answer_label(f, profile.get(f))}" for f in known]
-    if checkin is not None:  # the family agreed to show its latest «How is your family?»
+    if wellbeing is not None:  # the family agreed to show its latest «How is your family?»
         from bot.services.checkin import load
         from bot.views.checkin import card_lines
 
-        lines += card_lines(checkin, load(catalog.data_dir), locale)
+        lines += card_lines(wellbeing, load(catalog.data_dir), locale)
     if previous:
         lines.append("")
         lines.append(_("<b>Previous requests</b>"))

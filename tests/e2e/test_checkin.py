@@ -372,6 +372,21 @@ async def test_the_card_shows_the_answers_only_when_shared_and_forget_removes_th
     assert "«Как дела у семьи?» от" in anna_card and f"Сейчас трудно: {domain('housing')}" in anna_card
     assert f"{housing.text.get('ru')} — {housing.option('risk').text.get('ru')}" in anna_card
     assert "Как дела у семьи" not in boris_card  # not shared: the specialist does not see it
+    # Boris answers again and shares now: the card of his open request is redrawn with the answers
+    await new_menu(fake, boris)
+    await open_checkin(boris)
+    await answer_all(boris, {**CALM, "support": "no"})
+    tap(boris, "Показать специалисту")
+    await screen(boris, "Ответы видит специалист вашего обращения: да.")
+    support = INSTRUMENT.question("support")
+    redrawn = await fake.wait_for(
+        lambda: next(
+            (c for c in cards() if f"Обращение № {boris_case}" in c and "Как дела у семьи" in c), None
+        ),
+        10,
+    )
+    assert f"{support.text.get('ru')} — {support.option('no').text.get('ru')}" in redrawn
+    assert housing.text.get("ru") not in redrawn  # the latest answers, not the first ones
 
     # /mydata has the answers; /forget removes them (and the reminder)
     anna.send_text("/mydata")
@@ -380,6 +395,7 @@ async def test_the_card_shows_the_answers_only_when_shared_and_forget_removes_th
     [exported] = data["wellbeing_checkin"]["checkins"]
     assert exported["answers"]["housing"] == "risk" and exported["hard_domains"] == ["housing"]
     assert exported["shown_to_specialist"] is True
+    assert db_rows(bot, "SELECT count(*) FROM wellbeing_checkins") == [(3,)]
     anna.send_text("/forget")
     await anna.wait_for_message("Удалить ваши данные?")
     tap(anna, "Да, удалить")
@@ -388,9 +404,9 @@ async def test_the_card_shows_the_answers_only_when_shared_and_forget_removes_th
         fake,
         bot,
         "SELECT count(*) FROM wellbeing_checkins",
-        until=lambda r: r == [(1,)],  # Boris's stays
+        until=lambda r: r == [(2,)],  # Boris's stay
     )
-    assert runs(bot, anna) == [] and len(runs(bot, boris)) == 1
+    assert runs(bot, anna) == [] and len(runs(bot, boris)) == 2
     assert "Traceback" not in bot.log()
     await bot.stop()
 
