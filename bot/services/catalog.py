@@ -96,6 +96,9 @@ class Catalog:
 
 
 def load_catalog(data_dir: Path) -> Catalog:
+    checkin.load(
+        Path(data_dir)
+    )  # the check-in's questionnaire: a broken file stops the start like other content
     return Catalog(
         data_dir=data_dir,
         content=content_mod.load_content(data_dir),

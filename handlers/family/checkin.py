@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.db.models import CrisisEvent, WellbeingCheckin
 from bot.middlewares.context import UserContext
 from bot.services import checkin as ck
-from bot.services import relay
+from bot.services import desk, relay
 from bot.services.catalog import Catalog
 from bot.views import checkin as views
 from bot.views.checkin import Wb
@@ -123,6 +123,18 @@ async def danger(
     session.add(
         CrisisEvent(family_id=ctx.family.id, region=region_of(ctx), categories=[category], source="checkin")
     )
+    case = await desk.latest_open_case(session, ctx.family.id)
+    if case is not None:  # the specialist of the family's open request learns of it at once, as an emergency
+        case.urgency = "emergency"
+        relay.enqueue_text(
+            session,
+            case,
+            target="staff",
+            text=_(
+                "⚠️ A danger answer in the family's «How is your family?»: they were sent emergency contacts."
+            ),
+        )
+        relay.sync_topic(session, case)
     await show(call, views.danger_text(), family_kb(ctx))
     await call.message.answer(crisis_reply_text(catalog, ctx, discreet(ctx)), reply_markup=crisis_kb())
     log.warning("danger answer (%s) in a wellbeing check-in answered with emergency contacts", category)

@@ -238,11 +238,30 @@ async def test_a_danger_answer_goes_the_crisis_way_at_once(fake, tmp_path, new_u
     await open_checkin(boris)
     await answer_until(boris, "food", "sometimes")
     await screen(boris, "Вопрос 3 из")
-    vera = new_user(first_name="Вера")
+    vera = new_user(first_name="Вера")  # she has an open request: its specialist learns of it at once
     await onboard(vera)
+    tap(vera, "Поговорить со специалистом")
+    await screen(vera, "С кем вы хотели бы поговорить")
+    tap(vera, "Юрист")
+    await screen(vera, "передано")
+    [(vera_case, urgency)] = await db_wait(fake, bot, "SELECT id, urgency FROM cases WHERE tier = 2")
+    assert urgency == "routine"
+    tap(vera, "« Меню")
+    await screen(vera, "Чем мы можем помочь")
     await open_checkin(vera)
     await answer_until(vera, "food", "now")
     await vera.wait_for_message("112")
+    await db_wait(
+        fake, bot, "SELECT urgency FROM cases WHERE id = ?", vera_case, until=lambda r: r == [("emergency",)]
+    )
+    ops = fake.group(OPERATOR_CHAT)
+    await fake.wait_for(
+        lambda: any(
+            "Как дела у семьи" in (m.get("text") or "") and "⚠️" in (m.get("text") or "")
+            for m in ops.messages(from_bot=True)
+        ),
+        10,
+    )
     await db_wait(
         fake,
         bot,
