@@ -7,7 +7,9 @@ share whose families with difficulty are 1 to 4 is hidden; regions with fewer fa
 
 For each period each family counts once, with its latest finished check-in of the period (of the instrument's
 current version: answers to an older wording are not mixed in). The previous period is the one of the same
-length just before. Labels are English msgids marked with ``N_`` and translated by the caller (``t``); domain
+length just before. The needs most often unmet come from the check-ins, the operators' /unmet tags and
+material-help requests; the bot keeps no record of unanswered questions yet, so they are not a source here.
+Labels are English msgids marked with ``N_`` and translated by the caller (``t``); domain
 names come from the instrument in the report's language.
 """
 
