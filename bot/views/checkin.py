@@ -210,7 +210,7 @@ def reminder(due: ck.Due) -> tuple[str, InlineKeyboardMarkup]:
     stop: Row = [(_("No more such reminders"), Wb(a="stop", c=due.id))]
     if due.discreet:
         text = _("A short question from us. Open it when it suits you.")
-        return text, kb([(_("Open"), Nav(to="checkin"))], stop, [(_("Hide"), Nav(to="hide"))])
+        return text, kb([(_("Open it"), Nav(to="checkin"))], stop, [(_("Hide"), Nav(to="hide"))])
     text = _(
         "<b>How is your family?</b> Three months have passed since you last answered. If you like, answer a few "
         "short questions again: you will see what has changed and what help fits now."

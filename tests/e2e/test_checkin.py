@@ -353,6 +353,31 @@ async def test_reminders_arrive_when_due_and_stop_when_switched_off(fake, tmp_pa
     assert db_rows(
         bot, "SELECT active FROM wellbeing_reminders WHERE family_id = ?", family_id(bot, boris)
     ) == [(1,)]
+
+    # a family in discreet mode gets neutral words: nothing on the lock screen says what it is about
+    vera = new_user(first_name="Вера")
+    await onboard(vera)
+    tap(vera, "Настройки")
+    await screen(vera, "Скрытный режим: выключен")
+    tap(vera, "Скрытный режим")
+    await screen(vera, "очистить чат")
+    tap(vera, "Включить")
+    await screen(vera, "Меню. Выберите раздел.")
+    await open_checkin(vera)
+    await answer_all(vera, CALM)
+    tap(vera, "Напомнить через 3 месяца")
+    await screen(vera, "Напоминание раз в три месяца: включено.")
+    await db_wait(
+        fake,
+        bot,
+        "SELECT active FROM wellbeing_reminders WHERE family_id = ?",
+        family_id(bot, vera),
+        until=lambda r: r == [(1,)],
+    )
+    db_rows(bot, MOVE_CLOCK, family_id(bot, vera))
+    neutral = await vera.wait_for_message("Короткий вопрос от нас", timeout=10)
+    assert "Как дела" not in neutral["text"] and "семь" not in neutral["text"]
+    assert labels(neutral) == ["Открыть", "Больше не напоминать", "Скрыть"]
     assert "Traceback" not in bot.log()
     await bot.stop()
 
