@@ -159,6 +159,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"error: unknown region {args.region!r}", file=sys.stderr)
         return 2
     i18n = make_i18n(settings.locales_dir, settings.default_locale)
+    if args.monitoring:
+        return _monitoring_report(args, settings, i18n, start, end)
 
     async def go():
         ensure_sqlite_dir(settings.database_url)
@@ -189,6 +191,49 @@ def cmd_report(args: argparse.Namespace) -> int:
         if args.chart:
             png = out.with_suffix(".png")
             png.write_bytes(report_files.chart_png(fig, t, value_label))
+            print(f"wrote {png}")
+    return 0
+
+
+def _monitoring_report(args: argparse.Namespace, settings, i18n, start, end) -> int:
+    """`report --monitoring`: the monitoring XLSX (and with --chart its PNG) of the wellbeing check-in."""
+    from pathlib import Path
+
+    from bot.db.engine import make_engine, make_sessionmaker
+    from bot.db.migrate import ensure_sqlite_dir, upgrade_to_head
+    from bot.services import checkin, monitoring, reports
+    from bot.services.catalog import load_catalog
+
+    catalog = load_catalog(settings.data_dir)
+    instrument = checkin.load(settings.data_dir)
+    locale = args.locale or settings.default_locale
+
+    async def go():
+        ensure_sqlite_dir(settings.database_url)
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade_to_head(engine)
+            async with make_sessionmaker(engine)() as session:
+                period = reports.Period(start, end, settings.tz)
+                return await monitoring.build(session, period, args.region, instrument)
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(go())
+
+    def region_name(code: str) -> str:
+        region = catalog.region(code)
+        return region.name.get(locale) if region else code
+
+    with i18n.context(), i18n.use_locale(locale):
+        t = i18n.gettext
+        out = Path(args.out or f"{monitoring.file_stem(report)}.xlsx")
+        out.write_bytes(monitoring.xlsx_bytes(report, instrument, locale, t, region_name))
+        print(f"wrote {out}")
+        if args.chart:
+            png = out.with_suffix(".png")
+            label = region_name(args.region) if args.region else t("all")
+            png.write_bytes(monitoring.chart_png(report, instrument, locale, t, label))
             print(f"wrote {png}")
     return 0
 
@@ -278,6 +323,11 @@ def main(argv: list[str] | None = None) -> int:
     p_report.add_argument("--csv", action="store_true", help="also write the CSV next to it")
     p_report.add_argument("--chart", action="store_true", help="also write the chart (PNG) next to it")
     p_report.add_argument("--locale", choices=["ru", "en"])
+    p_report.add_argument(
+        "--monitoring",
+        action="store_true",
+        help="the monitoring report of «Как дела у семьи?» instead (no cell under 5 families)",
+    )
     p_import = sub.add_parser(
         "import", help="import organisations or canned answers (YAML/CSV), validated first"
     )

@@ -38,7 +38,7 @@ from bot.db.base import utcnow
 from bot.db.models import Case, Family, OutboxItem, Staff
 from bot.db.statuses import CaseStatus
 from bot.i18n import locale_scope
-from bot.services import desk, relay
+from bot.services import checkin, desk, relay
 from bot.services.audit import audit
 from bot.services.cases import TRANSITIONS, transition
 from bot.services.catalog import Catalog
@@ -327,8 +327,9 @@ class OutboxWorker:
     async def post_card(self, s: AsyncSession, case: Case, family: Family | None) -> None:
         owner = await s.get(Staff, case.owner_id) if case.owner_id else None
         previous = await desk.previous_cases(s, case)
+        shared = await checkin.for_card(s, case.family_id)
         with self.staff_locale():
-            text = card_text(case, family, owner, previous, self.catalog, self.locale)
+            text = card_text(case, family, owner, previous, self.catalog, self.locale, shared)
             markup = card_kb(case)
         msg = await self.bot.send_message(
             case.chat_id, text, message_thread_id=case.thread_id, reply_markup=markup

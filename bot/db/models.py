@@ -476,3 +476,42 @@ class Mute(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     notified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- Family wellbeing check-in (revision d1e2f3a4b501) -----------------------------------------------------------
+
+
+class WellbeingCheckin(Base):
+    """One run of «Как дела у семьи?»: the one-tap answers (question id → option id, or «skip»).
+
+    status: open (in progress) → done; or crisis (an answer signalled danger: the family went the crisis way).
+    ``hard``: the domains where things are hard, worked out when the run ends (kept for the report and the
+    comparison with the next run). ``shared``: the family agreed that its request's card shows this run.
+    """
+
+    __tablename__ = "wellbeing_checkins"
+    __table_args__ = (Index("ix_wellbeing_checkins_status_finished", "status", "finished_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"), index=True)
+    region: Mapped[str | None] = mapped_column(String(16))
+    version: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    hard: Mapped[list[str]] = mapped_column(JSON, default=list)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WellbeingReminder(Base):
+    """A family's opt-in to a gentle reminder to repeat the check-in (every few months). One row per family."""
+
+    __tablename__ = "wellbeing_reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

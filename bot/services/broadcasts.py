@@ -166,6 +166,9 @@ async def count(session: AsyncSession, segment: dict[str, Any]) -> Count:
 # --- drafts --------------------------------------------------------------------------------------------------
 
 
+OPENS = ("checkin",)  # a button that opens a section of the bot: «Как дела у семьи?»
+
+
 def check_content(content: dict[str, Any]) -> dict[str, Any]:
     if content.get("kind") not in KINDS:
         raise BroadcastError("unsupported kind of message")
@@ -183,6 +186,7 @@ def check_content(content: dict[str, Any]) -> dict[str, Any]:
         "entities": content.get("entities") or [],
         "file_id": content.get("file_id"),
         "buttons": [[label.strip(), url] for label, url in buttons][:MAX_LINK_BUTTONS],
+        **({"open": content["open"]} if content.get("open") in OPENS else {}),
     }
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.services import card_rules, crisis, directory, places
+from bot.services import card_rules, checkin, crisis, directory, places
 from bot.services import content as content_mod
 from bot.services import measures as ms
 from bot.services.card_rules import CardRules
@@ -102,6 +102,9 @@ class Catalog:
 
 
 def load_catalog(data_dir: Path) -> Catalog:
+    checkin.load(
+        Path(data_dir)
+    )  # the check-in's questionnaire: a broken file stops the start like other content
     content = content_mod.load_content(data_dir)
     return Catalog(
         data_dir=data_dir,
@@ -123,6 +126,7 @@ def check_catalog(data_dir: Path, *, strict: bool, today: date | None = None) ->
     errors += places.validate(data_dir)
     errors += crisis.validate(data_dir)
     errors += card_rules.validate(data_dir)
+    errors += checkin.validate(data_dir)
     # Support measures: schema and rule errors always fail. Their figures all passed `review_by` (the research
     # behind them is dated 2026-03-12) and cannot be re-checked on the official sites from here, so their
     # staleness is reported as a warning, and families see «информация может быть устаревшей» next to them.

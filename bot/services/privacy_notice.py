@@ -42,6 +42,7 @@ class Retention(_Model):
     closed_case_messages_days: int = Field(gt=0)
     profile_inactivity_days: int = Field(gt=0)
     audit_log_days: int = Field(gt=0)
+    checkin_answers_days: int = Field(gt=0)  # answers of the wellbeing check-in («Как дела у семьи?»)
 
 
 class Controller(_Model):
@@ -88,6 +89,7 @@ class Privacy(_Model):
             "closed_case_messages": format_days(r.closed_case_messages_days, lang),
             "profile_inactivity": format_days(r.profile_inactivity_days, lang),
             "audit_log": format_days(r.audit_log_days, lang),
+            "checkin_answers": format_days(r.checkin_answers_days, lang),
             "controller": controller,
             "version": self.version,
             "date": self.date.strftime("%d.%m.%Y"),

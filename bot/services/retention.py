@@ -8,6 +8,7 @@ it. Applied by the scheduled job `bot/jobs/retention.py`:
 - answers (triage paths, the screener and triage answers in a closed request's summary): after ``answers``;
 - the audit log: after ``audit``;
 - a family that has not used the bot for ``inactive_family``: erased entirely, as by /forget;
+- the wellbeing check-in's answers: after ``checkins`` from the day they were given;
 - processed update ids (duplicate-delivery guard) after ``processed_updates``; expired mutes at once.
 """
 
@@ -30,7 +31,7 @@ from bot.db.models import (
     ProcessedUpdate,
     TriageResult,
 )
-from bot.services import privacy
+from bot.services import checkin, privacy
 from bot.services.audit import audit
 
 ERASE_BATCH = 100
@@ -43,6 +44,7 @@ class Periods:
     audit: timedelta
     inactive_family: timedelta
     processed_updates: timedelta
+    checkins: timedelta | None = None  # wellbeing check-in answers (None: kept until the family is erased)
 
 
 def _shorter(setting: float | None, promised_days: float) -> timedelta:
@@ -59,6 +61,7 @@ def periods(settings, notice_retention) -> Periods:
         audit=_shorter(settings.retention_audit_days, r.audit_log_days),
         inactive_family=_shorter(settings.retention_inactive_family_days, r.profile_inactivity_days),
         processed_updates=timedelta(days=settings.retention_processed_updates_days),
+        checkins=_shorter(getattr(settings, "retention_checkin_days", None), r.checkin_answers_days),
     )
 
 
@@ -95,6 +98,9 @@ async def apply(
         .values(path=[])
     )
     counts["case_summaries"], counts["triage_paths"] = rows_affected(summaries), rows_affected(paths)
+
+    if p.checkins is not None:
+        counts["checkin_answers"] = await checkin.expire(session, now - p.checkins)
 
     audit_rows = await session.execute(delete(AuditLog).where(AuditLog.at < now - p.audit))
     counts["audit_records"] = rows_affected(audit_rows)

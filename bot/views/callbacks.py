@@ -90,6 +90,7 @@ class BcAction(StrEnum):
     AUD = "aud"
     BTN = "btn"
     CANCEL = "cancel"
+    CHK = "chk"
     CLR = "clr"
     DEL = "del"
     DIM = "dim"

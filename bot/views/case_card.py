@@ -12,9 +12,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Case, Family, Staff
+from bot.db.models import Case, Family, Staff, WellbeingCheckin
 from bot.db.statuses import CaseStatus
-from bot.services import desk
+from bot.services import checkin, desk
 from bot.services.catalog import Catalog
 from bot.services.profile import FIELDS
 from bot.views.callbacks import CaseAct, CaseAction
@@ -101,6 +101,7 @@ def card_text(
     previous: list[Case],
     catalog: Catalog,
     locale: str,
+    wellbeing: WellbeingCheckin | None = None,
 ) -> str:
     region = catalog.region(case.region)
     tier = _("tier 3: crisis centre") if case.tier == 3 else _("tier 2: consultation")
@@ -140,6 +141,11 @@ def card_text(
         lines.append("")
         lines.append(_("<b>Family profile</b>"))
         lines += [f"• {field_title(f)}: {answer_label(f, profile.get(f))}" for f in known]
+    if wellbeing is not None:  # the family agreed to show its latest «How is your family?»
+        from bot.services.checkin import load
+        from bot.views.checkin import card_lines
+
+        lines += card_lines(wellbeing, load(catalog.data_dir), locale)
     if previous:
         lines.append("")
         lines.append(_("<b>Previous requests</b>"))
@@ -195,7 +201,8 @@ async def sync_topic(bot: Bot, session: AsyncSession, case: Case, catalog: Catal
     family, owner, previous = await desk.card_parties(session, case)
     calls = []
     if case.card_message_id:
-        text = card_text(case, family, owner, previous, catalog, locale)
+        shared = await checkin.for_card(session, case.family_id)
+        text = card_text(case, family, owner, previous, catalog, locale, shared)
         calls.append(
             lambda: bot.edit_message_text(
                 text, chat_id=case.chat_id, message_id=case.card_message_id, reply_markup=card_kb(case)

@@ -35,6 +35,8 @@ def family_markup(
         rows.append([(_("Show"), BcFamily(b=broadcast_id, a="show"))])
     else:
         rows += [[(label, url)] for label, url in content.get("buttons") or []]
+        if content.get("open") == "checkin":  # the invitation to «How is your family?»
+            rows.append([(_("How is your family?"), Nav(to="checkin"))])
         rows += chunk([(option, BcFamily(b=broadcast_id, a="ans", o=i)) for i, option in enumerate(poll)], 2)
     off: Row = [(_("Stop announcements"), BcFamily(b=broadcast_id, a="off"))]
     if discreet:
@@ -122,6 +124,9 @@ def draft_text(b: Broadcast, count: bc.Count, catalog: Catalog, locale: str) -> 
     lines = [
         _("<b>Announcement № {id}</b>: draft, {kind}").format(id=b.id, kind=kind),
         _("Link buttons: {n}").format(n=len(content.get("buttons") or [])),
+        _("«How is your family?» button: {state}").format(
+            state=_("yes") if content.get("open") == "checkin" else _("no")
+        ),
         _("Question with answers: {options}").format(
             options=hd.quote(" / ".join(b.poll)) if b.poll else _("no")
         ),
@@ -141,6 +146,7 @@ def draft_kb(b: Broadcast) -> InlineKeyboardMarkup:
             (_("Link buttons"), BcAct(id=b.id, a=BcAction.BTN)),
             (_("Question"), BcAct(id=b.id, a=BcAction.POLL)),
         ],
+        [(_("«How is your family?» button"), BcAct(id=b.id, a=BcAction.CHK))],
         [(_("Preview"), BcAct(id=b.id, a=BcAction.PREV))],
         [(_("Send now"), BcAct(id=b.id, a=BcAction.NOW)), (_("Schedule"), BcAct(id=b.id, a=BcAction.WHEN))],
         [(_("Delete draft"), BcAct(id=b.id, a=BcAction.DEL))],

@@ -115,6 +115,7 @@ def main_menu_kb(ctx: UserContext) -> InlineKeyboardMarkup:
         [(_("Talk to a specialist"), Nav(to="specialist")), (_("Urgent help"), Nav(to="urgent"))],
         [(_("Family card"), Nav(to="card")), (_("Contacts"), Nav(to="contacts"))],
         [(_("My requests"), Nav(to="requests")), (_("Settings"), Nav(to="settings"))],
+        [(_("How is your family?"), Nav(to="checkin"))],
     ]
     if discreet(ctx):
         rows.append([(_("Hide"), Nav(to="hide"))])

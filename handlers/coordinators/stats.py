@@ -19,6 +19,7 @@ from bot.services.catalog import Catalog
 from bot.views.callbacks import Stat
 from bot.views.coordinators import region_name, report_value_label, value_label
 from bot.views.ui import chunk, kb, show
+from handlers.coordinators import monitoring
 from handlers.filters import role_of
 
 router = Router(name="coordinators.stats")
@@ -38,7 +39,12 @@ def picker(p: str, r: str, catalog: Catalog, locale: str):
         for reg in catalog.regions
         if reg.code != "other"
     ]
-    return kb(periods, *chunk(regions, 2), [(_("Show the report"), Stat(p=p, r=r, go=1))])
+    return kb(
+        periods,
+        *chunk(regions, 2),
+        [(_("Show the report"), Stat(p=p, r=r, go=1))],
+        [(_("Monitoring «How is your family?»"), Stat(p=p, r=r, go=2))],
+    )
 
 
 def summary_text(fig: reports.Figures, catalog: Catalog, locale: str) -> str:
@@ -155,6 +161,11 @@ async def stats(
     settings: Settings,
 ) -> None:
     args = (command.args or "").split()
+    # «/stats monitoring 2026-01-01 2026-03-31 RU-PNZ»: the monitoring report (the last quarter without dates)
+    monitoring_report = bool(args) and args[0] == "monitoring"
+    if monitoring_report:
+        quarter = reports.last_days(90, settings.tz)
+        args = args[1:] or [str(quarter.start), str(quarter.end)]
     if not args:
         await message.answer(
             _(
@@ -173,9 +184,11 @@ async def stats(
             _("Please write it as /stats 2026-01-01 2026-03-31 or add a region code: RU-PNZ.")
         )
         return
-    await send_report(
-        message, session, ctx, catalog, settings, reports.Period(start, end, settings.tz), region
-    )
+    period = reports.Period(start, end, settings.tz)
+    if monitoring_report:
+        await monitoring.send_monitoring(message, session, ctx, catalog, settings, period, region)
+        return
+    await send_report(message, session, ctx, catalog, settings, period, region)
 
 
 @router.callback_query(Stat.filter())
@@ -200,4 +213,10 @@ async def stats_pick(
         )
         return
     period = reports.last_days(int(p), settings.tz)
+    if callback_data.go == 2:
+        assert isinstance(call.message, Message)
+        await monitoring.send_monitoring(
+            call.message, session, ctx, catalog, settings, period, None if r == "all" else r
+        )
+        return
     await send_report(call.message, session, ctx, catalog, settings, period, None if r == "all" else r)

@@ -6,6 +6,7 @@ from aiogram import F, Router
 
 from handlers.family import (
     card,
+    checkin,
     consent,
     crisis,
     fallback,
@@ -45,6 +46,7 @@ def get_router() -> Router:
         handoff.router,
         followup.router,
         card.router,
+        checkin.router,
         places.any_location,  # any other location: the nearest places (an open request relays it above)
         fallback.router,
     )
