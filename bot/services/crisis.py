@@ -16,6 +16,7 @@ import bisect
 import functools
 import re
 import unicodedata
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,11 @@ class Pattern(_Strict):
     window: int | None = Field(None, ge=1, le=30)
     negatable: bool = True
     severity: int | None = Field(None, ge=1, le=10)
+    level: Literal["clear", "possible"] = "clear"
+    max_words: int | None = Field(
+        None, ge=1, le=10, description="only in a sentence of at most this many words"
+    )
+    short_scope: Literal["sentence", "message"] = Field("sentence", description="what max_words counts")
     note: str = ""
 
     @field_validator("phrases")
@@ -91,6 +97,9 @@ class Exception_(_Strict):
     order: Literal["fixed", "any"] = "fixed"
     gap: int | None = Field(None, ge=0, le=10)
     window: int | None = Field(None, ge=1, le=30)
+    reach: int = Field(
+        0, ge=0, le=30, description="also silence danger words this many words around it in the sentence"
+    )
     note: str = ""
 
 
@@ -250,6 +259,119 @@ _REPEAT = re.compile(r"(.)\1{2,}")
 # One tokeniser pattern, linear: words (Cyrillic, Latin, digits, apostrophes inside words) or punctuation.
 _TOKEN = re.compile(r"[0-9a-zа-яё]+(?:['’][a-z]+)?|[.!?\n]|[,;:()\u2014\u2013]|\s-\s")
 _SENTENCE_END = frozenset(".!?\n")
+TYPO_MIN_LEN = 5
+EN_TYPO_MIN_LEN = 6  # shorter English words are too often one letter from another word («rates», «rapes»)
+_DOUBLE = re.compile(r"(.)\1")
+
+# Russian typed in Latin letters: transliteration («muzh b'et») or the Russian layout left on («vE; ,mtn»).
+_LAYOUT = str.maketrans("qwertyuiop[]asdfghjkl;'zxcvbnm,.`", "йцукенгшщзхъфывапролджэячсмитьбюё")
+_TRANSLIT = [
+    ("yy", "ый"),
+    ("iy", "ий"),
+    ("shch", "щ"),
+    ("sch", "щ"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("ts", "ц"),
+    ("yo", "ё"),
+    ("yu", "ю"),
+    ("ya", "я"),
+    ("ye", "е"),
+    ("ia", "я"),
+    ("iu", "ю"),
+]
+_TRANSLIT_ONE = str.maketrans(
+    {
+        "a": "а",
+        "b": "б",
+        "v": "в",
+        "g": "г",
+        "d": "д",
+        "e": "е",
+        "z": "з",
+        "i": "и",
+        "k": "к",
+        "l": "л",
+        "m": "м",
+        "n": "н",
+        "o": "о",
+        "p": "п",
+        "r": "р",
+        "s": "с",
+        "t": "т",
+        "u": "у",
+        "f": "ф",
+        "h": "х",
+        "c": "ц",
+        "j": "ж",
+        "w": "ш",
+        "x": "кс",
+        "q": "к",
+        "'": "ь",
+        "’": "ь",
+        "4": "ч",
+    }
+)
+_LATIN_WORD = re.compile(r"[a-z4'’]+")
+_VOWELS = frozenset("аеёиоуыэюя")
+_SOFT_Y = re.compile(r"([bdfklmnprstvz])y(?=[aoue])")
+
+
+def _translit_word(word: str) -> str:
+    if word.isdigit():
+        return word
+    word = _SOFT_Y.sub(r"\1'y", word)  # «byot» is «бьёт»
+    for lat, cyr in _TRANSLIT:
+        word = word.replace(lat, cyr)
+    out = []
+    for i, ch in enumerate(word):
+        if ch == "y":  # «moy», «odnoy» → й after a vowel; «ty», «byt» → ы
+            out.append(
+                "й"
+                if i and out[-1] in _VOWELS and (i + 1 == len(word) or word[i + 1] not in "aeiou")
+                else "ы"
+            )
+        else:
+            out.append(ch.translate(_TRANSLIT_ONE))
+    return "".join(out).lstrip("ь")
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by one inserted, deleted, replaced or two swapped neighbouring letters."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :] or (a[i + 2 :] == b[i + 2 :] and a[i : i + 2] == b[i : i + 2][::-1])
+    if len(a) > len(b):
+        return a[i + 1 :] == b[i:]
+    return a[i:] == b[i + 1 :]
+
+
+def _known_share(text: str) -> float:
+    words = [w for w in re.findall(r"[а-яё]+", text) if len(w) > 1]
+    return sum(_ru_known(w) for w in words) / len(words) if words else 0.0
+
+
+@functools.lru_cache(maxsize=4_096)
+def _russian_in_latin(text: str) -> str:
+    """A Latin-only message that reads as Russian once converted, converted; any other text unchanged.
+
+    Both readings (keyboard layout and transliteration) are tried; the one with more dictionary words wins,
+    and it must have at least half of its words in the dictionary, so English stays English."""
+    if _CYR.search(text.lower()) or not _LAT.search(text.lower()):
+        return text
+    low = text.lower()
+    layout = low.translate(_LAYOUT)
+    translit = _LATIN_WORD.sub(lambda m: _translit_word(m.group(0)), low)
+    best = max((layout, translit), key=_known_share)
+    return best if _known_share(best) >= 0.5 else text
 
 
 @dataclass(slots=True)
@@ -302,11 +424,11 @@ class _Compiler:
         self.forms: dict[str, set[str]] = {}  # inflected surface -> lemmas of the vocabulary
         self._problems: list[str] = []
         self.patterns: list[tuple[Pattern, list[Phrase]]] = []
-        self.exceptions: list[Phrase] = []
+        self.exceptions: list[tuple[Phrase, int]] = []
         for p in lexicon.patterns:
             self.patterns.append((p, [self._phrase(p, s) for s in p.phrases]))
         for e in lexicon.exceptions:
-            self.exceptions.extend(self._phrase(e, s) for s in e.phrases)
+            self.exceptions.extend((self._phrase(e, s), e.reach) for s in e.phrases)
         self.negation = frozenset(self._lemmas_of(w) for w in lexicon.negation.words)
         self.pseudo = frozenset(self._lemmas_of(w) for w in lexicon.negation.pseudo)
         self.clause_breaks = frozenset(_yo(w.lower()) for w in lexicon.negation.clause_breaks)
@@ -384,12 +506,25 @@ class _Compiler:
 
 @dataclass(frozen=True, slots=True)
 class CrisisHit:
-    """A danger signal. ``categories`` are ordered by severity, most urgent first."""
+    """A danger signal. ``categories`` are ordered by severity, most urgent first.
+
+    ``level`` is "clear" (answer with emergency contacts at once) or "possible" (a weaker or ambiguous
+    signal: ask gently whether the person is safe). ``evidence`` is what staff are shown: the words that
+    matched, as written."""
 
     categories: list[str]
     pattern_ids: list[str]
     matched: list[str]  # the words that matched, as written, one string per match (for the operator)
     severity: int  # higher is more urgent; compare hits with ``hit.severity``
+    level: Literal["clear", "possible"] = "clear"
+
+    @property
+    def evidence(self) -> list[str]:
+        return list(self.matched)
+
+    @property
+    def clear(self) -> bool:
+        return self.level == "clear"
 
     def __lt__(self, other: CrisisHit) -> bool:  # sorted(hits) puts the least urgent first
         return self.severity < other.severity
@@ -411,6 +546,24 @@ class CrisisDetector:
             else None
         )
         self._word_cache: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
+        self._by_id = {p.id: p for p in lexicon.patterns}
+        # Typo tolerance: every inflected form of a vocabulary word (5+ letters) under each of its one-letter
+        # deletions. A word and a form that share a deletion are one edit apart (a missing, extra, wrong or
+        # swapped letter), so lookup costs one probe per letter of the word. The index is two flat arrays
+        # (hash of the deletion, sorted; number of the form), some 2 MB instead of 30 MB of dict and sets.
+        en_words = [
+            w for w in self._c.vocab if len(w) >= EN_TYPO_MIN_LEN and w.isalpha() and not _CYR.search(w)
+        ]
+        for word in en_words:
+            self._c.forms.setdefault(word, set()).add(word)
+        self._typo_forms = sorted(f for f in self._c.forms if len(f) >= TYPO_MIN_LEN)
+        pairs = sorted(
+            (hash(form[:i] + form[i + 1 :]), n)
+            for n, form in enumerate(self._typo_forms)
+            for i in range(len(form))
+        )
+        self._delete_hashes = array("q", (h for h, _ in pairs))
+        self._delete_forms = array("i", (n for _, n in pairs))
 
     @classmethod
     def from_path(cls, path: Path | str = DEFAULT_LEXICON_PATH) -> CrisisDetector:
@@ -422,6 +575,8 @@ class CrisisDetector:
         """Lemmas of a token restricted to the lexicon vocabulary (all that matching needs)."""
         if lang == "en":
             result = en_lemmas(surface) & self._c.vocab
+            if not result and len(surface) >= EN_TYPO_MIN_LEN:
+                result = self._typo_lemmas(surface) or self._typo_lemmas(_DOUBLE.sub(r"\1", surface))
         elif lang == "num":
             result = frozenset({surface}) & self._c.vocab
         elif surface in self._c.forms:
@@ -429,10 +584,39 @@ class CrisisDetector:
         elif len(surface) > 4 and not _ru_known(surface):
             # Not a dictionary word (slang, a typo): pymorphy3 predicts its lemma. A dictionary word that is
             # not in the inflection index cannot be a form of a vocabulary lemma, so it is skipped cheaply.
-            result = ru_lemmas(surface) & self._c.vocab
+            result = ru_lemmas(surface) & self._c.vocab or self._typo_lemmas(surface)
         else:
             result = frozenset()
+        if not result and lang == "ru" and _DOUBLE.search(surface):  # «ноож», «незааччем»: a held key
+            single = _DOUBLE.sub(r"\1", surface)
+            if single != surface:
+                result = self._lemmas(single, lang)
         return result
+
+    def _typo_lemmas(self, surface: str) -> frozenset[str]:
+        """Lemmas of the vocabulary forms one edit away from an unknown word of 5+ letters («избевает»)."""
+        if len(surface) < TYPO_MIN_LEN:
+            return frozenset()
+        forms: set[str] = set(self._forms_with_deletion(surface))
+        for i in range(len(surface)):
+            d = surface[:i] + surface[i + 1 :]
+            if d in self._c.forms:
+                forms.add(d)
+            forms.update(self._forms_with_deletion(d))
+        lemmas: set[str] = set()
+        for form in forms:
+            # people rarely mistype the first letter; this halves false matches. The distance check also
+            # drops the rare hash collision.
+            if form[0] == surface[0] and _one_edit(surface, form):
+                lemmas.update(self._c.forms[form])
+        return frozenset(lemmas)
+
+    def _forms_with_deletion(self, deleted: str) -> Iterator[str]:
+        h = hash(deleted)
+        k = bisect.bisect_left(self._delete_hashes, h)
+        while k < len(self._delete_hashes) and self._delete_hashes[k] == h:
+            yield self._typo_forms[self._delete_forms[k]]
+            k += 1
 
     def _normalise_word(self, raw: str) -> list[str]:
         word = _yo(raw.lower().replace("’", "'"))
@@ -604,21 +788,47 @@ class CrisisDetector:
     def _accepted(self, text: str) -> list[tuple[Match, str]]:
         if not text or not text.strip():
             return []
+        out = self._accepted_in(text)
+        converted = _russian_in_latin(text)
+        if (
+            converted != text
+        ):  # Russian typed in Latin letters: English patterns on the text, Russian on its reading
+            seen = {m.phrase.owner for m, _ in out}
+            out += [(m, w) for m, w in self._accepted_in(converted) if m.phrase.owner not in seen]
+        return out
+
+    def _accepted_in(self, text: str) -> list[tuple[Match, str]]:
         tokens = self.tokenize(text)
         if not tokens:
             return []
         cache: dict[Slot, list[int]] = {}
         index = self._index(tokens)
         benign: set[int] = set()
-        for phrase in self._c.exceptions:
+        for phrase, reach in self._c.exceptions:
             for m in self._match_phrase(phrase, tokens, index, cache):
                 benign.update(m.positions)
+                if reach:
+                    sent = tokens[m.positions[0]].sentence
+                    lo, hi = max(0, m.positions[0] - reach), min(len(tokens), m.positions[-1] + reach + 1)
+                    benign.update(i for i in range(lo, hi) if tokens[i].sentence == sent)
+        sentence_words: dict[int, int] = {}
+        for t in tokens:
+            if t.lang != "num":
+                sentence_words[t.sentence] = sentence_words.get(t.sentence, 0) + 1
         out: list[tuple[Match, str]] = []
         for pattern, phrases in self._c.patterns:
             for phrase in phrases:
                 for m in self._match_phrase(phrase, tokens, index, cache):
                     if benign.intersection(m.positions):
                         continue
+                    # «бьёт.» alone, or as a sentence of its own inside a longer message
+                    if pattern.max_words is not None:
+                        if pattern.short_scope == "message":
+                            count = sum(sentence_words.values())
+                        else:
+                            count = sentence_words[tokens[m.positions[0]].sentence]
+                        if count > pattern.max_words:
+                            continue
                     if pattern.negatable and self._negated(m, tokens):
                         continue
                     out.append((m, " ".join(tokens[p].original for p in m.positions)))
@@ -630,12 +840,15 @@ class CrisisDetector:
         accepted = self._accepted(text)
         if not accepted:
             return None
-        by_id = {p.id: p for p in self.lexicon.patterns}
+        by_id = self._by_id
         cat_sev: dict[str, int] = {}
         pattern_ids: list[str] = []
         matched: list[str] = []
+        level: Literal["clear", "possible"] = "possible"
         for m, words in accepted:
             pattern = by_id[m.phrase.owner]
+            if pattern.level == "clear":
+                level = "clear"
             sev = pattern.severity or self.severity[pattern.category]
             cat_sev[pattern.category] = max(cat_sev.get(pattern.category, 0), sev)
             if pattern.id not in pattern_ids:
@@ -644,7 +857,7 @@ class CrisisDetector:
                 matched.append(words)
         order = {c: i for i, c in enumerate(CRISIS_CATEGORIES)}
         categories = sorted(cat_sev, key=lambda c: (-cat_sev[c], order.get(c, len(order)), c))
-        return CrisisHit(categories, pattern_ids, matched, max(cat_sev.values()))
+        return CrisisHit(categories, pattern_ids, matched, max(cat_sev.values()), level)
 
 
 @functools.lru_cache(maxsize=4)

@@ -23,33 +23,90 @@ import yaml
 HERE = Path(__file__).resolve().parent
 
 TRANSLIT = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh", "з": "z", "и": "i",
-    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-    "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sch", "ъ": "", "ы": "y", "ь": "'",
-    "э": "e", "ю": "yu", "я": "ya",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "yo",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "y",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "h",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "sch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "'",
+    "э": "e",
+    "ю": "yu",
+    "я": "ya",
 }
 TRANSLIT_ALT = {"х": "kh", "ж": "j", "ч": "4", "ш": "w", "ы": "i", "ь": "", "я": "ia", "ц": "c", "й": "i"}
 LAYOUT = dict(zip("йцукенгшщзхъфывапролджэячсмитьбюё", "qwertyuiop[]asdfghjkl;'zxcvbnm,.`", strict=True))
 
 OPENERS_RU = [
-    "здравствуйте", "добрый вечер", "извините что пишу сюда", "не знаю к кому обратиться", "помогите пожалуйста",
-    "алло", "девочки", "подскажите", "срочно", "хелп", "пишу с телефона подруги", "я не знаю что делать",
+    "здравствуйте",
+    "добрый вечер",
+    "извините что пишу сюда",
+    "не знаю к кому обратиться",
+    "помогите пожалуйста",
+    "алло",
+    "девочки",
+    "подскажите",
+    "срочно",
+    "хелп",
+    "пишу с телефона подруги",
+    "я не знаю что делать",
 ]
 CLOSERS_RU = [
-    "что делать", "помогите", "подскажите что делать", "спасибо", "куда звонить", "пожалуйста ответьте",
-    "мне страшно", "я не знаю как быть", "", "((", "!!!",
+    "что делать",
+    "помогите",
+    "подскажите что делать",
+    "спасибо",
+    "куда звонить",
+    "пожалуйста ответьте",
+    "мне страшно",
+    "я не знаю как быть",
+    "",
+    "((",
+    "!!!",
 ]
 OPENERS_EN = ["hi", "hello", "please help", "i dont know who to ask", "sorry to write here", "urgent"]
 CLOSERS_EN = ["what do i do", "please help", "thanks", "who do i call", "", "!!"]
 UNRELATED_RU = [
-    "хотела спросить про маткапитал", "ещё вопрос про пособие на второго", "у нас трое детей живём в деревне",
-    "я уже писала в соцзащиту но ответа нет", "мы недавно переехали из другого региона",
-    "ребёнку 4 года ходит в садик", "работаю продавцом, зарплата маленькая", "муж на вахте был полгода",
-    "по поводу семейной карты у меня не открывается", "живём у свекрови в двушке",
+    "хотела спросить про маткапитал",
+    "ещё вопрос про пособие на второго",
+    "у нас трое детей живём в деревне",
+    "я уже писала в соцзащиту но ответа нет",
+    "мы недавно переехали из другого региона",
+    "ребёнку 4 года ходит в садик",
+    "работаю продавцом, зарплата маленькая",
+    "муж на вахте был полгода",
+    "по поводу семейной карты у меня не открывается",
+    "живём у свекрови в двушке",
 ]
 UNRELATED_EN = [
-    "i wanted to ask about the child benefit", "we moved here last year", "i have two kids, 3 and 7",
-    "the family card app does not open", "my mother in law lives with us",
+    "i wanted to ask about the child benefit",
+    "we moved here last year",
+    "i have two kids, 3 and 7",
+    "the family card app does not open",
+    "my mother in law lives with us",
 ]
 EMOJI = ["😭", "😢", "🙏", "😔", "😡", "💔"]
 
@@ -141,7 +198,14 @@ def long(text: str, rng: random.Random) -> str:
 
 
 RU_VARIANTS = [
-    (no_punct, 4), (typos, 4), (translit, 2), (layout, 1), (caps, 1), (stretch, 1), (wrap, 3), (mixed, 2),
+    (no_punct, 4),
+    (typos, 4),
+    (translit, 2),
+    (layout, 1),
+    (caps, 1),
+    (stretch, 1),
+    (wrap, 3),
+    (mixed, 2),
     (long, 2),
 ]
 EN_VARIANTS = [(no_punct, 4), (typos, 4), (caps, 1), (stretch, 1), (wrap, 3), (mixed, 2), (long, 2)]
@@ -184,8 +248,14 @@ def main() -> None:
         base = f"d.{category}.{n}"
         for variant, written in variants(text, 2):
             parts[split].append(
-                {"text": written, "danger": True, "category": category, "level": level, "base": base,
-                 "variant": variant}
+                {
+                    "text": written,
+                    "danger": True,
+                    "category": category,
+                    "level": level,
+                    "base": base,
+                    "variant": variant,
+                }
             )
     for kind, text in read_bases("bases_benign.txt"):
         n = counters[kind] = counters.get(kind, 0) + 1
@@ -193,8 +263,14 @@ def main() -> None:
         base = f"b.{kind}.{n}"
         for variant, written in variants(text, 3 if kind == "hard" else 2):
             parts[split].append(
-                {"text": written, "danger": False, "category": kind, "level": None, "base": base,
-                 "variant": variant}
+                {
+                    "text": written,
+                    "danger": False,
+                    "category": kind,
+                    "level": None,
+                    "base": base,
+                    "variant": variant,
+                }
             )
     for split, items in parts.items():
         header = (
