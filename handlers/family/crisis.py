@@ -1,4 +1,8 @@
-"""The crisis path: every free text is checked for danger signals, at any moment, even before consent."""
+"""The crisis path: every free text is checked for danger signals, at any moment, even before consent.
+
+A clear signal is answered with emergency contacts and nothing else happens to the message (inside an open
+conversation it is still relayed to the specialist, marked as an emergency). A possible signal (weaker or
+ambiguous) gets a gentle safety check with the contacts, and the message then goes on as usual."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from bot.db.models import CrisisEvent
 from bot.middlewares.context import UserContext
 from bot.services import cases, desk, families, relay
 from bot.services.catalog import Catalog
+from bot.services.crisis import CrisisHit
 from handlers.callbacks import Crisis
 from handlers.family.common import discreet, family_kb
 from handlers.family.handoff import hand_off
@@ -51,7 +56,6 @@ class CrisisMiddleware(BaseMiddleware):
         if hit is None:
             return await handler(event, data)
         ctx: UserContext = data["ctx"]
-        await event.answer(crisis_reply_text(catalog, ctx, discreet(ctx)), reply_markup=crisis_kb())
         session: AsyncSession = data["session"]
         session.add(
             CrisisEvent(
@@ -59,23 +63,95 @@ class CrisisMiddleware(BaseMiddleware):
                 region=region_of(ctx),
                 categories=list(hit.categories),
                 source="free_text",
+                level=hit.level,
             )
         )
+        if not hit.clear:
+            await event.answer(safety_check_text(catalog, ctx, discreet(ctx)), reply_markup=crisis_kb())
+            if ctx.consented:
+                await note_possible_danger(session, ctx, hit)
+            log.warning(
+                "possible danger signal (%s): asked whether the family is safe", ",".join(hit.categories)
+            )
+            return await handler(event, data)  # the message itself goes on: a flow, a relay, a request
+        await event.answer(crisis_reply_text(catalog, ctx, discreet(ctx)), reply_markup=crisis_kb())
         if ctx.consented:
-            await relay_danger(session, ctx, event, data["desk_chats"])
+            await relay_danger(session, ctx, event, data["desk_chats"], hit)
         data["trace"]["handler"] = f"crisis:{','.join(hit.categories)}"
         log.warning("danger signal (%s) answered with emergency contacts", ",".join(hit.categories))
         return None
 
 
+def safety_check_text(catalog: Catalog, ctx: UserContext, discreet: bool) -> str:
+    """The gentle answer to a possible danger signal: are you safe, and where to call."""
+    if discreet:
+        parts = [_("Useful phone numbers. Calls are free.")]
+    else:
+        parts = [
+            _(
+                "Thank you for writing. It sounds like things are hard for you right now. "
+                "If you or your children are in danger, call 112: it is free from any phone. "
+                "You can also talk to someone at these numbers:"
+            )
+        ]
+    parts += [org_card(org, ctx.locale, brief=True) for org in catalog.crisis_contacts(region_of(ctx))]
+    parts.append(_("Are you safe right now?"))
+    return "\n\n".join(parts)
+
+
+def _signal(hit: CrisisHit) -> dict[str, Any]:
+    """What the case card shows about a danger signal: level, categories and the words that matched."""
+    return {
+        "level": hit.level,
+        "categories": list(hit.categories),
+        "evidence": [w[:60] for w in hit.evidence[:5]],
+    }
+
+
+def _mark(case: Any, hit: CrisisHit) -> bool:
+    """Put the signal on the case (a clear one is never replaced by a possible one); True when it changed."""
+    summary = dict(case.summary or {})
+    old = summary.get("danger") or {}
+    if old.get("level") == "clear" and not hit.clear:
+        return False
+    new = _signal(hit)
+    if old == new:
+        return False
+    summary["danger"] = new
+    case.summary = summary
+    return True
+
+
+async def note_possible_danger(session: AsyncSession, ctx: UserContext, hit: CrisisHit) -> None:
+    """A possible signal inside an open request: the specialist sees it on the card and in the topic."""
+    case = await desk.latest_open_case(session, ctx.family.id)
+    if case is None or not _mark(case, hit):
+        return
+    relay.enqueue_text(
+        session,
+        case,
+        target="staff",
+        text=_(
+            "⚠️ A possible danger signal in the family's next message ({words}): "
+            "they were asked whether they are safe and given the emergency contacts."
+        ).format(words=", ".join(hit.evidence[:3])),
+    )
+    relay.sync_topic(session, case)
+
+
 async def relay_danger(
-    session: AsyncSession, ctx: UserContext, message: Message, chats: desk.DeskChats
+    session: AsyncSession,
+    ctx: UserContext,
+    message: Message,
+    chats: desk.DeskChats,
+    hit: CrisisHit | None = None,
 ) -> None:
     """A danger signal inside an open request still reaches its specialist, now marked as an emergency."""
     case = await desk.latest_open_case(session, ctx.family.id)
     if case is None:
         return
     await hand_off(session, case, chats, notify_staff=False)
+    changed = hit is not None and _mark(case, hit)
     if case.urgency != "emergency":
         case.urgency = "emergency"
         relay.enqueue_text(
@@ -84,6 +160,8 @@ async def relay_danger(
             target="staff",
             text=_("⚠️ A danger signal in the family's next message: they were sent emergency contacts."),
         )
+        relay.sync_topic(session, case)
+    elif changed:
         relay.sync_topic(session, case)
     relay_message(session, case, message, target="staff")
     await desk.note_family_message(session, case, actor_tg_id=message.chat.id)
