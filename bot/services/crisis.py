@@ -76,6 +76,7 @@ class Pattern(_Strict):
         None, ge=1, le=10, description="only in a sentence of at most this many words"
     )
     short_scope: Literal["sentence", "message"] = Field("sentence", description="what max_words counts")
+    same_clause: bool = Field(False, description="all words in one clause (no comma, «но», «а» between)")
     note: str = ""
 
     @field_validator("phrases")
@@ -316,6 +317,11 @@ _TRANSLIT_ONE = str.maketrans(
 )
 _LATIN_WORD = re.compile(r"[a-z4'’]+")
 _VOWELS = frozenset("аеёиоуыэюя")
+# Frequent English words that are not a transliterated Russian word («i», «a», «to», «on», «no» are).
+_EN_FUNCTION_WORDS = frozenset(
+    "the is are am my you your he she we they his her our their and of in for with it that this was were have has "
+    "not me can will do does did at from be been what who how dont don't can't cant won't i'm im there".split()
+)
 _SOFT_Y = re.compile(r"([bdfklmnprstvz])y(?=[aoue])")
 
 
@@ -368,6 +374,9 @@ def _russian_in_latin(text: str) -> str:
     if _CYR.search(text.lower()) or not _LAT.search(text.lower()):
         return text
     low = text.lower()
+    words = re.findall(r"[a-z']+", low)
+    if sum(w in _EN_FUNCTION_WORDS for w in words) >= max(1, len(words) // 5):
+        return text  # English: «my son» is not «мы сон»
     layout = low.translate(_LAYOUT)
     translit = _LATIN_WORD.sub(lambda m: _translit_word(m.group(0)), low)
     best = max((layout, translit), key=_known_share)
@@ -822,6 +831,11 @@ class CrisisDetector:
                     if benign.intersection(m.positions):
                         continue
                     # «бьёт.» alone, or as a sentence of its own inside a longer message
+                    if (
+                        pattern.same_clause
+                        and tokens[m.positions[0]].clause != tokens[m.positions[-1]].clause
+                    ):
+                        continue
                     if pattern.max_words is not None:
                         if pattern.short_scope == "message":
                             count = sum(sentence_words.values())
