@@ -260,6 +260,7 @@ _REPEAT = re.compile(r"(.)\1{2,}")
 # One tokeniser pattern, linear: words (Cyrillic, Latin, digits, apostrophes inside words) or punctuation.
 _TOKEN = re.compile(r"[0-9a-zа-яё]+(?:['’][a-z]+)?|[.!?\n]|[,;:()\u2014\u2013]|\s-\s")
 _SENTENCE_END = frozenset(".!?\n")
+_NOWHERE: list[int] = []
 TYPO_MIN_LEN = 5
 EN_TYPO_MIN_LEN = 6  # shorter English words are too often one letter from another word («rates», «rapes»)
 _DOUBLE = re.compile(r"(.)\1")
@@ -397,7 +398,7 @@ class Token:
 # --------------------------------------------------------------------------- compiled lexicon
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, eq=False)
 class Slot:
     """One word position of a phrase: any of its lemmas, exact surfaces or surface prefixes."""
 
@@ -405,9 +406,10 @@ class Slot:
     exact: frozenset[str]
     prefixes: tuple[str, ...]
     source: str
+    sid: int = -1  # its number in the compiled lexicon (the per-message index is a dict by this number)
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, eq=False)
 class Phrase:
     owner: str  # pattern or exception id
     source: str
@@ -434,6 +436,7 @@ class _Compiler:
         self._problems: list[str] = []
         self.patterns: list[tuple[Pattern, list[Phrase]]] = []
         self.exceptions: list[tuple[Phrase, int]] = []
+        self.slots: list[Slot] = []
         for p in lexicon.patterns:
             self.patterns.append((p, [self._phrase(p, s) for s in p.phrases]))
         for e in lexicon.exceptions:
@@ -476,7 +479,9 @@ class _Compiler:
             else:
                 self._add_alt(owner, alt, lang, lemmas, exact, prefixes)
         self.vocab.update(lemmas)
-        return Slot(frozenset(lemmas), frozenset(exact), tuple(prefixes), word)
+        slot = Slot(frozenset(lemmas), frozenset(exact), tuple(prefixes), word, len(self.slots))
+        self.slots.append(slot)
+        return slot
 
     def _add_alt(self, owner: str, alt: str, lang: str, lemmas: set, exact: set, prefixes: list) -> None:
         if alt.startswith("="):
@@ -542,8 +547,12 @@ class CrisisHit:
 class CrisisDetector:
     """Finds danger signals in free text. Create once (loading lemmatises the lexicon) and reuse."""
 
-    def __init__(self, lexicon: Lexicon):
+    def __init__(self, lexicon: Lexicon, *, typos: bool = True, latin: bool = True):
+        """``typos`` and ``latin`` switch off typo tolerance and the reading of Russian typed in Latin
+        letters (the benchmark measures what each adds)."""
         self.lexicon = lexicon
+        self._typos = typos
+        self._latin = latin
         self._c = _Compiler(lexicon)
         self.version = lexicon.version
         self.severity: dict[str, int] = {name: spec.severity for name, spec in lexicon.categories.items()}
@@ -556,6 +565,27 @@ class CrisisDetector:
         )
         self._word_cache: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
         self._by_id = {p.id: p for p in lexicon.patterns}
+        self._slots_by_lemma: dict[str, list[int]] = {}
+        self._slots_by_exact: dict[str, list[int]] = {}
+        self._slots_by_prefix: list[tuple[str, int]] = []
+        # Phrase numbers (exceptions first, then patterns in file order) under the slot number of the first
+        # word: a phrase whose first word is absent cannot match. In an `order: any` phrase every word must
+        # be present too, so the first one is as good a key as any.
+        self._n_exceptions = len(self._c.exceptions)
+        self._flat_phrases = [
+            (pattern, phrase) for pattern, phrases in self._c.patterns for phrase in phrases
+        ]
+        self._phrases_by_first: dict[int, list[int]] = {}
+        for k, (phrase, _reach) in enumerate(self._c.exceptions):
+            self._phrases_by_first.setdefault(phrase.slots[0].sid, []).append(k)
+        for k, (_pattern, phrase) in enumerate(self._flat_phrases):
+            self._phrases_by_first.setdefault(phrase.slots[0].sid, []).append(self._n_exceptions + k)
+        for slot in self._c.slots:
+            for lemma in slot.lemmas:
+                self._slots_by_lemma.setdefault(lemma, []).append(slot.sid)
+            for surface in slot.exact:
+                self._slots_by_exact.setdefault(surface, []).append(slot.sid)
+            self._slots_by_prefix += [(prefix, slot.sid) for prefix in slot.prefixes]
         # Typo tolerance: every inflected form of a vocabulary word (5+ letters) under each of its one-letter
         # deletions. A word and a form that share a deletion are one edit apart (a missing, extra, wrong or
         # swapped letter), so lookup costs one probe per letter of the word. The index is two flat arrays
@@ -596,7 +626,7 @@ class CrisisDetector:
             result = ru_lemmas(surface) & self._c.vocab or self._typo_lemmas(surface)
         else:
             result = frozenset()
-        if not result and lang == "ru" and _DOUBLE.search(surface):  # «ноож», «незааччем»: a held key
+        if not result and self._typos and lang == "ru" and _DOUBLE.search(surface):  # «ноож»: a held key
             single = _DOUBLE.sub(r"\1", surface)
             if single != surface:
                 result = self._lemmas(single, lang)
@@ -604,7 +634,7 @@ class CrisisDetector:
 
     def _typo_lemmas(self, surface: str) -> frozenset[str]:
         """Lemmas of the vocabulary forms one edit away from an unknown word of 5+ letters («избевает»)."""
-        if len(surface) < TYPO_MIN_LEN:
+        if len(surface) < TYPO_MIN_LEN or not self._typos:
             return frozenset()
         forms: set[str] = set(self._forms_with_deletion(surface))
         for i in range(len(surface)):
@@ -686,32 +716,34 @@ class CrisisDetector:
 
     # ------------------------------------------------------------------ matching
 
-    @staticmethod
-    def _index(tokens: list[Token]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
-        by_lemma: dict[str, list[int]] = {}
-        by_text: dict[str, list[int]] = {}
-        for t in tokens:
-            by_text.setdefault(t.text, []).append(t.pos)
-            for lemma in t.lemmas:
-                by_lemma.setdefault(lemma, []).append(t.pos)
-        return by_lemma, by_text
+    def _index(self, tokens: list[Token]) -> dict[int, list[int]]:
+        """Slot number → ascending token positions where that slot matches; one pass over the tokens."""
+        found: dict[int, list[int]] = {}
 
-    def _positions(self, slot: Slot, index: tuple[dict, dict], cache: dict[Slot, list[int]]) -> list[int]:
-        """Ascending token positions where the slot matches, from the per-text inverted index."""
-        got = cache.get(slot)
-        if got is None:
-            by_lemma, by_text = index
-            found: set[int] = set()
-            for lemma in slot.lemmas & by_lemma.keys():
-                found.update(by_lemma[lemma])
-            for surface in slot.exact & by_text.keys():
-                found.update(by_text[surface])
-            for prefix in slot.prefixes:
-                for surface, pos in by_text.items():
-                    if surface.startswith(prefix):
-                        found.update(pos)
-            got = cache[slot] = sorted(found)
-        return got
+        def add(sid: int, pos: int) -> None:
+            got = found.get(sid)
+            if got is None:
+                found[sid] = [pos]
+            elif got[-1] != pos:
+                got.append(pos)
+
+        by_lemma, by_exact, prefixed = self._slots_by_lemma, self._slots_by_exact, self._slots_by_prefix
+        for t in tokens:
+            for lemma in t.lemmas:
+                for sid in by_lemma.get(lemma, ()):
+                    add(sid, t.pos)
+            for sid in by_exact.get(t.text, ()):
+                add(sid, t.pos)
+            if prefixed:
+                for prefix, sid in prefixed:
+                    if t.text.startswith(prefix):
+                        add(sid, t.pos)
+        return found
+
+    @staticmethod
+    def _positions(slot: Slot, index: dict[int, list[int]], cache: object = None) -> list[int]:
+        """Ascending token positions where the slot matches (from the per-text index)."""
+        return index.get(slot.sid, _NOWHERE)
 
     def _match_phrase(
         self, phrase: Phrase, tokens: list[Token], index: tuple, cache: dict
@@ -798,7 +830,7 @@ class CrisisDetector:
         if not text or not text.strip():
             return []
         out = self._accepted_in(text)
-        converted = _russian_in_latin(text)
+        converted = _russian_in_latin(text) if self._latin else text
         if (
             converted != text
         ):  # Russian typed in Latin letters: English patterns on the text, Russian on its reading
@@ -812,8 +844,14 @@ class CrisisDetector:
             return []
         cache: dict[Slot, list[int]] = {}
         index = self._index(tokens)
+        # Only phrases whose first word occurs in the text are tried (a handful out of hundreds).
+        candidates = sorted({k for sid in index for k in self._phrases_by_first.get(sid, ())})
+        exceptions = [self._c.exceptions[k] for k in candidates if k < self._n_exceptions]
+        phrases_to_try = [
+            self._flat_phrases[k - self._n_exceptions] for k in candidates if k >= self._n_exceptions
+        ]
         benign: set[int] = set()
-        for phrase, reach in self._c.exceptions:
+        for phrase, reach in exceptions:
             for m in self._match_phrase(phrase, tokens, index, cache):
                 benign.update(m.positions)
                 if reach:
@@ -825,28 +863,24 @@ class CrisisDetector:
             if t.lang != "num":
                 sentence_words[t.sentence] = sentence_words.get(t.sentence, 0) + 1
         out: list[tuple[Match, str]] = []
-        for pattern, phrases in self._c.patterns:
-            for phrase in phrases:
-                for m in self._match_phrase(phrase, tokens, index, cache):
-                    if benign.intersection(m.positions):
+        for pattern, phrase in phrases_to_try:
+            for m in self._match_phrase(phrase, tokens, index, cache):
+                if benign.intersection(m.positions):
+                    continue
+                # «бьёт.» alone, or as a sentence of its own inside a longer message
+                if pattern.same_clause and tokens[m.positions[0]].clause != tokens[m.positions[-1]].clause:
+                    continue
+                if pattern.max_words is not None:
+                    if pattern.short_scope == "message":
+                        count = sum(sentence_words.values())
+                    else:
+                        count = sentence_words[tokens[m.positions[0]].sentence]
+                    if count > pattern.max_words:
                         continue
-                    # «бьёт.» alone, or as a sentence of its own inside a longer message
-                    if (
-                        pattern.same_clause
-                        and tokens[m.positions[0]].clause != tokens[m.positions[-1]].clause
-                    ):
-                        continue
-                    if pattern.max_words is not None:
-                        if pattern.short_scope == "message":
-                            count = sum(sentence_words.values())
-                        else:
-                            count = sentence_words[tokens[m.positions[0]].sentence]
-                        if count > pattern.max_words:
-                            continue
-                    if pattern.negatable and self._negated(m, tokens):
-                        continue
-                    out.append((m, " ".join(tokens[p].original for p in m.positions)))
-                    break  # one match per phrase is enough
+                if pattern.negatable and self._negated(m, tokens):
+                    continue
+                out.append((m, " ".join(tokens[p].original for p in m.positions)))
+                break  # one match per phrase is enough
         return out
 
     def detect(self, text: str) -> CrisisHit | None:
