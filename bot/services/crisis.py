@@ -323,6 +323,7 @@ _EN_FUNCTION_WORDS = frozenset(
     "the is are am my you your he she we they his her our their and of in for with it that this was were have has "
     "not me can will do does did at from be been what who how dont don't can't cant won't i'm im there".split()
 )
+_SENTENCES = re.compile(r"(?<=[!?\n])|(?<=\.\s)")  # a split that keeps the separators («a. b» → «a. », «b»)
 _SOFT_Y = re.compile(r"([bdfklmnprstvz])y(?=[aoue])")
 
 
@@ -342,7 +343,10 @@ def _translit_word(word: str) -> str:
             )
         else:
             out.append(ch.translate(_TRANSLIT_ONE))
-    return "".join(out).lstrip("ь")
+    word = "".join(out).lstrip("ь")
+    if len(word) > 2 and word[-1] == "т" and _ru_known(word + "ь") and _is_infinitive(word + "ь"):  # «zhit»
+        word += "ь"
+    return word
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -361,6 +365,11 @@ def _one_edit(a: str, b: str) -> bool:
     return a[i:] == b[i + 1 :]
 
 
+@functools.lru_cache(maxsize=4_096)
+def _is_infinitive(word: str) -> bool:
+    return any(p.tag.POS == "INFN" for p in analyzer().parse(word) if p.score > 0.1)
+
+
 def _known_share(text: str) -> float:
     words = [w for w in re.findall(r"[а-яё]+", text) if len(w) > 1]
     return sum(_ru_known(w) for w in words) / len(words) if words else 0.0
@@ -374,14 +383,20 @@ def _russian_in_latin(text: str) -> str:
     and it must have at least half of its words in the dictionary, so English stays English."""
     if _CYR.search(text.lower()) or not _LAT.search(text.lower()):
         return text
-    low = text.lower()
+    # Sentence by sentence: «we moved here last year. muzh menya izbil» has one English and one Russian.
+    parts = [_read_latin_sentence(part) for part in _SENTENCES.split(text.lower())]
+    converted = "".join(parts)
+    return converted if converted != text.lower() else text
+
+
+def _read_latin_sentence(low: str) -> str:
     words = re.findall(r"[a-z']+", low)
-    if sum(w in _EN_FUNCTION_WORDS for w in words) >= max(1, len(words) // 5):
-        return text  # English: «my son» is not «мы сон»
+    if not words or sum(w in _EN_FUNCTION_WORDS for w in words) >= max(1, len(words) // 5):
+        return low  # English: «my son» is not «мы сон»
     layout = low.translate(_LAYOUT)
     translit = _LATIN_WORD.sub(lambda m: _translit_word(m.group(0)), low)
     best = max((layout, translit), key=_known_share)
-    return best if _known_share(best) >= 0.5 else text
+    return best if _known_share(best) >= 0.5 else low
 
 
 @dataclass(slots=True)
