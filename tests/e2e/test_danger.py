@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.flows import db_rows, db_wait, labels, onboard, tap
+from tests.e2e.flows import db_rows, db_wait, labels, onboard, screen, tap
 from tests.e2e.test_desk import ask_lawyer, desk, text_of  # noqa: F401  (desk is a fixture)
 
 SAFE_QUESTION = "Вы сейчас в безопасности?"
@@ -94,3 +94,21 @@ async def test_a_possible_signal_inside_an_open_conversation_reaches_the_special
     await desk.in_topic(thread, lambda m: "возможный сигнал опасности" in text_of(m))
     await desk.fake.wait_for(lambda: "Сигнал опасности (возможный)" in desk.card(thread)["text"], 10)
     assert db_rows(desk.bot, "SELECT level FROM crisis_events") == [("possible",)]
+
+
+async def test_danger_inside_a_flow_waiting_for_free_text(bot, fake, new_user):
+    """In the measures section free text is a search: danger is answered first, and the section still works."""
+    olga = new_user(first_name="Ольга")
+    await onboard(olga)
+    tap(olga, "Меры поддержки")
+    await screen(olga, "Меры поддержки")
+    olga.send_text("денег осталось на пару дней, продукты заканчиваются")  # possible: check, then the search
+    await olga.wait_for_message(GENTLE)
+    await olga.wait_for_message(lambda m: "нашлось" in text_of(m) or "ничего не нашли" in text_of(m))
+    olga.send_text("муж пьяный с топором")  # clear: the emergency reply, no search
+    reply = await olga.wait_for_message("112")
+    assert SAFE_QUESTION in reply["text"] and GENTLE not in reply["text"]
+    olga.send_text("маткапитал")  # the section still searches
+    await olga.wait_for_message("Вот что нашлось")
+    levels = [level for (level,) in db_rows(bot, "SELECT level FROM crisis_events ORDER BY id")]
+    assert levels == ["possible", "clear"]
