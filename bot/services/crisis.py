@@ -344,7 +344,13 @@ def _translit_word(word: str) -> str:
         else:
             out.append(ch.translate(_TRANSLIT_ONE))
     word = "".join(out).lstrip("ь")
-    if len(word) > 2 and word[-1] == "т" and _ru_known(word + "ь") and _is_infinitive(word + "ь"):  # «zhit»
+    if (
+        len(word) > 2
+        and word[-1] == "т"
+        and not _is_verb(word)
+        and _ru_known(word + "ь")
+        and _is_infinitive(word + "ь")
+    ):  # «zhit»
         word += "ь"
     return word
 
@@ -363,6 +369,12 @@ def _one_edit(a: str, b: str) -> bool:
     if len(a) > len(b):
         return a[i + 1 :] == b[i:]
     return a[i:] == b[i + 1 :]
+
+
+@functools.lru_cache(maxsize=4_096)
+def _is_verb(word: str) -> bool:
+    """A known verb form («утопит»), which must not become an infinitive («утопить»)."""
+    return _ru_known(word) and any(p.tag.POS == "VERB" for p in analyzer().parse(word))
 
 
 @functools.lru_cache(maxsize=4_096)
