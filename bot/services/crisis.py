@@ -261,6 +261,7 @@ _REPEAT = re.compile(r"(.)\1{2,}")
 _TOKEN = re.compile(r"[0-9a-zа-яё]+(?:['’][a-z]+)?|[.!?\n]|[,;:()\u2014\u2013]|\s-\s")
 _SENTENCE_END = frozenset(".!?\n")
 _NOWHERE: list[int] = []
+_BOT_COMMAND = re.compile(r"^\s*/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?")
 TYPO_MIN_LEN = 5
 EN_TYPO_MIN_LEN = 6  # shorter English words are too often one letter from another word («rates», «rapes»)
 _DOUBLE = re.compile(r"(.)\1")
@@ -856,6 +857,9 @@ class CrisisDetector:
     def _accepted(self, text: str) -> list[tuple[Match, str]]:
         if not text or not text.strip():
             return []
+        text = _BOT_COMMAND.sub(
+            "", text, count=1
+        )  # «/help» is a command, not a cry for help; its argument is text
         out = self._accepted_in(text)
         converted = _russian_in_latin(text) if self._latin else text
         if (

@@ -497,3 +497,9 @@ def test_a_clear_signal_outranks_a_possible_one(detector: CrisisDetector) -> Non
 )
 def test_frames_and_irrealis_stay_quiet(detector: CrisisDetector, text: str) -> None:
     assert detector.detect(text) is None, text
+
+
+@pytest.mark.parametrize("text", ["/help", "/start", "/help@family_bot"])
+def test_a_bot_command_is_not_a_cry_for_help(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is None
+    assert detector.detect(text + " муж бьёт") is not None  # the text after a command is still read
