@@ -421,6 +421,7 @@ class Token:
     sentence: int
     clause: int
     lemmas: frozenset[str] = field(default_factory=frozenset)
+    alts: frozenset[str] = field(default_factory=frozenset)  # the forms a misspelt word was read as («убъет»)
 
 
 # --------------------------------------------------------------------------- compiled lexicon
@@ -591,7 +592,8 @@ class CrisisDetector:
             if self._emoji
             else None
         )
-        self._word_cache: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
+        self._word_cache: dict[str, list[tuple[str, str, frozenset[str], frozenset[str]]]] = {}
+        self._typo_read: dict[str, set[str]] = {}  # filled by _typo_lemmas, emptied by _analyse
         self._by_id = {p.id: p for p in lexicon.patterns}
         self._slots_by_lemma: dict[str, list[int]] = {}
         self._slots_by_exact: dict[str, list[int]] = {}
@@ -676,6 +678,7 @@ class CrisisDetector:
             # drops the rare hash collision.
             if form[0] == surface[0] and _one_edit(surface, form):
                 lemmas.update(self._c.forms[form])
+                self._typo_read.setdefault(surface, set()).add(form)
         return frozenset(lemmas)
 
     def _forms_with_deletion(self, deleted: str) -> Iterator[str]:
@@ -709,21 +712,28 @@ class CrisisDetector:
                 clause += 1
                 continue
             original = text[m.start() : m.end()]
-            for word, lang, lemmas in self._analyse(raw):
+            for word, lang, lemmas, alts in self._analyse(raw):
                 if word in self._c.clause_breaks:
                     clause += 1
-                tokens.append(Token(len(tokens), word, original, lang, sentence, clause, lemmas))
+                tokens.append(Token(len(tokens), word, original, lang, sentence, clause, lemmas, alts))
         return tokens
 
-    def _analyse(self, raw: str) -> list[tuple[str, str, frozenset[str]]]:
-        """(normalised word, language, vocabulary lemmas) for each word a raw token stands for; cached."""
+    def _analyse(self, raw: str) -> list[tuple[str, str, frozenset[str], frozenset[str]]]:
+        """(normalised word, language, vocabulary lemmas, forms it was read as) for each word a raw token
+        stands for; cached."""
         got = self._word_cache.get(raw)
         if got is None:
             got = []
             for part in self._normalise_word(raw):
                 for word in self._split_glued(part):
                     lang = "num" if word.isdigit() else ("ru" if _CYR.search(word) else "en")
-                    got.append((word, lang, self._lemmas(word, lang)))
+                    lemmas = self._lemmas(word, lang)
+                    alts = set(self._typo_read.pop(word, ()))
+                    single = _DOUBLE.sub(r"\1", word)
+                    if single != word:  # «выппил» read as «выпил»
+                        alts.add(single)
+                        alts.update(self._typo_read.pop(single, ()))
+                    got.append((word, lang, lemmas, frozenset(alts)))
             if len(self._word_cache) < 100_000:
                 self._word_cache[raw] = got
         return got
@@ -762,6 +772,9 @@ class CrisisDetector:
                     add(sid, t.pos)
             for sid in by_exact.get(t.text, ()):
                 add(sid, t.pos)
+            for alt in t.alts:
+                for sid in by_exact.get(alt, ()):
+                    add(sid, t.pos)
             if prefixed:
                 for prefix, sid in prefixed:
                     if t.text.startswith(prefix):
