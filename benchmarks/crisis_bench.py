@@ -1,16 +1,23 @@
-"""Timing of the danger-signal detector: `python benchmarks/crisis_bench.py`.
+"""Quality, speed and memory of the danger-signal detector: `python benchmarks/crisis_bench.py`.
 
-Prints the mean and p95 time of one ``CrisisDetector.detect()`` call over the labelled phrases and over
-10,000-character texts (cold: words never seen before by the caches; warm: the same texts again).
-A figure-printing script, not a test.
+Prints, for the held-out part of the labelled corpus (tests/data/danger_corpus/heldout.yaml, never used for
+tuning), the tune part, and the older tests/data/crisis_phrases.yaml set:
+  - recall (a danger message gets any answer: the emergency reply or the safety check), recall of the
+    clear level alone, and the false-alarm rate on harmless messages; per category;
+  - next to it, a baseline measured in the same run: the same lexicon with typo tolerance and the Latin
+    reading switched off (what those two add);
+then the time of one ``detect()`` call (p50/p95, first pass with cold caches and warm), the 10,000-character
+worst case, the load time and the resident memory the detector adds. A figure-printing script, not a test.
 """
 
 from __future__ import annotations
 
+import gc
 import random
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,19 +26,89 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.services.crisis import DEFAULT_LEXICON_PATH, CrisisDetector  # noqa: E402
+from bot.services.crisis import DEFAULT_LEXICON_PATH, CrisisDetector, load_lexicon  # noqa: E402
+from bot.services.morph import analyzer  # noqa: E402
 
+CORPUS = ROOT / "tests" / "data" / "danger_corpus"
 PHRASES = ROOT / "tests" / "data" / "crisis_phrases.yaml"
-DOCS = Path("/work/shared/docs")
 LONG = 10_000
 
 
-def _p95(values: list[float]) -> float:
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def load_part(name: str) -> list[dict]:
+    return yaml.safe_load((CORPUS / f"{name}.yaml").read_text(encoding="utf-8"))["messages"]
+
+
+def old_set() -> list[dict]:
+    out = []
+    for p in yaml.safe_load(PHRASES.read_text(encoding="utf-8"))["phrases"]:
+        exp = p["expect"]
+        cats = [] if exp == "none" else ([exp] if isinstance(exp, str) else list(exp))
+        out.append(
+            {
+                "text": p["text"],
+                "danger": bool(cats),
+                "category": cats[0] if cats else "benign",
+                "level": "clear",
+            }
+        )
+    return out
+
+
+def evaluate(detector: CrisisDetector, items: list[dict]) -> dict:
+    caught = clear = alarms = 0
+    danger = [i for i in items if i["danger"]]
+    benign = [i for i in items if not i["danger"]]
+    per_cat: dict[str, Counter] = {}
+    for item in danger:
+        hit = detector.detect(item["text"])
+        c = per_cat.setdefault(item["category"], Counter())
+        c["n"] += 1
+        if hit is not None:
+            caught += 1
+            c["caught"] += 1
+            clear += hit.level == "clear"
+    for item in benign:
+        alarms += detector.detect(item["text"]) is not None
+    return {
+        "danger": len(danger),
+        "benign": len(benign),
+        "recall": caught / len(danger) if danger else float("nan"),
+        "clear": clear / len(danger) if danger else float("nan"),
+        "fa": alarms / len(benign) if benign else float("nan"),
+        "alarms": alarms,
+        "caught": caught,
+        "per_cat": per_cat,
+    }
+
+
+def report(name: str, items: list[dict], detector: CrisisDetector, baseline: CrisisDetector) -> None:
+    r, b = evaluate(detector, items), evaluate(baseline, items)
+    print(
+        f"\n[{name}] {r['danger']} danger, {r['benign']} harmless\n"
+        f"  recall (any level)  {r['recall']:.3f} ({r['caught']}/{r['danger']})   baseline {b['recall']:.3f}\n"
+        f"  recall (clear only) {r['clear']:.3f}   baseline {b['clear']:.3f}\n"
+        f"  false alarms        {r['fa']:.3f} ({r['alarms']}/{r['benign']})   baseline {b['fa']:.3f}"
+    )
+    for cat, c in sorted(r["per_cat"].items()):
+        bc = b["per_cat"][cat]
+        print(
+            f"    {cat:<16} recall {c['caught'] / c['n']:.3f} ({c['caught']}/{c['n']})   baseline {bc['caught'] / bc['n']:.3f}"
+        )
+
+
+def p(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _time(detect: Callable[[str], object], texts: list[str]) -> list[float]:
+def timed(detect: Callable[[str], object], texts: list[str]) -> list[float]:
     out = []
     for text in texts:
         start = time.perf_counter()
@@ -40,14 +117,15 @@ def _time(detect: Callable[[str], object], texts: list[str]) -> list[float]:
     return out
 
 
-def _report(label: str, ms: list[float]) -> None:
+def time_line(label: str, ms: list[float]) -> None:
     print(
-        f"{label:<46} n={len(ms):<5} mean={statistics.mean(ms):7.3f} ms  p95={_p95(ms):7.3f} ms  max={max(ms):7.3f} ms"
+        f"  {label:<44} n={len(ms):<5} p50={p(ms, 0.5):6.3f} ms  p95={p(ms, 0.95):6.3f} ms  "
+        f"mean={statistics.mean(ms):6.3f} ms  max={max(ms):7.3f} ms"
     )
 
 
-def _long_texts(phrases: list[str], n: int, seed: int) -> list[str]:
-    """10,000-character texts of mixed phrases, with random invented words so the caches are cold."""
+def long_texts(phrases: list[str], n: int, seed: int) -> list[str]:
+    """10,000-character texts of mixed phrases, with invented words so the caches are cold."""
     rng = random.Random(seed)
     letters = "абвгдежзиклмнопрстуфхцчшщыэюя"
     texts = []
@@ -55,10 +133,11 @@ def _long_texts(phrases: list[str], n: int, seed: int) -> list[str]:
         parts: list[str] = []
         size = 0
         while size < LONG:
-            if rng.random() < 0.3:
-                part = "".join(rng.choice(letters) for _ in range(rng.randint(4, 11)))
-            else:
-                part = rng.choice(phrases)
+            part = (
+                "".join(rng.choice(letters) for _ in range(rng.randint(4, 11)))
+                if rng.random() < 0.3
+                else rng.choice(phrases)
+            )
             parts.append(part)
             size += len(part) + 1
         texts.append(" ".join(parts)[:LONG])
@@ -66,37 +145,47 @@ def _long_texts(phrases: list[str], n: int, seed: int) -> list[str]:
 
 
 def main() -> None:
+    analyzer()  # the morphological dictionaries are shared with measure search: not the detector's memory
+    gc.collect()
+    before = rss_mb()
     start = time.perf_counter()
-    detector = CrisisDetector.from_path(DEFAULT_LEXICON_PATH)
-    print(f"lexicon {detector.version}: loaded and compiled in {(time.perf_counter() - start) * 1000:.0f} ms")
+    lexicon = load_lexicon(DEFAULT_LEXICON_PATH)
+    detector = CrisisDetector(lexicon)
+    load_ms = (time.perf_counter() - start) * 1000
+    gc.collect()
+    after = rss_mb()
+    print(
+        f"lexicon {detector.version}: {len(lexicon.patterns)} patterns, {len(lexicon.exceptions)} exceptions"
+    )
+    print(
+        f"loaded and compiled in {load_ms:.0f} ms; resident memory +{after - before:.1f} MB (process {after:.0f} MB)"
+    )
+    baseline = CrisisDetector(lexicon, typos=False, latin=False)
 
-    phrases = [p["text"] for p in yaml.safe_load(PHRASES.read_text(encoding="utf-8"))["phrases"]]
-    _report("labelled phrases, first pass (cold caches)", _time(detector.detect, phrases))
-    _report("labelled phrases, warm", _time(detector.detect, phrases * 5))
-
-    safe = [
-        p["text"]
-        for p in yaml.safe_load(PHRASES.read_text(encoding="utf-8"))["phrases"]
-        if p["expect"] == "none"
-    ]
-    texts = _long_texts(safe, 30, seed=7)
-    _report("10,000-char texts of safe phrases, cold", _time(detector.detect, texts))
-    _report("10,000-char texts of safe phrases, warm", _time(detector.detect, texts))
-    mixed = _long_texts(phrases, 30, seed=11)
-    _report("10,000-char texts with danger phrases, cold", _time(detector.detect, mixed))
-
-    docs = sorted(DOCS.glob("*.md")) if DOCS.exists() else []
-    prose = [d.read_text(encoding="utf-8")[i : i + LONG] for d in docs for i in range(0, 40_000, LONG)]
-    prose = [t for t in prose if len(t) == LONG]
-    if prose:
-        _report("10,000-char slices of project docs, cold", _time(detector.detect, prose))
+    heldout, tune = load_part("heldout"), load_part("tune")
+    texts = [i["text"] for i in heldout + tune]
+    print("\nTime of one detect() call (this machine):")
+    time_line("corpus messages, first pass (cold caches)", timed(detector.detect, texts))
+    time_line("corpus messages, warm", timed(detector.detect, texts))
+    time_line("baseline, warm", timed(baseline.detect, texts))
+    safe = [i["text"] for i in heldout + tune if not i["danger"]]
+    time_line("10,000-char texts of harmless messages, cold", timed(detector.detect, long_texts(safe, 20, 7)))
+    time_line(
+        "10,000-char texts with danger messages, cold", timed(detector.detect, long_texts(texts, 20, 11))
+    )
+    print("\nBaseline: the same lexicon without typo tolerance and without reading Latin-typed Russian.")
+    report("HELD-OUT (never tuned on)", heldout, detector, baseline)
+    report("tune", tune, detector, baseline)
+    report("older set tests/data/crisis_phrases.yaml", old_set(), detector, baseline)
 
     needle = "ребёнок не дышит"
     long_one = (
         ("Подскажите про пособия на детей. " * 400)[: LONG // 2] + needle + (" Спасибо." * 1000)[: LONG // 2]
     )
     hit = detector.detect(long_one)
-    print(f"one danger clause in the middle of {len(long_one)} chars: {hit.categories if hit else 'MISSED'}")
+    print(
+        f"  one danger clause in the middle of {len(long_one)} chars: {hit.categories if hit else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

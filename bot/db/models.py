@@ -146,6 +146,8 @@ class CrisisEvent(Base):
     region: Mapped[str | None] = mapped_column(String(16))
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(16))
+    # clear: answered with emergency contacts; possible: a weaker signal, answered with a gentle safety check
+    level: Mapped[str] = mapped_column(String(8), default="clear", server_default="clear")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

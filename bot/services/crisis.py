@@ -16,258 +16,52 @@ import bisect
 import functools
 import re
 import unicodedata
+from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ValidationError
 
-from bot.services.morph import analyzer
-
-LEXICON_FILE = "crisis_lexicon.yaml"
-DEFAULT_LEXICON_PATH = Path(__file__).resolve().parent.parent.parent / "data" / LEXICON_FILE
-
-#: The categories the rest of the bot routes on. The lexicon must define a severity for each of them.
-CRISIS_CATEGORIES: tuple[str, ...] = ("suicide", "medical", "violence", "child_danger", "no_food_shelter")
-
-GAP_TOKEN = "..."
-
-
-# --------------------------------------------------------------------------- schema of the YAML file
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class CategorySpec(_Strict):
-    severity: int = Field(ge=1, le=10, description="higher is more urgent")
-    title: str = ""
-
-
-class Settings(_Strict):
-    gap: int = Field(2, ge=0, le=10, description="words allowed between neighbouring words of a phrase")
-    wide_gap: int = Field(8, ge=1, le=30, description="words allowed where a phrase has '...'")
-    window: int = Field(6, ge=1, le=30, description="span of an `order: any` phrase, in words")
-
-
-class NegationRules(_Strict):
-    words: list[str] = Field(min_length=1, description="negation words, e.g. не, нет, никто")
-    before: int = Field(2, ge=0, le=6, description="a negation this many words before a phrase cancels it")
-    pseudo: list[str] = Field(default_factory=list, description="«не знаю», «не только»: not a negation")
-    clause_breaks: list[str] = Field(default_factory=list, description="words that end a clause: но, а")
-
-
-class Pattern(_Strict):
-    id: str = Field(min_length=1)
-    category: str
-    lang: Literal["ru", "en"] = "ru"
-    phrases: list[str] = Field(min_length=1)
-    order: Literal["fixed", "any"] = "fixed"
-    gap: int | None = Field(None, ge=0, le=10)
-    window: int | None = Field(None, ge=1, le=30)
-    negatable: bool = True
-    severity: int | None = Field(None, ge=1, le=10)
-    note: str = ""
-
-    @field_validator("phrases")
-    @classmethod
-    def _phrases_not_blank(cls, value: list[str]) -> list[str]:
-        for phrase in value:
-            words = phrase.split()
-            if not words or all(w == GAP_TOKEN for w in words):
-                raise ValueError(f"empty phrase {phrase!r}")
-            if words[0] == GAP_TOKEN or words[-1] == GAP_TOKEN:
-                raise ValueError(f"'...' must stand between words: {phrase!r}")
-        return value
-
-
-class Exception_(_Strict):
-    id: str = Field(min_length=1)
-    lang: Literal["ru", "en"] = "ru"
-    phrases: list[str] = Field(min_length=1)
-    order: Literal["fixed", "any"] = "fixed"
-    gap: int | None = Field(None, ge=0, le=10)
-    window: int | None = Field(None, ge=1, le=30)
-    note: str = ""
-
-
-class Lexicon(_Strict):
-    version: str | int
-    reviewed: str = Field(
-        min_length=1, description="who reviewed the lexicon and when; must name the crisis centre"
-    )
-    settings: Settings = Field(default_factory=Settings)
-    categories: dict[str, CategorySpec]
-    negation: NegationRules
-    spelling: dict[str, str] = Field(default_factory=dict, description="misspelling -> correct word")
-    emoji: dict[str, str] = Field(default_factory=dict, description="emoji -> word, e.g. 💊 -> таблетка")
-    groups: dict[str, list[str]] = Field(default_factory=dict)
-    patterns: list[Pattern] = Field(min_length=1)
-    exceptions: list[Exception_] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _cross_check(self) -> Lexicon:
-        problems: list[str] = []
-        missing = [c for c in CRISIS_CATEGORIES if c not in self.categories]
-        if missing:
-            problems.append(f"categories: missing {', '.join(missing)}")
-        seen: set[str] = set()
-        every: list[Pattern | Exception_] = [*self.patterns, *self.exceptions]
-        for p in every:
-            if p.id in seen:
-                problems.append(f"duplicate id {p.id!r}")
-            seen.add(p.id)
-        for p in self.patterns:
-            if p.category not in self.categories:
-                problems.append(f"pattern {p.id!r}: unknown category {p.category!r}")
-        for name, words in self.groups.items():
-            if not words:
-                problems.append(f"group @{name} is empty")
-        for p in every:
-            for phrase in p.phrases:
-                for word in phrase.split():
-                    for alt in word.split("|"):
-                        if alt.startswith("@") and alt[1:] not in self.groups:
-                            problems.append(f"{p.id!r}: unknown group {alt!r} in {phrase!r}")
-                        elif not alt or alt in {"@", "=", "*"}:
-                            problems.append(f"{p.id!r}: empty alternative in {phrase!r}")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-
-class LexiconError(ValueError):
-    """The lexicon file is missing or invalid; ``problems`` lists every problem found."""
-
-    def __init__(self, path: Path, problems: list[str]):
-        self.path = path
-        self.problems = problems
-        super().__init__(f"{path}: invalid crisis lexicon:\n" + "\n".join(f"  - {p}" for p in problems))
-
-
-def _pydantic_problems(exc: ValidationError) -> list[str]:
-    out = []
-    for err in exc.errors():
-        loc = ".".join(str(x) for x in err["loc"]) or "(file)"
-        out.append(f"{loc}: {err['msg']}")
-    return out
-
-
-def load_lexicon(path: Path | str) -> Lexicon:
-    """Read and validate the lexicon file. Raises :class:`LexiconError` listing every problem."""
-    path = Path(path)
-    try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LexiconError(path, [f"cannot read file: {exc}"]) from exc
-    except yaml.YAMLError as exc:
-        raise LexiconError(path, [f"not valid YAML: {exc}"]) from exc
-    if not isinstance(raw, dict):
-        raise LexiconError(path, ["the file must be a mapping with version, reviewed, categories, patterns"])
-    try:
-        lexicon = Lexicon.model_validate(raw)
-    except ValidationError as exc:
-        raise LexiconError(path, _pydantic_problems(exc)) from exc
-    # Compile once so that phrases which cannot match anything are reported at load time too.
-    problems = _Compiler(lexicon).problems()
-    if problems:
-        raise LexiconError(path, problems)
-    return lexicon
-
-
-def validate(data_dir: Path) -> list[str]:
-    """Human-readable problems with ``data_dir/crisis_lexicon.yaml``; empty when valid (for `python -m bot check`)."""
-    path = Path(data_dir) / LEXICON_FILE
-    if not path.exists():
-        return [f"{path}: file is missing (the danger-signal lexicon is required)"]
-    try:
-        load_lexicon(path)
-    except LexiconError as exc:
-        return [f"{path.name}: {p}" for p in exc.problems]
-    return []
-
-
-# --------------------------------------------------------------------------- text normalisation
-
-
-def _yo(s: str) -> str:
-    return s.replace("ё", "е")
-
-
-@functools.lru_cache(maxsize=200_000)
-def ru_lemmas(word: str) -> frozenset[str]:
-    """All normal forms pymorphy3 gives for a (lower-case) Russian word, with ё written as е."""
-    return frozenset(_yo(p.normal_form) for p in analyzer().parse(word))
-
-
-@functools.lru_cache(maxsize=50_000)
-def _ru_known(word: str) -> bool:
-    return analyzer().word_is_known(word)
-
-
-@functools.lru_cache(maxsize=4_096)
-def _ru_lexeme(lemma: str) -> frozenset[str]:
-    """Every inflected form of a lemma (all its parses whose normal form is the lemma)."""
-    forms: set[str] = {lemma}
-    for parse in analyzer().parse(lemma):
-        if _yo(parse.normal_form) == lemma:
-            forms.update(_yo(f.word) for f in parse.lexeme)
-    return frozenset(forms)
-
-
-def en_lemmas(word: str) -> frozenset[str]:
-    """Candidate base forms of an English word (crude suffix stripping; patterns use base forms)."""
-    word = word.replace("’", "'")
-    if word.endswith("'s"):
-        word = word[:-2]
-    out = {word}
-    n = len(word)
-    if n > 3 and word.endswith("ies"):
-        out.add(word[:-3] + "y")
-    if n > 3 and word.endswith("es"):
-        out.add(word[:-2])
-    if n > 2 and word.endswith("s") and not word.endswith("ss"):
-        out.add(word[:-1])
-    if n > 3 and word.endswith("ed"):
-        out.update({word[:-2], word[:-1]})
-        if n > 4 and word[-3] == word[-4]:
-            out.add(word[:-3])
-    if n > 4 and word.endswith("ing"):
-        stem = word[:-3]
-        out.update({stem, stem + "e"})
-        if len(stem) > 2 and stem[-1] == stem[-2]:
-            out.add(stem[:-1])
-    return frozenset(out)
-
-
-# Latin letters that look like Cyrillic ones; applied only inside a word that already has Cyrillic letters.
-_LOOKALIKE = str.maketrans("aceopxykmthb", "асеорхукмтнв")
-_CYR = re.compile(r"[а-я]")
-_LAT = re.compile(r"[a-z]")
-_REPEAT = re.compile(r"(.)\1{2,}")
-# One tokeniser pattern, linear: words (Cyrillic, Latin, digits, apostrophes inside words) or punctuation.
-_TOKEN = re.compile(r"[0-9a-zа-яё]+(?:['’][a-z]+)?|[.!?\n]|[,;:()\u2014\u2013]|\s-\s")
-_SENTENCE_END = frozenset(".!?\n")
-
-
-@dataclass(slots=True)
-class Token:
-    pos: int
-    text: str  # normalised surface: lower case, ё→е, look-alikes fixed, repeats collapsed
-    original: str  # as written, for the operator
-    lang: str  # "ru", "en" or "num"
-    sentence: int
-    clause: int
-    lemmas: frozenset[str] = field(default_factory=frozenset)
-
+from bot.services.crisis_lexicon import (
+    CRISIS_CATEGORIES,
+    DEFAULT_LEXICON_PATH,
+    GAP_TOKEN,
+    LEXICON_FILE,
+    Exception_,
+    Lexicon,
+    LexiconError,
+    Pattern,
+    _pydantic_problems,
+)
+from bot.services.crisis_text import (
+    _BOT_COMMAND,
+    _CYR,
+    _DOUBLE,
+    _LAT,
+    _LOOKALIKE,
+    _NOWHERE,
+    _REPEAT,
+    _SENTENCE_END,
+    _TOKEN,
+    EN_TYPO_MIN_LEN,
+    TYPO_MIN_LEN,
+    Token,
+    _one_edit,
+    _ru_known,
+    _ru_lexeme,
+    _russian_in_latin,
+    _yo,
+    en_lemmas,
+    ru_lemmas,
+)
 
 # --------------------------------------------------------------------------- compiled lexicon
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, eq=False)
 class Slot:
     """One word position of a phrase: any of its lemmas, exact surfaces or surface prefixes."""
 
@@ -275,9 +69,10 @@ class Slot:
     exact: frozenset[str]
     prefixes: tuple[str, ...]
     source: str
+    sid: int = -1  # its number in the compiled lexicon (the per-message index is a dict by this number)
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, eq=False)
 class Phrase:
     owner: str  # pattern or exception id
     source: str
@@ -303,11 +98,12 @@ class _Compiler:
         self.forms: dict[str, set[str]] = {}  # inflected surface -> lemmas of the vocabulary
         self._problems: list[str] = []
         self.patterns: list[tuple[Pattern, list[Phrase]]] = []
-        self.exceptions: list[Phrase] = []
+        self.exceptions: list[tuple[Phrase, int]] = []
+        self.slots: list[Slot] = []
         for p in lexicon.patterns:
             self.patterns.append((p, [self._phrase(p, s) for s in p.phrases]))
         for e in lexicon.exceptions:
-            self.exceptions.extend(self._phrase(e, s) for s in e.phrases)
+            self.exceptions.extend((self._phrase(e, s), e.reach) for s in e.phrases)
         self.negation = frozenset(self._lemmas_of(w) for w in lexicon.negation.words)
         self.pseudo = frozenset(self._lemmas_of(w) for w in lexicon.negation.pseudo)
         self.clause_breaks = frozenset(_yo(w.lower()) for w in lexicon.negation.clause_breaks)
@@ -346,7 +142,9 @@ class _Compiler:
             else:
                 self._add_alt(owner, alt, lang, lemmas, exact, prefixes)
         self.vocab.update(lemmas)
-        return Slot(frozenset(lemmas), frozenset(exact), tuple(prefixes), word)
+        slot = Slot(frozenset(lemmas), frozenset(exact), tuple(prefixes), word, len(self.slots))
+        self.slots.append(slot)
+        return slot
 
     def _add_alt(self, owner: str, alt: str, lang: str, lemmas: set, exact: set, prefixes: list) -> None:
         if alt.startswith("="):
@@ -385,12 +183,25 @@ class _Compiler:
 
 @dataclass(frozen=True, slots=True)
 class CrisisHit:
-    """A danger signal. ``categories`` are ordered by severity, most urgent first."""
+    """A danger signal. ``categories`` are ordered by severity, most urgent first.
+
+    ``level`` is "clear" (answer with emergency contacts at once) or "possible" (a weaker or ambiguous
+    signal: ask gently whether the person is safe). ``evidence`` is what staff are shown: the words that
+    matched, as written."""
 
     categories: list[str]
     pattern_ids: list[str]
     matched: list[str]  # the words that matched, as written, one string per match (for the operator)
     severity: int  # higher is more urgent; compare hits with ``hit.severity``
+    level: Literal["clear", "possible"] = "clear"
+
+    @property
+    def evidence(self) -> list[str]:
+        return list(self.matched)
+
+    @property
+    def clear(self) -> bool:
+        return self.level == "clear"
 
     def __lt__(self, other: CrisisHit) -> bool:  # sorted(hits) puts the least urgent first
         return self.severity < other.severity
@@ -399,8 +210,12 @@ class CrisisHit:
 class CrisisDetector:
     """Finds danger signals in free text. Create once (loading lemmatises the lexicon) and reuse."""
 
-    def __init__(self, lexicon: Lexicon):
+    def __init__(self, lexicon: Lexicon, *, typos: bool = True, latin: bool = True):
+        """``typos`` and ``latin`` switch off typo tolerance and the reading of Russian typed in Latin
+        letters (the benchmark measures what each adds)."""
         self.lexicon = lexicon
+        self._typos = typos
+        self._latin = latin
         self._c = _Compiler(lexicon)
         self.version = lexicon.version
         self.severity: dict[str, int] = {name: spec.severity for name, spec in lexicon.categories.items()}
@@ -411,7 +226,47 @@ class CrisisDetector:
             if self._emoji
             else None
         )
-        self._word_cache: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
+        self._word_cache: dict[str, list[tuple[str, str, frozenset[str], frozenset[str]]]] = {}
+        self._typo_read: dict[str, set[str]] = {}  # filled by _typo_lemmas, emptied by _analyse
+        self._by_id = {p.id: p for p in lexicon.patterns}
+        self._slots_by_lemma: dict[str, list[int]] = {}
+        self._slots_by_exact: dict[str, list[int]] = {}
+        self._slots_by_prefix: list[tuple[str, int]] = []
+        # Phrase numbers (exceptions first, then patterns in file order) under the slot number of the first
+        # word: a phrase whose first word is absent cannot match. In an `order: any` phrase every word must
+        # be present too, so the first one is as good a key as any.
+        self._n_exceptions = len(self._c.exceptions)
+        self._flat_phrases = [
+            (pattern, phrase) for pattern, phrases in self._c.patterns for phrase in phrases
+        ]
+        self._phrases_by_first: dict[int, list[int]] = {}
+        for k, (phrase, _reach) in enumerate(self._c.exceptions):
+            self._phrases_by_first.setdefault(phrase.slots[0].sid, []).append(k)
+        for k, (_pattern, phrase) in enumerate(self._flat_phrases):
+            self._phrases_by_first.setdefault(phrase.slots[0].sid, []).append(self._n_exceptions + k)
+        for slot in self._c.slots:
+            for lemma in slot.lemmas:
+                self._slots_by_lemma.setdefault(lemma, []).append(slot.sid)
+            for surface in slot.exact:
+                self._slots_by_exact.setdefault(surface, []).append(slot.sid)
+            self._slots_by_prefix += [(prefix, slot.sid) for prefix in slot.prefixes]
+        # Typo tolerance: every inflected form of a vocabulary word (5+ letters) under each of its one-letter
+        # deletions. A word and a form that share a deletion are one edit apart (a missing, extra, wrong or
+        # swapped letter), so lookup costs one probe per letter of the word. The index is two flat arrays
+        # (hash of the deletion, sorted; number of the form), some 2 MB instead of 30 MB of dict and sets.
+        en_words = [
+            w for w in self._c.vocab if len(w) >= EN_TYPO_MIN_LEN and w.isalpha() and not _CYR.search(w)
+        ]
+        for word in en_words:
+            self._c.forms.setdefault(word, set()).add(word)
+        self._typo_forms = sorted(f for f in self._c.forms if len(f) >= TYPO_MIN_LEN)
+        pairs = sorted(
+            (hash(form[:i] + form[i + 1 :]), n)
+            for n, form in enumerate(self._typo_forms)
+            for i in range(len(form))
+        )
+        self._delete_hashes = array("q", (h for h, _ in pairs))
+        self._delete_forms = array("i", (n for _, n in pairs))
 
     @classmethod
     def from_path(cls, path: Path | str = DEFAULT_LEXICON_PATH) -> CrisisDetector:
@@ -423,6 +278,8 @@ class CrisisDetector:
         """Lemmas of a token restricted to the lexicon vocabulary (all that matching needs)."""
         if lang == "en":
             result = en_lemmas(surface) & self._c.vocab
+            if not result and len(surface) >= EN_TYPO_MIN_LEN:
+                result = self._typo_lemmas(surface) or self._typo_lemmas(_DOUBLE.sub(r"\1", surface))
         elif lang == "num":
             result = frozenset({surface}) & self._c.vocab
         elif surface in self._c.forms:
@@ -430,10 +287,40 @@ class CrisisDetector:
         elif len(surface) > 4 and not _ru_known(surface):
             # Not a dictionary word (slang, a typo): pymorphy3 predicts its lemma. A dictionary word that is
             # not in the inflection index cannot be a form of a vocabulary lemma, so it is skipped cheaply.
-            result = ru_lemmas(surface) & self._c.vocab
+            result = ru_lemmas(surface) & self._c.vocab or self._typo_lemmas(surface)
         else:
             result = frozenset()
+        if not result and self._typos and lang == "ru" and _DOUBLE.search(surface):  # «ноож»: a held key
+            single = _DOUBLE.sub(r"\1", surface)
+            if single != surface:
+                result = self._lemmas(single, lang)
         return result
+
+    def _typo_lemmas(self, surface: str) -> frozenset[str]:
+        """Lemmas of the vocabulary forms one edit away from an unknown word of 5+ letters («избевает»)."""
+        if len(surface) < TYPO_MIN_LEN or not self._typos:
+            return frozenset()
+        forms: set[str] = set(self._forms_with_deletion(surface))
+        for i in range(len(surface)):
+            d = surface[:i] + surface[i + 1 :]
+            if d in self._c.forms:
+                forms.add(d)
+            forms.update(self._forms_with_deletion(d))
+        lemmas: set[str] = set()
+        for form in forms:
+            # people rarely mistype the first letter; this halves false matches. The distance check also
+            # drops the rare hash collision.
+            if form[0] == surface[0] and _one_edit(surface, form):
+                lemmas.update(self._c.forms[form])
+                self._typo_read.setdefault(surface, set()).add(form)
+        return frozenset(lemmas)
+
+    def _forms_with_deletion(self, deleted: str) -> Iterator[str]:
+        h = hash(deleted)
+        k = bisect.bisect_left(self._delete_hashes, h)
+        while k < len(self._delete_hashes) and self._delete_hashes[k] == h:
+            yield self._typo_forms[self._delete_forms[k]]
+            k += 1
 
     def _normalise_word(self, raw: str) -> list[str]:
         word = _yo(raw.lower().replace("’", "'"))
@@ -459,21 +346,28 @@ class CrisisDetector:
                 clause += 1
                 continue
             original = text[m.start() : m.end()]
-            for word, lang, lemmas in self._analyse(raw):
+            for word, lang, lemmas, alts in self._analyse(raw):
                 if word in self._c.clause_breaks:
                     clause += 1
-                tokens.append(Token(len(tokens), word, original, lang, sentence, clause, lemmas))
+                tokens.append(Token(len(tokens), word, original, lang, sentence, clause, lemmas, alts))
         return tokens
 
-    def _analyse(self, raw: str) -> list[tuple[str, str, frozenset[str]]]:
-        """(normalised word, language, vocabulary lemmas) for each word a raw token stands for; cached."""
+    def _analyse(self, raw: str) -> list[tuple[str, str, frozenset[str], frozenset[str]]]:
+        """(normalised word, language, vocabulary lemmas, forms it was read as) for each word a raw token
+        stands for; cached."""
         got = self._word_cache.get(raw)
         if got is None:
             got = []
             for part in self._normalise_word(raw):
                 for word in self._split_glued(part):
                     lang = "num" if word.isdigit() else ("ru" if _CYR.search(word) else "en")
-                    got.append((word, lang, self._lemmas(word, lang)))
+                    lemmas = self._lemmas(word, lang)
+                    alts = set(self._typo_read.pop(word, ()))
+                    single = _DOUBLE.sub(r"\1", word)
+                    if single != word:  # «выппил» read as «выпил»
+                        alts.add(single)
+                        alts.update(self._typo_read.pop(single, ()))
+                    got.append((word, lang, lemmas, frozenset(alts)))
             if len(self._word_cache) < 100_000:
                 self._word_cache[raw] = got
         return got
@@ -494,35 +388,40 @@ class CrisisDetector:
 
     # ------------------------------------------------------------------ matching
 
-    @staticmethod
-    def _index(tokens: list[Token]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
-        by_lemma: dict[str, list[int]] = {}
-        by_text: dict[str, list[int]] = {}
-        for t in tokens:
-            by_text.setdefault(t.text, []).append(t.pos)
-            for lemma in t.lemmas:
-                by_lemma.setdefault(lemma, []).append(t.pos)
-        return by_lemma, by_text
+    def _index(self, tokens: list[Token]) -> dict[int, list[int]]:
+        """Slot number → ascending token positions where that slot matches; one pass over the tokens."""
+        found: dict[int, list[int]] = {}
 
-    def _positions(self, slot: Slot, index: tuple[dict, dict], cache: dict[Slot, list[int]]) -> list[int]:
-        """Ascending token positions where the slot matches, from the per-text inverted index."""
-        got = cache.get(slot)
-        if got is None:
-            by_lemma, by_text = index
-            found: set[int] = set()
-            for lemma in slot.lemmas & by_lemma.keys():
-                found.update(by_lemma[lemma])
-            for surface in slot.exact & by_text.keys():
-                found.update(by_text[surface])
-            for prefix in slot.prefixes:
-                for surface, pos in by_text.items():
-                    if surface.startswith(prefix):
-                        found.update(pos)
-            got = cache[slot] = sorted(found)
-        return got
+        def add(sid: int, pos: int) -> None:
+            got = found.get(sid)
+            if got is None:
+                found[sid] = [pos]
+            elif got[-1] != pos:
+                got.append(pos)
+
+        by_lemma, by_exact, prefixed = self._slots_by_lemma, self._slots_by_exact, self._slots_by_prefix
+        for t in tokens:
+            for lemma in t.lemmas:
+                for sid in by_lemma.get(lemma, ()):
+                    add(sid, t.pos)
+            for sid in by_exact.get(t.text, ()):
+                add(sid, t.pos)
+            for alt in t.alts:
+                for sid in by_exact.get(alt, ()):
+                    add(sid, t.pos)
+            if prefixed:
+                for prefix, sid in prefixed:
+                    if t.text.startswith(prefix):
+                        add(sid, t.pos)
+        return found
+
+    @staticmethod
+    def _positions(slot: Slot, index: dict[int, list[int]], cache: object = None) -> list[int]:
+        """Ascending token positions where the slot matches (from the per-text index)."""
+        return index.get(slot.sid, _NOWHERE)
 
     def _match_phrase(
-        self, phrase: Phrase, tokens: list[Token], index: tuple, cache: dict
+        self, phrase: Phrase, tokens: list[Token], index: dict[int, list[int]], cache: dict
     ) -> Iterator[Match]:
         lists = []
         for slot in phrase.slots:
@@ -605,25 +504,61 @@ class CrisisDetector:
     def _accepted(self, text: str) -> list[tuple[Match, str]]:
         if not text or not text.strip():
             return []
+        text = _BOT_COMMAND.sub(
+            "", text, count=1
+        )  # «/help» is a command, not a cry for help; its argument is text
+        out = self._accepted_in(text)
+        converted = _russian_in_latin(text) if self._latin else text
+        if (
+            converted != text
+        ):  # Russian typed in Latin letters: English patterns on the text, Russian on its reading
+            seen = {m.phrase.owner for m, _ in out}
+            out += [(m, w) for m, w in self._accepted_in(converted) if m.phrase.owner not in seen]
+        return out
+
+    def _accepted_in(self, text: str) -> list[tuple[Match, str]]:
         tokens = self.tokenize(text)
         if not tokens:
             return []
         cache: dict[Slot, list[int]] = {}
         index = self._index(tokens)
+        # Only phrases whose first word occurs in the text are tried (a handful out of hundreds).
+        candidates = sorted({k for sid in index for k in self._phrases_by_first.get(sid, ())})
+        exceptions = [self._c.exceptions[k] for k in candidates if k < self._n_exceptions]
+        phrases_to_try = [
+            self._flat_phrases[k - self._n_exceptions] for k in candidates if k >= self._n_exceptions
+        ]
         benign: set[int] = set()
-        for phrase in self._c.exceptions:
+        for phrase, reach in exceptions:
             for m in self._match_phrase(phrase, tokens, index, cache):
                 benign.update(m.positions)
+                if reach:
+                    sent = tokens[m.positions[0]].sentence
+                    lo, hi = max(0, m.positions[0] - reach), min(len(tokens), m.positions[-1] + reach + 1)
+                    benign.update(i for i in range(lo, hi) if tokens[i].sentence == sent)
+        sentence_words: dict[int, int] = {}
+        for t in tokens:
+            if t.lang != "num":
+                sentence_words[t.sentence] = sentence_words.get(t.sentence, 0) + 1
         out: list[tuple[Match, str]] = []
-        for pattern, phrases in self._c.patterns:
-            for phrase in phrases:
-                for m in self._match_phrase(phrase, tokens, index, cache):
-                    if benign.intersection(m.positions):
+        for pattern, phrase in phrases_to_try:
+            for m in self._match_phrase(phrase, tokens, index, cache):
+                if benign.intersection(m.positions):
+                    continue
+                # «бьёт.» alone, or as a sentence of its own inside a longer message
+                if pattern.same_clause and tokens[m.positions[0]].clause != tokens[m.positions[-1]].clause:
+                    continue
+                if pattern.max_words is not None:
+                    if pattern.short_scope == "message":
+                        count = sum(sentence_words.values())
+                    else:
+                        count = sentence_words[tokens[m.positions[0]].sentence]
+                    if count > pattern.max_words:
                         continue
-                    if pattern.negatable and self._negated(m, tokens):
-                        continue
-                    out.append((m, " ".join(tokens[p].original for p in m.positions)))
-                    break  # one match per phrase is enough
+                if pattern.negatable and self._negated(m, tokens):
+                    continue
+                out.append((m, " ".join(tokens[p].original for p in m.positions)))
+                break  # one match per phrase is enough
         return out
 
     def detect(self, text: str) -> CrisisHit | None:
@@ -631,12 +566,15 @@ class CrisisDetector:
         accepted = self._accepted(text)
         if not accepted:
             return None
-        by_id = {p.id: p for p in self.lexicon.patterns}
+        by_id = self._by_id
         cat_sev: dict[str, int] = {}
         pattern_ids: list[str] = []
         matched: list[str] = []
+        level: Literal["clear", "possible"] = "possible"
         for m, words in accepted:
             pattern = by_id[m.phrase.owner]
+            if pattern.level == "clear":
+                level = "clear"
             sev = pattern.severity or self.severity[pattern.category]
             cat_sev[pattern.category] = max(cat_sev.get(pattern.category, 0), sev)
             if pattern.id not in pattern_ids:
@@ -645,7 +583,7 @@ class CrisisDetector:
                 matched.append(words)
         order = {c: i for i, c in enumerate(CRISIS_CATEGORIES)}
         categories = sorted(cat_sev, key=lambda c: (-cat_sev[c], order.get(c, len(order)), c))
-        return CrisisHit(categories, pattern_ids, matched, max(cat_sev.values()))
+        return CrisisHit(categories, pattern_ids, matched, max(cat_sev.values()), level)
 
 
 @functools.lru_cache(maxsize=4)
@@ -657,3 +595,37 @@ def load_detector(data_dir: Path | str | None = None) -> CrisisDetector:
     """The detector for ``data_dir/crisis_lexicon.yaml`` (default: the repository's data/), cached per file."""
     path = Path(data_dir) / LEXICON_FILE if data_dir is not None else DEFAULT_LEXICON_PATH
     return _detector_for(str(path), path.stat().st_mtime)
+
+
+def load_lexicon(path: Path | str) -> Lexicon:
+    """Read and validate the lexicon file. Raises :class:`LexiconError` listing every problem."""
+    path = Path(path)
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LexiconError(path, [f"cannot read file: {exc}"]) from exc
+    except yaml.YAMLError as exc:
+        raise LexiconError(path, [f"not valid YAML: {exc}"]) from exc
+    if not isinstance(raw, dict):
+        raise LexiconError(path, ["the file must be a mapping with version, reviewed, categories, patterns"])
+    try:
+        lexicon = Lexicon.model_validate(raw)
+    except ValidationError as exc:
+        raise LexiconError(path, _pydantic_problems(exc)) from exc
+    # Compile once so that phrases which cannot match anything are reported at load time too.
+    problems = _Compiler(lexicon).problems()
+    if problems:
+        raise LexiconError(path, problems)
+    return lexicon
+
+
+def validate(data_dir: Path) -> list[str]:
+    """Human-readable problems with ``data_dir/crisis_lexicon.yaml``; empty when valid (for `python -m bot check`)."""
+    path = Path(data_dir) / LEXICON_FILE
+    if not path.exists():
+        return [f"{path}: file is missing (the danger-signal lexicon is required)"]
+    try:
+        load_lexicon(path)
+    except LexiconError as exc:
+        return [f"{path.name}: {p}" for p in exc.problems]
+    return []

@@ -80,7 +80,9 @@ async def export(session: AsyncSession, family: Family) -> dict[str, Any]:
             }
             for t in triage
         ],
-        "danger_signals_answered": [{"categories": e.categories, "at": _dt(e.created_at)} for e in crisis],
+        "danger_signals_answered": [
+            {"categories": e.categories, "level": e.level, "at": _dt(e.created_at)} for e in crisis
+        ],
         "support_measure_followups": await followup.export(session, family.id),
         "family_card": await card.export(session, family.id),
         "wellbeing_checkin": await checkin.export(session, family.id),

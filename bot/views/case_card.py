@@ -94,6 +94,11 @@ def title_for(case: Case, catalog: Catalog, locale: str) -> str:
     return desk.topic_title(case, category_label(case.category), region.code if region else "—")
 
 
+def _danger_title(catalog: Catalog, code: object) -> str:
+    spec = catalog.detector.lexicon.categories.get(str(code))
+    return spec.title if spec is not None and spec.title else str(code)
+
+
 def card_text(
     case: Case,
     family: Family | None,
@@ -135,6 +140,18 @@ def card_text(
             lines.append(_("Likely measures: {ids}").format(ids=hd.quote(", ".join(likely))))
     if summary.get("crisis"):
         lines.append(_("⚠️ The family asked for the crisis centre after a danger signal."))
+    danger = summary.get("danger")
+    if isinstance(danger, dict):
+        level = _("clear") if danger.get("level") == "clear" else _("possible")
+        lines.append(
+            _("⚠️ Danger signal ({level}): {categories}. Words: «{words}»").format(
+                level=level,
+                categories=hd.quote(
+                    ", ".join(_danger_title(catalog, c) for c in danger.get("categories") or [])
+                ),
+                words=hd.quote("», «".join(str(w) for w in danger.get("evidence") or [])),
+            )
+        )
     profile = (family.profile if family else None) or {}
     known = [f for f in FIELDS if profile.get(f) is not None]
     if known:

@@ -221,3 +221,20 @@ def settings_kb(ctx: UserContext):
         [(_("Privacy"), Consent(action="notice")), (_("Erase my data"), Setting(name="forget"))],
         [(_("Withdraw consent"), Setting(name="withdraw"))],
     )
+
+
+def safety_check_text(catalog: Catalog, ctx: UserContext, discreet: bool) -> str:
+    """The gentle answer to a possible danger signal: are you safe, and where to call."""
+    if discreet:
+        parts = [_("Useful phone numbers. Calls are free.")]
+    else:
+        parts = [
+            _(
+                "Thank you for writing. It sounds like things are hard for you right now. "
+                "If you or your children are in danger, call 112: it is free from any phone. "
+                "You can also talk to someone at these numbers:"
+            )
+        ]
+    parts += [org_card(org, ctx.locale, brief=True) for org in catalog.crisis_contacts(region_of(ctx))]
+    parts.append(_("Are you safe right now?"))
+    return "\n\n".join(parts)

@@ -1,4 +1,8 @@
-"""The crisis path: every free text is checked for danger signals, at any moment, even before consent."""
+"""The crisis path: every free text is checked for danger signals, at any moment, even before consent.
+
+A clear signal is answered with emergency contacts and nothing else happens to the message (inside an open
+conversation it is still relayed to the specialist, marked as an emergency). A possible signal (weaker or
+ambiguous) gets a gentle safety check with the contacts, and the message then goes on as usual."""
 
 from __future__ import annotations
 
@@ -14,9 +18,10 @@ from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
 from bot.services import cases, desk, families, records, relay
 from bot.services.catalog import Catalog
+from bot.services.crisis import CrisisHit
 from bot.services.desk import hand_off
 from bot.views.callbacks import Crisis
-from bot.views.family import crisis_reply_text, discreet, family_kb, org_card, region_of
+from bot.views.family import crisis_reply_text, discreet, family_kb, org_card, region_of, safety_check_text
 from bot.views.ui import kb, show
 from handlers.relaying import relay_message
 
@@ -49,7 +54,6 @@ class CrisisMiddleware(BaseMiddleware):
         if hit is None:
             return await handler(event, data)
         ctx: UserContext = data["ctx"]
-        await event.answer(crisis_reply_text(catalog, ctx, discreet(ctx)), reply_markup=crisis_kb())
         session: AsyncSession = data["session"]
         records.record_crisis(
             session,
@@ -57,22 +61,54 @@ class CrisisMiddleware(BaseMiddleware):
             region=region_of(ctx),
             categories=list(hit.categories),
             source="free_text",
+            level=hit.level,
         )
+        if not hit.clear:
+            await event.answer(safety_check_text(catalog, ctx, discreet(ctx)), reply_markup=crisis_kb())
+            if ctx.consented:
+                await note_possible_danger(session, ctx, hit)
+            log.warning(
+                "possible danger signal (%s): asked whether the family is safe", ",".join(hit.categories)
+            )
+            return await handler(event, data)  # the message itself goes on: a flow, a relay, a request
+        await event.answer(crisis_reply_text(catalog, ctx, discreet(ctx)), reply_markup=crisis_kb())
         if ctx.consented:
-            await relay_danger(session, ctx, event, data["desk_chats"])
+            await relay_danger(session, ctx, event, data["desk_chats"], hit)
         data["trace"]["handler"] = f"crisis:{','.join(hit.categories)}"
         log.warning("danger signal (%s) answered with emergency contacts", ",".join(hit.categories))
         return None
 
 
+async def note_possible_danger(session: AsyncSession, ctx: UserContext, hit: CrisisHit) -> None:
+    """A possible signal inside an open request: the specialist sees it on the card and in the topic."""
+    case = await desk.latest_open_case(session, ctx.family.id)
+    if case is None or not records.mark_danger(case, hit):
+        return
+    relay.enqueue_text(
+        session,
+        case,
+        target="staff",
+        text=_(
+            "⚠️ A possible danger signal in the family's next message ({words}): "
+            "they were asked whether they are safe and given the emergency contacts."
+        ).format(words=", ".join(hit.evidence[:3])),
+    )
+    relay.sync_topic(session, case)
+
+
 async def relay_danger(
-    session: AsyncSession, ctx: UserContext, message: Message, chats: desk.DeskChats
+    session: AsyncSession,
+    ctx: UserContext,
+    message: Message,
+    chats: desk.DeskChats,
+    hit: CrisisHit | None = None,
 ) -> None:
     """A danger signal inside an open request still reaches its specialist, now marked as an emergency."""
     case = await desk.latest_open_case(session, ctx.family.id)
     if case is None:
         return
     await hand_off(session, case, chats, notify_staff=False)
+    changed = hit is not None and records.mark_danger(case, hit)
     if case.urgency != "emergency":
         case.urgency = "emergency"
         relay.enqueue_text(
@@ -81,6 +117,8 @@ async def relay_danger(
             target="staff",
             text=_("⚠️ A danger signal in the family's next message: they were sent emergency contacts."),
         )
+        relay.sync_topic(session, case)
+    elif changed:
         relay.sync_topic(session, case)
     relay_message(session, case, message, target="staff")
     await desk.note_family_message(session, case, actor_tg_id=message.chat.id)

@@ -330,3 +330,176 @@ def test_editors_phrases_are_lemmatised(tmp_path: Path) -> None:
     assert detector.detect("избивают жену") is not None
     assert detector.detect("не избивает жену") is None
     assert detector.detect("жену избивает") is None  # order: fixed by default
+
+
+# --------------------------------------------------------------------------- the labelled corpus (tune / held-out)
+
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "danger_corpus"
+# The held-out part as committed before the detector was tuned; it must never be edited (re-running
+# generate.py must give it byte for byte). Tuning material goes to bases_extra_tune.txt.
+HELDOUT_SHA256 = "31ad62768c40227dce1df40fdb48211385eb6f036d1113cff3d3a6fe856b546e"
+# Regression gates on messages the detector has never been tuned on (measured: recall 0.894, false alarms
+# 0.096 — short of the goal of 0.97 / 0.03; see benchmarks/README.md). Raise them as the figures improve.
+HELDOUT_MIN_RECALL = 0.88
+HELDOUT_MAX_FALSE_ALARMS = 0.10
+TUNE_MIN_RECALL = 0.94
+TUNE_MAX_FALSE_ALARMS = 0.01
+
+
+def _corpus(part: str) -> list[dict]:
+    return yaml.safe_load((CORPUS / f"{part}.yaml").read_text(encoding="utf-8"))["messages"]
+
+
+def _figures(detector: CrisisDetector, items: list[dict]) -> tuple[float, float, list[str]]:
+    danger = [i for i in items if i["danger"]]
+    benign = [i for i in items if not i["danger"]]
+    caught = sum(detector.detect(i["text"]) is not None for i in danger)
+    alarms = [i["text"] for i in benign if detector.detect(i["text"]) is not None]
+    return caught / len(danger), len(alarms) / len(benign), alarms
+
+
+def test_corpus_is_large_labelled_and_split_by_base() -> None:
+    import hashlib
+
+    tune, heldout = _corpus("tune"), _corpus("heldout")
+    both = tune + heldout
+    assert sum(i["danger"] for i in both) >= 600 and sum(not i["danger"] for i in both) >= 600
+    assert sum(i["danger"] for i in heldout) >= 300 and sum(not i["danger"] for i in heldout) >= 300
+    for item in both:
+        assert item["text"].strip(), item
+        if item["danger"]:
+            assert item["category"] in CRISIS_CATEGORIES and item["level"] in {"clear", "possible"}, item
+        else:
+            assert item["category"] in {"hard", "plain"} and item["level"] is None, item
+    assert not {i["base"] for i in tune} & {i["base"] for i in heldout}, "a base is in both parts"
+    assert not {i["text"] for i in tune} & {i["text"] for i in heldout}, "a message is in both parts"
+    assert sum(any("a" <= ch <= "z" for ch in i["text"].lower()) for i in both) >= 150  # English, Latin-typed
+    digest = hashlib.sha256((CORPUS / "heldout.yaml").read_bytes()).hexdigest()
+    assert digest == HELDOUT_SHA256, "the held-out part changed after the split"
+
+
+def test_heldout_recall_and_false_alarms(detector: CrisisDetector) -> None:
+    recall, false_alarms, _ = _figures(detector, _corpus("heldout"))
+    print(f"\n[held-out] recall {recall:.3f}, false alarms {false_alarms:.3f}")
+    assert recall >= HELDOUT_MIN_RECALL
+    assert false_alarms <= HELDOUT_MAX_FALSE_ALARMS
+
+
+def test_tune_recall_and_false_alarms(detector: CrisisDetector) -> None:
+    recall, false_alarms, alarms = _figures(detector, _corpus("tune"))
+    assert recall >= TUNE_MIN_RECALL
+    assert false_alarms <= TUNE_MAX_FALSE_ALARMS, alarms
+
+
+# --------------------------------------------------------------------------- generalisation features
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "муж изибвает меня",  # two letters swapped
+        "мжу избиват",  # letters swapped and one missing (two words, one edit each)
+        "хочу умерть",  # a missing letter
+        "ноож",  # a held key in a short word
+    ],
+)
+def test_typos_one_edit_away(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is not None, text
+
+
+def test_typo_tolerance_can_be_switched_off() -> None:
+    plain = CrisisDetector(load_lexicon(DEFAULT_LEXICON_PATH), typos=False)
+    assert plain.detect("хочу умерть") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "muzh b'et",
+        "muzh menya izbil",
+        "ne hochu zhit",
+        "ve; ,mtn",
+        "yj;",
+        "we moved here last year. muzh menya b'et",
+    ],
+)
+def test_russian_typed_in_latin_letters(detector: CrisisDetector, text: str) -> None:
+    hit = detector.detect(text)
+    assert hit is not None, text
+
+
+@pytest.mark.parametrize(
+    "text", ["our dog bit my son last year, he is fine", "my son is at school", "hit me up"]
+)
+def test_english_is_not_read_as_transliteration(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is None, text
+
+
+@pytest.mark.parametrize("text", ["бьёт", "избил", "нож", "топор", "пистолет", "Бьёт. Что делать?", "knife"])
+def test_a_lone_violence_word_is_clear_danger(detector: CrisisDetector, text: str) -> None:
+    hit = detector.detect(text)
+    assert hit is not None and hit.level == "clear" and "violence" in hit.categories, text
+
+
+@pytest.mark.parametrize(
+    "text", ["нож для торта", "купила нож для хлеба на кухню, где скидки", "бьёт рекорды"]
+)
+def test_a_harmless_weapon_word_stays_quiet(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is None, text
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("кто-то ломится в дверь прямо сейчас", "violence"),
+        ("стою на крыше", "suicide"),
+        ("толкнул меня в живот, я беременна", "violence"),
+        ("дети двое суток одни дома", "child_danger"),
+        ("нет отопления, мороз минус 30, грудной ребёнок", "no_food_shelter"),
+        ("прячемся с детьми у соседей от мужа", "violence"),
+        ("у нас пожар", "medical"),
+    ],
+)
+def test_situations_not_just_words(detector: CrisisDetector, text: str, category: str) -> None:
+    hit = detector.detect(text)
+    assert hit is not None and category in hit.categories, (text, hit)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "иногда думаю что детям без меня будет лучше",
+        "сил больше нет, всё надоело",
+        "мне страшно дома",
+        "помогите",
+    ],
+)
+def test_weaker_signals_are_possible_danger(detector: CrisisDetector, text: str) -> None:
+    hit = detector.detect(text)
+    assert hit is not None and hit.level == "possible" and not hit.clear, (text, hit)
+    assert hit.evidence and all(isinstance(w, str) and w for w in hit.evidence)
+
+
+def test_a_clear_signal_outranks_a_possible_one(detector: CrisisDetector) -> None:
+    hit = detector.detect("мне страшно дома, он с ножом")
+    assert hit is not None and hit.level == "clear"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "посоветуйте фильм про домашнее насилие для урока",
+        "с какого возраста можно оставлять ребёнка одного дома",
+        "кот пропал, дети плачут",
+        "в детстве меня били, как не повторить это со своими детьми",
+        "на работе завал, хочется повеситься, шучу",
+    ],
+)
+def test_frames_and_irrealis_stay_quiet(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is None, text
+
+
+@pytest.mark.parametrize("text", ["/help", "/start", "/help@family_bot"])
+def test_a_bot_command_is_not_a_cry_for_help(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is None
+    assert detector.detect(text + " муж бьёт") is not None  # the text after a command is still read

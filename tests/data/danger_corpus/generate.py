@@ -1,0 +1,316 @@
+"""Builds the labelled danger corpus (tune.yaml, heldout.yaml) from the hand-written bases beside this file.
+
+    python tests/data/danger_corpus/generate.py
+
+Each base message is written out as typed by real people: as is, and in variants chosen per base by a seeded
+generator — lower case without punctuation, one or two typos, Latin transliteration («muzh b'et»), typed on
+the wrong keyboard layout («vE; ,mtn»), caps, letters stretched, emoji, unrelated text before or after it,
+a long message where the signal is one clause. The split is by base: every variant of a base goes to the
+same part, so a held-out message never shares its wording with a tune message. The split was fixed (every
+second base of each category is held out) before the detector was tuned; the detector is tuned on
+tune.yaml only. The output is deterministic: re-running the script gives the same files.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import zlib
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+
+TRANSLIT = {
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "yo",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "y",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "h",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "sch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "'",
+    "э": "e",
+    "ю": "yu",
+    "я": "ya",
+}
+TRANSLIT_ALT = {"х": "kh", "ж": "j", "ч": "4", "ш": "w", "ы": "i", "ь": "", "я": "ia", "ц": "c", "й": "i"}
+LAYOUT = dict(zip("йцукенгшщзхъфывапролджэячсмитьбюё", "qwertyuiop[]asdfghjkl;'zxcvbnm,.`", strict=True))
+
+OPENERS_RU = [
+    "здравствуйте",
+    "добрый вечер",
+    "извините что пишу сюда",
+    "не знаю к кому обратиться",
+    "помогите пожалуйста",
+    "алло",
+    "девочки",
+    "подскажите",
+    "срочно",
+    "хелп",
+    "пишу с телефона подруги",
+    "я не знаю что делать",
+]
+CLOSERS_RU = [
+    "что делать",
+    "помогите",
+    "подскажите что делать",
+    "спасибо",
+    "куда звонить",
+    "пожалуйста ответьте",
+    "мне страшно",
+    "я не знаю как быть",
+    "",
+    "((",
+    "!!!",
+]
+OPENERS_EN = ["hi", "hello", "please help", "i dont know who to ask", "sorry to write here", "urgent"]
+CLOSERS_EN = ["what do i do", "please help", "thanks", "who do i call", "", "!!"]
+UNRELATED_RU = [
+    "хотела спросить про маткапитал",
+    "ещё вопрос про пособие на второго",
+    "у нас трое детей живём в деревне",
+    "я уже писала в соцзащиту но ответа нет",
+    "мы недавно переехали из другого региона",
+    "ребёнку 4 года ходит в садик",
+    "работаю продавцом, зарплата маленькая",
+    "муж на вахте был полгода",
+    "по поводу семейной карты у меня не открывается",
+    "живём у свекрови в двушке",
+]
+UNRELATED_EN = [
+    "i wanted to ask about the child benefit",
+    "we moved here last year",
+    "i have two kids, 3 and 7",
+    "the family card app does not open",
+    "my mother in law lives with us",
+]
+EMOJI = ["😭", "😢", "🙏", "😔", "😡", "💔"]
+
+
+def _rng(text: str, salt: str) -> random.Random:
+    return random.Random(zlib.crc32(f"{salt}:{text}".encode()))
+
+
+def is_ru(text: str) -> bool:
+    return bool(re.search("[а-яё]", text.lower()))
+
+
+def no_punct(text: str, rng: random.Random) -> str:
+    return " ".join(re.sub(r"[.,!?;:«»\"()—]+", " ", text.lower()).split())
+
+
+def typos(text: str, rng: random.Random) -> str:
+    words = text.split()
+    idx = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+    rng.shuffle(idx)
+    for i in idx[: rng.choice([1, 1, 2])]:
+        w = list(words[i])
+        op = rng.choice(["swap", "drop", "double", "replace"])
+        k = rng.randrange(1, len(w) - 1)
+        if op == "swap":
+            w[k], w[k + 1] = w[k + 1], w[k]
+        elif op == "drop":
+            del w[k]
+        elif op == "double":
+            w.insert(k, w[k])
+        else:
+            near = {"е": "и", "и": "е", "о": "а", "а": "о", "ь": "", "т": "ь", "ё": "е", "e": "a", "i": "e"}
+            w[k] = near.get(w[k], w[k])
+        words[i] = "".join(w)
+    return " ".join(words)
+
+
+def translit(text: str, rng: random.Random) -> str:
+    alt = rng.random() < 0.4
+    out = []
+    for ch in no_punct(text, rng):
+        if alt and ch in TRANSLIT_ALT:
+            out.append(TRANSLIT_ALT[ch])
+        else:
+            out.append(TRANSLIT.get(ch, ch))
+    return "".join(out)
+
+
+def layout(text: str, rng: random.Random) -> str:
+    return "".join(LAYOUT.get(ch, ch) for ch in text.lower().replace(",", "").replace(".", ""))
+
+
+def caps(text: str, rng: random.Random) -> str:
+    return text.upper()
+
+
+def stretch(text: str, rng: random.Random) -> str:
+    words = text.split()
+    i = rng.randrange(len(words))
+    w = words[i]
+    vowels = [k for k, c in enumerate(w) if c in "аеиоуыэюяaeiou"]
+    if vowels:
+        k = rng.choice(vowels)
+        words[i] = w[:k] + w[k] * rng.randint(3, 5) + w[k + 1 :]
+    return " ".join(words) + " " + rng.choice(EMOJI) * rng.randint(1, 3)
+
+
+def wrap(text: str, rng: random.Random) -> str:
+    ru = is_ru(text)
+    opener = rng.choice(OPENERS_RU if ru else OPENERS_EN)
+    closer = rng.choice(CLOSERS_RU if ru else CLOSERS_EN)
+    return f"{opener} {text} {closer}".strip()
+
+
+def mixed(text: str, rng: random.Random) -> str:
+    ru = is_ru(text)
+    other = rng.choice(UNRELATED_RU if ru else UNRELATED_EN)
+    if rng.random() < 0.5:
+        return f"{other}. {text}"
+    return f"{text}. {other}"
+
+
+def long(text: str, rng: random.Random) -> str:
+    ru = is_ru(text)
+    pool = UNRELATED_RU if ru else UNRELATED_EN
+    a, b, c = rng.sample(pool, 3)
+    opener = rng.choice(OPENERS_RU if ru else OPENERS_EN)
+    return f"{opener}, {a}, {b}. {text}. {c}, {rng.choice(CLOSERS_RU if ru else CLOSERS_EN)}"
+
+
+RU_VARIANTS = [
+    (no_punct, 4),
+    (typos, 4),
+    (translit, 2),
+    (layout, 1),
+    (caps, 1),
+    (stretch, 1),
+    (wrap, 3),
+    (mixed, 2),
+    (long, 2),
+]
+EN_VARIANTS = [(no_punct, 4), (typos, 4), (caps, 1), (stretch, 1), (wrap, 3), (mixed, 2), (long, 2)]
+
+
+def variants(text: str, count: int) -> list[tuple[str, str]]:
+    rng = _rng(text, "variants")
+    table = RU_VARIANTS if is_ru(text) else EN_VARIANTS
+    out = [("as_written", text)]
+    seen = {text}
+    tries = 0
+    while len(out) < count + 1 and tries < 50:
+        tries += 1
+        fn = rng.choices([f for f, _ in table], weights=[w for _, w in table])[0]
+        new = fn(text, rng)
+        # a second transformation now and then: a typo in a message without punctuation, etc.
+        if rng.random() < 0.3 and fn not in (translit, layout):
+            new = rng.choice([no_punct, typos])(new, rng)
+        if new not in seen and new.strip():
+            seen.add(new)
+            out.append((fn.__name__, new))
+    return out
+
+
+def read_bases(name: str) -> list[list[str]]:
+    rows = []
+    for line in (HERE / name).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            rows.append([p.strip() for p in line.split("|")])
+    return rows
+
+
+def main() -> None:
+    parts: dict[str, list[dict]] = {"tune": [], "heldout": []}
+    counters: dict[str, int] = {}
+    for category, level, text in read_bases("bases_danger.txt"):
+        n = counters[category] = counters.get(category, 0) + 1
+        split = "heldout" if n % 2 == 0 else "tune"
+        base = f"d.{category}.{n}"
+        for variant, written in variants(text, 2):
+            parts[split].append(
+                {
+                    "text": written,
+                    "danger": True,
+                    "category": category,
+                    "level": level,
+                    "base": base,
+                    "variant": variant,
+                }
+            )
+    for kind, text in read_bases("bases_benign.txt"):
+        n = counters[kind] = counters.get(kind, 0) + 1
+        split = "heldout" if n % 2 == 0 else "tune"
+        base = f"b.{kind}.{n}"
+        for variant, written in variants(text, 3 if kind == "hard" else 2):
+            parts[split].append(
+                {
+                    "text": written,
+                    "danger": False,
+                    "category": kind,
+                    "level": None,
+                    "base": base,
+                    "variant": variant,
+                }
+            )
+    # Written after the split, for tuning only: the held-out part is not touched by them.
+    for row in read_bases("bases_extra_tune.txt"):
+        if row[0] == "danger":
+            _, category, level, text = row
+            for variant, written in variants(text, 2):
+                parts["tune"].append(
+                    {
+                        "text": written,
+                        "danger": True,
+                        "category": category,
+                        "level": level,
+                        "base": f"x.{category}",
+                        "variant": variant,
+                    }
+                )
+        else:
+            _, kind, text = row
+            for variant, written in variants(text, 3 if kind == "hard" else 2):
+                parts["tune"].append(
+                    {
+                        "text": written,
+                        "danger": False,
+                        "category": kind,
+                        "level": None,
+                        "base": f"x.{kind}",
+                        "variant": variant,
+                    }
+                )
+    for split, items in parts.items():
+        header = (
+            f"# Labelled first messages, {split} part. Generated by generate.py from bases_*.txt; do not edit.\n"
+            "# danger: true/false; category: detector category (danger) or hard/plain (benign);\n"
+            "# level: clear | possible (danger only); base: the hand-written base it was written from.\n"
+        )
+        body = yaml.safe_dump({"messages": items}, allow_unicode=True, sort_keys=False, width=200)
+        (HERE / f"{split}.yaml").write_text(header + body, encoding="utf-8")
+        danger = sum(i["danger"] for i in items)
+        print(f"{split}: {danger} danger, {len(items) - danger} benign")
+
+
+if __name__ == "__main__":
+    main()
