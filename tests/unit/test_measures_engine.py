@@ -309,16 +309,18 @@ def test_why_short_hides_undecisive_branches(cat):
 
 
 def test_unverified_amount_is_not_exposed(cat):
-    r = ms.screen({"children_birth_years": [2026]}, None, ON, cat).find("matkapital")
+    # from 1 February 2027 only the draft-budget projection exists: hidden, the card says where to check
+    on = date(2027, 2, 1)
+    r = ms.screen({"children_birth_years": [2026]}, None, on, cat).find("matkapital")
     assert r.amounts == [] and r.amount_display("ru") is None and r.amount_display("en") is None
     assert r.amount_hidden
     assert "sfr.gov.ru" in r.check_where.ru
-    assert ms.amount_display(cat.measure("matkapital"), "ru", ON) is None
+    assert ms.amount_display(cat.measure("matkapital"), "ru", on) is None
 
 
 def test_no_unverified_number_appears_in_any_displayed_text(cat):
     for m in cat.measures.values():
-        for on in (date(2025, 6, 1), date(2026, 1, 15), ON):
+        for on in (date(2025, 6, 1), date(2026, 1, 15), ON, date(2027, 1, 1), date(2027, 2, 1)):
             shown = " ".join(filter(None, [ms.amount_display(m, "ru", on), ms.amount_display(m, "en", on)]))
             for a in m.amounts:
                 if a.status == "unverified" and a.value is not None:
@@ -330,17 +332,20 @@ def test_sourced_amount_has_year_and_caveat(cat):
     r = ms.screen({**CONSCRIPT, "children_birth_years": [2025]}, None, ON, cat).find(
         "posobie-rebenku-prizyvnika"
     )
-    assert r.amount_display("ru") == "19\u00a0308,96\u00a0₽ в месяц (2026 г.)"
-    assert r.amount_display("en") == "19,308.96\u00a0₽ a month (2026)"
+    assert r.amount_display("ru") == (
+        "19\u00a0308,96\u00a0₽ в месяц с 1 февраля 2026 г. (по данным на 12 марта 2026 г.)"
+    )
+    assert r.amount_display("en") == "19,308.96\u00a0₽ a month from 1 February 2026 (as of 12 March 2026)"
     assert r.amount_caveat is not None and not r.amounts[0].verified
 
 
 def test_january_shows_last_years_amount(cat):
     m = cat.measure("posobie-rebenku-prizyvnika")
-    assert ms.amount_display(m, "ru", date(2026, 1, 15)) == "18\u00a0285\u00a0₽ в месяц (2025 г.)"
+    assert ms.amount_display(m, "ru", date(2026, 1, 15)) == (
+        "18\u00a0285\u00a0₽ в месяц с 1 февраля 2025 г. (по данным на 12 марта 2026 г.)"
+    )
     birth = cat.measure("posobie-pri-rozhdenii")
     assert "26\u00a0941,71" in ms.amount_display(birth, "ru", date(2026, 1, 15))
-    assert "28\u00a0450,45" not in (ms.amount_display(birth, "ru", ON) or "")  # in conflict → hidden
 
 
 def test_amount_after_validity_is_not_shown(cat):
@@ -349,10 +354,67 @@ def test_amount_after_validity_is_not_shown(cat):
 
 
 def test_stale_records_are_flagged(cat):
-    r = ms.screen({}, None, ON, cat).all[0]
-    assert r.stale and "12 марта 2026 г." in r.stale_note.ru
-    r_early = ms.screen({}, None, date(2026, 4, 1), cat).all[0]
-    assert not r_early.stale and r_early.stale_note is None
+    m = cat.measure("matkapital")
+    late = ms.evaluate_measure(m, ms.resolve_facts({}, date(2027, 2, 2)), date(2027, 2, 2), cat)
+    assert late.stale and "5 декабря 2026 г." in late.stale_note.ru
+    now = ms.evaluate_measure(m, ms.resolve_facts({}, ON), ON, cat)
+    assert not now.stale and now.stale_note is None
+
+
+# ------------------------------------------------------------------------------- periods: 2026 and 2027
+
+MATCAP = {
+    "first_child": (728921.90, 766693.30),
+    "second_child_if_none": (963243.20, 1013156.67),
+}
+
+
+@pytest.mark.parametrize(
+    ("on", "expected"),
+    [
+        (date(2026, 1, 31), None),  # before the 2026 indexation: no 2025 matcap figure is kept
+        (date(2026, 2, 1), 2026),
+        (date(2026, 11, 22), 2026),
+        (date(2027, 1, 1), 2026),
+        (date(2027, 1, 31), 2026),
+        (date(2027, 2, 1), 2027),
+        (date(2027, 9, 1), 2027),
+    ],
+)
+def test_matcap_amount_in_force_on_the_day(cat, on, expected):
+    m = cat.measure("matkapital")
+    picked = {a.id: a for a in m.amounts_on(on)}
+    if expected is None:
+        assert picked == {}
+        return
+    assert {a.year for a in picked.values()} == {expected}
+    for aid, (y2026, y2027) in MATCAP.items():
+        assert picked[aid].value == (y2026 if expected == 2026 else y2027)
+    views, hidden = ms.amount_views(m, on)
+    if expected == 2026:  # sourced: shown, with their period
+        assert not hidden and all("с 1 февраля 2026 г." in v.text.ru for v in views)
+        assert "728\u00a0921,90\u00a0₽" in ms.amount_display(m, "ru", on)
+    else:  # 2027: a draft-budget projection, never shown as a figure
+        assert hidden and views == []
+
+
+@pytest.mark.parametrize(
+    ("on", "shown"),
+    [
+        (date(2026, 1, 31), "26\u00a0941,71\u00a0₽"),
+        (date(2026, 2, 1), "28\u00a0450,45\u00a0₽"),
+        (date(2027, 1, 31), "28\u00a0450,45\u00a0₽"),
+        (date(2027, 2, 1), None),
+    ],
+)
+def test_birth_grant_in_force_on_the_day_in_the_screener(cat, on, shown):
+    facts = {"children_birth_years": [on.year], "applicant_activity": "employed"}
+    r = ms.screen(facts, None, on, cat).find("posobie-pri-rozhdenii")
+    text = r.amount_display("ru") or ""
+    if shown is None:
+        assert "При рождении ребёнка" not in text and r.amount_hidden
+    else:  # the grant for a birth comes first, before the adoption amount
+        assert text.startswith(f"При рождении ребёнка: {shown}"), text
 
 
 # ---------------------------------------------------------------------------------------------- regions
