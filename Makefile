@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYBABEL := $(BIN)/pybabel
 SOURCES := bot handlers
+# gettext and its plural forms: _("…") or _("one", "many", n); ngettext and aiogram's lazy variants (__ is lazy_gettext)
+KEYWORDS := -k _:1,1t -k _:1,2 -k __:1,1t -k __:1,2 -k N_ -k ngettext:1,2 -k lazy_gettext:1,1t -k lazy_gettext:1,2 \
+	-k lazy_ngettext:1,2
 
 .PHONY: install run test lint i18n i18n-check i18n-compile migrations-check check pytest demo clean \
 	test-postgres
@@ -27,15 +30,16 @@ lint: install
 	$(BIN)/ruff format --check .
 
 i18n: install  ## extract messages from the code and update the catalogues
-	$(PYBABEL) extract -F babel.cfg -k _:1,1t -k _:1,2 -k __ -k N_ --no-location --sort-output \
+	$(PYBABEL) extract -F babel.cfg $(KEYWORDS) --no-location --sort-output \
 		--project=semeynoe-okno -o locales/messages.pot $(SOURCES)
-	$(PYBABEL) update -d locales -D messages -i locales/messages.pot --no-fuzzy-matching --omit-header
+	$(PYBABEL) update -d locales -D messages -i locales/messages.pot --no-fuzzy-matching --ignore-pot-creation-date
 
 i18n-check: install  ## fail when the catalogues are out of date with the code or a message lacks a translation
 	mkdir -p build
-	$(PYBABEL) extract -F babel.cfg -k _:1,1t -k _:1,2 -k __ -k N_ --no-location --sort-output \
+	$(PYBABEL) extract -F babel.cfg $(KEYWORDS) --no-location --sort-output \
 		--project=semeynoe-okno -o build/messages.pot $(SOURCES) 2>/dev/null
-	$(PYBABEL) update --check -d locales -D messages -i build/messages.pot --no-fuzzy-matching --omit-header
+	$(PYBABEL) update --check -d locales -D messages -i build/messages.pot --no-fuzzy-matching \
+		--ignore-pot-creation-date
 	$(BIN)/python -m bot.i18n_check locales
 
 i18n-compile: install

@@ -25,7 +25,13 @@ from bot.services.catalog import Catalog
 log = logging.getLogger(__name__)
 
 # Modules whose import registers jobs (each calls @job at import time).
-JOB_MODULES: list[str] = ["bot.jobs.followup", "bot.jobs.desk", "bot.jobs.card", "bot.jobs.retention"]
+JOB_MODULES: list[str] = [
+    "bot.jobs.followup",
+    "bot.jobs.desk",
+    "bot.jobs.card",
+    "bot.jobs.retention",
+    "bot.jobs.content_digest",
+]
 
 
 @dataclass

@@ -12,10 +12,10 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
-from handlers.coordinators import admin, broadcast, family, stats, status
+from handlers.coordinators import admin, broadcast, content_review, family, stats, status
 from handlers.coordinators.callbacks import BcAct, Stat
 
-COMMANDS = ("broadcast", "broadcasts", "stats", "staff", "audit", "status")
+COMMANDS = ("broadcast", "broadcasts", "stats", "staff", "audit", "status", "content")
 
 
 class IsCoordinator(Filter):
@@ -35,7 +35,9 @@ def get_router(settings: Settings) -> Router:
     staff_side = Router(name="coordinators.staff")
     for observer in (staff_side.message, staff_side.callback_query):
         observer.filter(IsCoordinator(settings))
-    staff_side.include_routers(broadcast.router, stats.router, admin.router, status.router)
+    staff_side.include_routers(
+        broadcast.router, stats.router, admin.router, status.router, content_review.router
+    )
 
     refuse = Router(name="coordinators.refuse")
 

@@ -94,7 +94,11 @@ def segment_lines(segment: dict[str, Any], catalog: Catalog, locale: str) -> lis
     categories = ", ".join(category_name(c) for c in seg.get("categories", [])) or every
     languages = ", ".join(seg.get("languages", [])) or _("any")
     days = seg.get("active_days")
-    activity = _("wrote to the bot within {days} days").format(days=days) if days else _("any time")
+    activity = (
+        _("wrote to the bot within {days} day", "wrote to the bot within {days} days", days).format(days=days)
+        if days
+        else _("any time")
+    )
     return [
         _("Region: {value}").format(value=hd.quote(regions)),
         _("Family: {value}").format(value=hd.quote(profile)),
@@ -105,7 +109,9 @@ def segment_lines(segment: dict[str, Any], catalog: Catalog, locale: str) -> lis
 
 
 def reach_line(count: bc.Count) -> str:
-    line = _("Will reach: <b>{count}</b> families").format(count=count.total)
+    line = _("Will reach: <b>{count}</b> family", "Will reach: <b>{count}</b> families", count.total).format(
+        count=count.total
+    )
     if count.discreet:
         line += " " + _("(of them in discreet mode: {n})").format(n=count.discreet)
     return line
@@ -172,7 +178,9 @@ def dimension_options(dim: str, catalog: Catalog, locale: str) -> list[tuple[str
         return [(c, category_name(c)) for c in CATEGORIES]
     if dim == "l":
         return [("ru", "Русский"), ("en", "English")]
-    return [(str(d), _("within {days} days").format(days=d)) for d in bc.ACTIVITY_DAYS]
+    return [
+        (str(d), _("within {days} day", "within {days} days", d).format(days=d)) for d in bc.ACTIVITY_DAYS
+    ]
 
 
 def dimension_kb(b: Broadcast, dim: str, catalog: Catalog, locale: str) -> InlineKeyboardMarkup:
@@ -241,7 +249,9 @@ def report_text(report: bc.Report) -> str:
     lines = [
         _("<b>Announcement № {id}: report</b>").format(id=b.id),
         _("Status: {status}").format(status=status_label(b.status)),
-        _("Reached: {sent} of {total} families").format(sent=c[bc.SENT], total=b.total),
+        _("Reached: {sent} of {total} family", "Reached: {sent} of {total} families", b.total).format(
+            sent=c[bc.SENT], total=b.total
+        ),
         _("Blocked the bot: {n}").format(n=c[bc.BLOCKED]),
         _("Not delivered: {n}").format(n=c[bc.FAILED]),
         _("Skipped (opted out, left or stopped): {n}").format(n=c[bc.SKIPPED]),

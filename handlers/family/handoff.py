@@ -58,6 +58,18 @@ def case_who(case: Case) -> str:
     return specialty_label("crisis" if case.tier == 3 else (case.specialty or "social_consultant"))
 
 
+def passed_text(case: Case) -> str:
+    """One whole sentence per route (Russian needs the right case: «юристу», «в кризисный центр»)."""
+    kind = "crisis" if case.tier == 3 else (case.specialty or "social_consultant")
+    texts = {
+        "lawyer": _("Your request № {number} has been passed to a lawyer."),
+        "psychologist": _("Your request № {number} has been passed to a psychologist."),
+        "social_consultant": _("Your request № {number} has been passed to a social consultant."),
+        "crisis": _("Your request № {number} has been passed to the crisis centre."),
+    }
+    return texts.get(kind, texts["social_consultant"]).format(number=case.id)
+
+
 async def hand_off(
     session: AsyncSession, case: Case, chats: desk.DeskChats, *, notify_staff: bool = True
 ) -> None:
@@ -80,7 +92,7 @@ async def expectations_text(
 ) -> str:
     """Position, a realistic wait, working hours and the line being full — honest, short, with a way out."""
     lines = [
-        _("Your request № {number} has been passed to: {who}.").format(number=case.id, who=case_who(case)),
+        passed_text(case),
         _("Write your question here, in this chat: a specialist will answer you here too."),
     ]
     region = catalog.region(ctx.family.region if ctx.family else None)
@@ -91,7 +103,7 @@ async def expectations_text(
         lines.append(_("This is urgent: the crisis centre staff have been alerted."))
     elif position is not None:
         wait = await desk.estimated_wait(session, position)
-        lines.append(_("You are number {position} in the queue.").format(position=position))
+        lines.append(_("Your place in the queue: {position}.").format(position=position))
         if wait is not None and open_now:
             minutes = max(1, round(wait.total_seconds() / 60))
             lines.append(_("Usually the answer comes in about {minutes} min.").format(minutes=minutes))

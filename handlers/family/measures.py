@@ -9,7 +9,6 @@ are never asked twice; the other answers (income, work…) are kept only for the
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from typing import Any
 
 from aiogram import F, Router
@@ -24,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.middlewares.context import UserContext
-from bot.services import cases, families, followup
+from bot.services import cases, clock, families, followup
 from bot.services import measures as ms
 from bot.services.catalog import Catalog
 from bot.services.desk import DeskChats
@@ -140,7 +139,7 @@ def children_to_ask(facts: dict[str, Any]) -> int:
 def data_date(results: list[ms.MeasureResult], lang: str) -> str:
     """«Data as of»: the oldest collection date among the measures shown."""
     dates = [r.measure.as_of for r in results]
-    return format_date(min(dates), lang) if dates else format_date(date.today(), lang)
+    return format_date(min(dates), lang) if dates else format_date(clock.today(), lang)
 
 
 def stale_notes(results: list[ms.MeasureResult], lang: str) -> list[str]:
@@ -176,7 +175,7 @@ def hidden_note(r: ms.MeasureResult) -> str:
 
 def screening(ctx: UserContext, data: dict[str, Any], cat: ms.Catalogue) -> ms.ScreeningResult:
     facts = facts_of(ctx, data)
-    return ms.screen(facts, region_of(facts), date.today(), cat)
+    return ms.screen(facts, region_of(facts), clock.today(), cat)
 
 
 # --- the section menu -------------------------------------------------------------------------------------
@@ -222,11 +221,11 @@ def next_question(facts: dict[str, Any], asked: int, cat: ms.Catalogue) -> ms.Qu
     """The next question worth asking: still missing, and able to change some «maybe» (or basic)."""
     if asked >= MAX_QUESTIONS:
         return None
-    missing = ms.missing_questions(facts, cat, on=date.today())
+    missing = ms.missing_questions(facts, cat, on=clock.today())
     if not missing:
         return None
-    useful = set(ms.screen(facts, region_of(facts), date.today(), cat).ask_next)
-    if "income_level" in useful and ms.income_threshold(region_of(facts), 1, date.today().year, cat):
+    useful = set(ms.screen(facts, region_of(facts), clock.today(), cat).ask_next)
+    if "income_level" in useful and ms.income_threshold(region_of(facts), 1, clock.today().year, cat):
         useful.add("adults_count")  # the income question can then show the family's own threshold
     for question in missing:
         if question.fact in ALWAYS_ASK or question.fact in useful:
@@ -258,7 +257,7 @@ def question_text(rq: ms.RenderedQuestion, first: bool, ctx: UserContext) -> str
 
 
 def years_kb(ctx: UserContext, index: int):
-    this_year = date.today().year
+    this_year = clock.today().year
     years = [(str(y), MsY(i=index, y=y)) for y in range(this_year, this_year - YEARS_BACK, -1)]
     return family_kb(
         ctx,
@@ -286,7 +285,7 @@ async def ask_or_finish(call: CallbackQuery, state: FSMContext, ctx: UserContext
         return True
     await state.set_state(MeasuresFlow.asking)
     await state.update_data(ms_answers=answers, ms_q=question.id, ms_years=[])
-    rq = ms.render_question(question, facts, ctx.locale, cat, on=date.today())
+    rq = ms.render_question(question, facts, ctx.locale, cat, on=clock.today())
     text = question_text(rq, asked == 0, ctx)
     if question.kind == "years":
         total = children_to_ask(facts)
@@ -352,7 +351,7 @@ async def answer(
         await refuse(call)
         return
     facts = facts_of(ctx, data)
-    rq = ms.render_question(question, facts, ctx.locale, cat, on=date.today())
+    rq = ms.render_question(question, facts, ctx.locale, cat, on=clock.today())
     if question.kind == "years" or not 0 <= callback_data.o < len(rq.options):
         await refuse(call)
         return
@@ -383,7 +382,7 @@ async def answer_year(
     if not asking or data.get("ms_q") != "children_birth_years" or callback_data.i != len(years):
         await call.answer(_("This question is from an earlier screen."))
         return
-    this_year = date.today().year
+    this_year = clock.today().year
     year = callback_data.y
     if year not in (YEAR_OLDER, YEAR_UNKNOWN) and not this_year - YEARS_BACK < year <= this_year:
         await refuse(call)
@@ -530,7 +529,7 @@ def pack(parts: list[str], limit: int = 4000) -> list[str]:
 
 def plain_result(m: ms.Measure, cat: ms.Catalogue) -> ms.MeasureResult:
     """The texts of a measure outside the screener (level, figures, stale note); its status means nothing."""
-    on = date.today()
+    on = clock.today()
     return ms.evaluate_measure(m, ms.resolve_facts({}, on), on, cat, raw={})
 
 
@@ -597,7 +596,11 @@ def how_text(m: ms.Measure, lang: str) -> str:
         parts.append(f"<i>{q(how.note.get(lang))}</i>")
     if how.status == "unverified":
         parts.append(
-            _("<i>We have not confirmed these steps yet: please check them on Gosuslugi or at the SFR.</i>")
+            "<i>"
+            + _("We have not confirmed these steps yet. Where to check: {where}").format(
+                where=q(m.check_where.get(lang))
+            )
+            + "</i>"
         )
     if m.documents:
         parts.append("\n".join([_("<b>Documents</b>")] + [f"• {q(d.get(lang))}" for d in m.documents]))

@@ -133,7 +133,7 @@ async def test_changed_notice_asks_again_and_consent_can_be_withdrawn(fake, tmp_
         anna.send_text("/menu")
         await screen(anna, "Чем мы можем помочь")
         tap(anna, "Настройки")
-        await screen(anna, "Скрытный режим")
+        await screen(anna, "Скрытый режим")
         tap(anna, "Отозвать согласие")
         await screen(anna, "Отозвать согласие?")
         tap(anna, "Да, отозвать")

@@ -505,6 +505,8 @@ class ScreeningResult:
 
 
 def _level_label(m: Measure, cat: Catalogue) -> Text:
+    if m.stage == "bill":
+        return Text(ru="Федеральный закон: ещё не действует", en="Federal law: not in force yet")
     if m.level == "federal":
         return Text(ru="Федеральная мера", en="Federal measure")
     name = cat.region_name(m.region) or Text(ru=m.region or "", en=m.region or "")

@@ -246,6 +246,7 @@ class Measure(Strict):
     description: Text  # one warm plain paragraph
     who: Text
     level: Literal["federal", "regional"]
+    stage: Literal["in_force", "bill"] = "in_force"  # a bill is never labelled «Федеральная мера»
     region: str | None = None
     provider: Text | None = None
     form: Literal[

@@ -1,0 +1,71 @@
+"""/content: what in data/ is past its review date, with counts; `/content ok id note` marks an item re-checked."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.middlewares.context import UserContext
+from bot.services import clock
+from bot.services import content_review as cr
+from bot.services.catalog import Catalog
+from bot.views import content_review as views
+from handlers.coordinators.broadcast import role_of
+from handlers.ui import clip
+
+router = Router(name="coordinators.content")
+
+NOTE_LIMIT = 500
+
+
+@router.message(Command("content"))
+async def content_cmd(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    settings: Settings,
+    catalog: Catalog,
+    ctx: UserContext,
+) -> None:
+    today = clock.today(settings.tz)
+    items = cr.review_items(catalog.data_dir)
+    args = (command.args or "").split(maxsplit=2)
+    if not args:
+        due = await cr.due(session, items, today)
+        await message.answer(clip(views.review_text(due, len(items), today, ctx.locale, digest=False)))
+        return
+    if args[0] != "ok" or len(args) < 3:
+        await message.answer(views.usage_text())
+        return
+    item = cr.find(items, args[1])
+    if item is None:
+        await message.answer(views.unknown_item_text(args[1][:100]))
+        return
+    note = args[2]
+    until: date | None = None
+    first, _sep, rest = note.partition(" ")
+    try:
+        until = date.fromisoformat(first)
+    except ValueError:
+        until = None
+    else:
+        note = rest
+    if (until is not None and until <= today) or not note.strip():
+        await message.answer(views.usage_text())
+        return
+    row = await cr.mark_rechecked(
+        session,
+        item,
+        note=note[:NOTE_LIMIT],
+        today=today,
+        next_review=until,
+        actor_tg_id=ctx.user.id,
+        role=role_of(ctx),
+    )
+    await session.commit()
+    await message.answer(views.marked_text(item, row.next_review, ctx.locale))
