@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.services import dates
 from bot.services.yamlsafe import UniqueKeyLoader
 
 if TYPE_CHECKING:
@@ -572,7 +573,7 @@ class Privacy(_Model):
             "audit_log": format_days(r.audit_log_days, lang),
             "controller": controller,
             "version": self.version,
-            "date": self.date.strftime("%d.%m.%Y"),
+            "date": dates.full(self.date, lang),
         }
 
     def consent_text(self, lang: str) -> str:

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.db.base import utcnow
 from bot.db.models import Case, OutboxItem
 from bot.middlewares.context import UserContext
-from bot.services import cases, desk, relay
+from bot.services import cases, dates, desk, relay
 from bot.services.catalog import Catalog
 from bot.services.content import is_open, next_open
 from handlers.family.common import family_kb
@@ -111,7 +111,7 @@ async def expectations_text(
         back = next_open(region, now)
         lines.append(
             _("Our specialists are not at work now. They will be back on {date} at {time}.").format(
-                date=back.strftime("%d.%m"), time=back.strftime("%H:%M")
+                date=dates.day_month(back, ctx.locale), time=back.strftime("%H:%M")
             )
         )
     waiting = await desk.open_waiting_count(session)

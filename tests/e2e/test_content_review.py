@@ -55,7 +55,9 @@ async def test_digest_and_content_with_the_clock_moved_forward(fake, tmp_path):
 
         digest = await coord.wait_for_message(DIGEST, timeout=20)
         text = digest["text"]
-        assert f"На {format_date(today, 'ru')} срок проверки прошёл у {items_genitive(len(late))}" in text, text
+        assert f"На {format_date(today, 'ru')} срок проверки прошёл у {items_genitive(len(late))}" in text, (
+            text
+        )
         assert f"меры поддержки: {cr.counts(late)['measure']}" in text
         assert "Материнский (семейный) капитал" in text and "проверить до 1 февраля 2027 г." in text
         assert "sfr.gov.ru" in text

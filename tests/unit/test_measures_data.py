@@ -59,7 +59,11 @@ def test_shipped_data_strict_today():
 def test_catalogue_contents():
     cat = ms.default_catalogue()
     assert FEDERAL_MEASURES <= set(cat.measures)
-    assert {m.id for m in cat.measures.values() if m.level == "regional"} == {"pnz-socialnaya-nyanya"}
+    assert {m.id for m in cat.measures.values() if m.level == "regional"} == {
+        "pnz-socialnaya-nyanya",
+        "sve-oblastnoy-matkapital",
+        "vgg-roditelskiy-kapital",
+    }
     assert set(cat.regions) == {"RU-VGG", "RU-PNZ", "RU-SVE", "RU-MOW"}
     # the research confirmed nothing on official sites yet: no record may claim `verified`
     assert all(m.status == "unverified" for m in cat.measures.values())
@@ -89,8 +93,12 @@ def test_regional_pm_unknown_not_invented():
     cat = ms.default_catalogue()
     table = cat.pm[2026]
     for code, entry in table.regions.items():
-        assert entry.per_capita.value is None, code
+        for kind in ("per_capita", "children", "working_age"):
+            v = getattr(entry, kind)
+            assert v.value is None or (v.sources and v.status in ("sourced", "verified")), (code, kind)
         assert entry.check_where.ru and entry.check_where.en
+    assert table.regions["RU-VGG"].per_capita.value == 16288  # v102.ru 2026-03-12
+    assert table.regions["RU-PNZ"].per_capita.value is None  # not found: not invented
 
 
 def test_cli(capsys):

@@ -199,8 +199,10 @@ def _with_pm(cat: ms.Catalogue, per_capita: float) -> ms.Catalogue:
 
 
 def test_shipped_pm_is_unknown_so_threshold_is_none(cat):
-    for region in ("RU-VGG", "RU-PNZ", "RU-SVE", "RU-MOW", None, "RU-XXX"):
+    for region in ("RU-PNZ", "RU-SVE", "RU-MOW", None, "RU-XXX"):
         assert ms.income_threshold(region, 4, 2026, cat) is None
+    # Volgograd's 2026 per-capita minimum is sourced (16 288 ₽): a family of four, 4 × 16 288 ₽
+    assert ms.income_threshold("RU-VGG", 4, 2026, cat) == 4 * 16288
     assert "соцзащиты" in ms.pm_check_where("RU-PNZ", 2026, cat).ru
 
 
@@ -262,8 +264,8 @@ def test_income_question_shows_threshold_only_when_known(cat):
     shipped = ms.render_question(q, facts, "ru", cat, ON)
     assert "₽" not in shipped.text and "соцзащиты" in shipped.hint
     known = ms.render_question(q, facts, "ru", _with_pm(cat, 15000), ON)
-    assert "60\u00a0000 ₽" in known.text
-    assert known.options[0] == ("Меньше 60\u00a0000 ₽", "below_pm")
+    assert "60\u00a0000\u00a0₽" in known.text
+    assert known.options[0] == ("Меньше 60\u00a0000\u00a0₽", "below_pm")
     assert known.options[-1][1] is None  # «не знаю»
 
 
