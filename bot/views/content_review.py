@@ -100,3 +100,57 @@ def usage_text() -> str:
 
 def unknown_item_text(key: str) -> str:
     return _("There is no dated item «{key}». Send /content to see the list.").format(key=hd.quote(key))
+
+
+# --- importing a corrected file ------------------------------------------------------------------------------
+
+
+def import_usage_text() -> str:
+    return _(
+        "To load a corrected file, send it as a document (YAML or CSV, as <code>python -m bot export</code> writes "
+        "it) with the caption <code>/content import organisations</code> or <code>/content import canned</code>. "
+        "You will see what would change before anything is written."
+    )
+
+
+def import_plan_text(plan, *, dry_run: bool) -> str:
+    head = _("<b>Dry run: nothing written yet</b>") if dry_run else _("<b>Written to data/</b>")
+    lines = [
+        head,
+        _("{kind}: new {added}, changed {changed}, unchanged {unchanged}").format(
+            kind=hd.quote(plan.kind),
+            added=len(plan.added),
+            changed=len(plan.changed),
+            unchanged=len(plan.unchanged),
+        ),
+    ]
+    if plan.added:
+        lines.append(_("New: {ids}").format(ids=hd.quote(", ".join(plan.added))))
+    if plan.changed:
+        lines.append(_("Changed: {ids}").format(ids=hd.quote(", ".join(plan.changed))))
+    if dry_run and not (plan.added or plan.changed):
+        lines.append(_("The file changes nothing."))
+    elif not dry_run:
+        lines.append(_("The bot reads the new file after its next restart. Recorded in the audit log."))
+    return "\n".join(lines)
+
+
+def import_refused_text(errors: list[str]) -> str:
+    shown = "\n".join(f"• {hd.quote(e)}" for e in errors[:10])
+    return _("<b>The file was not loaded</b>: it does not pass the data check.") + "\n" + shown
+
+
+def import_write_label() -> str:
+    return _("Write")
+
+
+def import_cancel_label() -> str:
+    return _("Cancel")
+
+
+def import_cancelled_text() -> str:
+    return _("Cancelled: nothing was written.")
+
+
+def import_stale_text() -> str:
+    return _("This dry run is no longer current. Send the file again.")

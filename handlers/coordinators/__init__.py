@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
-from handlers.coordinators import admin, broadcast, content_review, family, stats, status
+from handlers.coordinators import admin, broadcast, content_import, content_review, family, stats, status
 from handlers.coordinators.callbacks import BcAct, Stat
 
 COMMANDS = ("broadcast", "broadcasts", "stats", "staff", "audit", "status", "content")
@@ -36,7 +36,12 @@ def get_router(settings: Settings) -> Router:
     for observer in (staff_side.message, staff_side.callback_query):
         observer.filter(IsCoordinator(settings))
     staff_side.include_routers(
-        broadcast.router, stats.router, admin.router, status.router, content_review.router
+        broadcast.router,
+        stats.router,
+        admin.router,
+        status.router,
+        content_review.router,
+        content_import.router,
     )
 
     refuse = Router(name="coordinators.refuse")
@@ -47,6 +52,7 @@ def get_router(settings: Settings) -> Router:
 
     @refuse.callback_query(BcAct.filter())
     @refuse.callback_query(Stat.filter())
+    @refuse.callback_query(content_import.CImp.filter())
     async def refuse_button(call: CallbackQuery) -> None:
         await call.answer(_("This is only for the centre's coordinators."), show_alert=True)
 

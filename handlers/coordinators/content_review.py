@@ -1,11 +1,13 @@
-"""/content: what in data/ is past its review date, with counts; `/content ok id note` marks an item re-checked."""
+"""/content: what in data/ is past its review date, with counts; `/content ok id note` marks an item re-checked;
+`/content import kind` with a file attached loads a corrected file after a dry run (content_import.py)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +17,7 @@ from bot.services import clock
 from bot.services import content_review as cr
 from bot.services.catalog import Catalog
 from bot.views import content_review as views
+from handlers.coordinators import content_import
 from handlers.coordinators.broadcast import role_of
 from handlers.ui import clip
 
@@ -31,10 +34,15 @@ async def content_cmd(
     settings: Settings,
     catalog: Catalog,
     ctx: UserContext,
+    bot: Bot,
+    state: FSMContext,
 ) -> None:
+    args = (command.args or "").split(maxsplit=2)
+    if args and args[0] == "import":
+        await content_import.dry_run(message, bot, state, catalog, args[1] if len(args) > 1 else None)
+        return
     today = clock.today(settings.tz)
     items = cr.review_items(catalog.data_dir)
-    args = (command.args or "").split(maxsplit=2)
     if not args:
         due = await cr.due(session, items, today)
         await message.answer(clip(views.review_text(due, len(items), today, ctx.locale, digest=False)))

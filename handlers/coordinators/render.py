@@ -8,11 +8,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
 
 from bot.db.models import Broadcast
 from bot.services import broadcasts as bc
+from bot.services import dates
 from bot.services.catalog import Catalog
 from handlers.callbacks import Nav
 from handlers.coordinators.callbacks import BcAct, BcFamily
@@ -205,7 +207,9 @@ def when_text(b: Broadcast, zone: str) -> str:
 
 
 def local_time(at: datetime, zone: str) -> str:
-    return at.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+    """«7 декабря 2026 г., 09:30» in the zone (dates in words, as the tone guide asks)."""
+    local = at.astimezone(ZoneInfo(zone))
+    return f"{dates.full(local, get_i18n().current_locale)}, {local:%H:%M}"
 
 
 # --- progress and report -------------------------------------------------------------------------------------

@@ -5,9 +5,13 @@ on today's data (nothing past review)."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import yaml
+
+from bot.services import content_io, yamlsafe
 from bot.services import content_review as cr
 from bot.services.measures import DEFAULT_DATA_DIR
 from bot.services.measures.engine import format_date
@@ -130,5 +134,54 @@ async def test_nothing_past_review_today_no_digest(fake, tmp_path):
         assert out.returncode == 0 and "nothing is past its review date" in out.stdout, (
             out.stdout + out.stderr
         )
+    finally:
+        await proc.stop()
+
+
+async def test_a_corrected_file_is_loaded_after_a_dry_run(fake, tmp_path):
+    """A coordinator re-checked an organisation: the corrected file (a later review date) goes through the same
+    import as the CLI, dry run first; a broken file is refused with the reason; strangers cannot press «Записать»."""
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data)
+    proc = await start(fake, tmp_path, DATA_DIR=str(data))
+    try:
+        coord = fake.user(COORD, "Марина", language_code="ru")
+        orgs = yamlsafe.load(content_io.export("organisations", data, "yaml"))
+        items = orgs["organisations"] if isinstance(orgs, dict) else orgs
+        first = items[0]
+        old_review = first["review_by"]
+        first["review_by"] = "2027-12-31"
+        corrected = yaml.safe_dump({"organisations": items}, allow_unicode=True, sort_keys=False).encode()
+
+        coord.send_document(
+            "/content import organisations", file_name="orgs.yaml", mime_type="text/yaml", content=corrected
+        )
+        plan = await coord.wait_for_message("Пробный прогон")
+        assert "изменённых — 1" in plan["text"] and first["id"] in plan["text"]
+        assert "2027-12-31" not in (data / "organisations.yaml").read_text("utf-8")  # nothing written yet
+        stranger = fake.user(700_503, "Посторонний", language_code="ru")
+        stranger.send_text("/content")
+        refusal = await stranger.wait_for_message("только координаторам центра")
+        query = stranger.press(refusal, "cimp:go", forge=True)
+        answer = await fake.wait_for(lambda: stranger.callback_answer(query), timeout=5)
+        assert "только координаторам" in (answer.get("text") or "")
+
+        coord.press_button(plan, "Записать")
+        await coord.wait_for_message("Записано в data/")
+        text = (data / "organisations.yaml").read_text("utf-8")
+        assert "2027-12-31" in text and str(old_review) != "2027-12-31"
+        audit = await db_wait(
+            fake, proc, "SELECT action, object_id FROM audit_log WHERE action = 'content.imported'"
+        )
+        assert audit == [("content.imported", "organisations")]
+
+        broken = b"organisations:\n  - id: x\n    id: y\n"
+        coord.send_document(
+            "/content import organisations", file_name="bad.yaml", mime_type="text/yaml", content=broken
+        )
+        refused = await coord.wait_for_message("Файл не загружен")
+        assert "duplicate key" in refused["text"]
+        coord.send_text("/content import organisations")  # no file attached: how to do it
+        await coord.wait_for_message("пришлите его документом")
     finally:
         await proc.stop()

@@ -374,7 +374,7 @@ async def test_the_same_update_delivered_twice_is_handled_once(fake, tmp_path):
         tap(maria, "Поговорить со специалистом")
         await screen(maria, "С кем вы хотели бы поговорить")
         tap(maria, "Юрист")
-        await screen(maria, "передано: Юрист")
+        await screen(maria, "передано юристу")
         [(case_id,)] = await db_wait(fake, desk.bot, "SELECT id FROM cases")
         thread = await desk.topic_of(case_id)
         words = maria.send_text("Один раз")
@@ -438,7 +438,7 @@ async def test_kill_9_at_random_points_of_a_family_flow(fake, tmp_path):
         await step("Пензенская область", "Расскажите немного о семье")
         await step("Позже, в меню", "Чем мы можем помочь")
         await step("Поговорить со специалистом", "С кем вы хотели бы поговорить")
-        await step("Юрист", "передано: Юрист")
+        await step("Юрист", "передано юристу")
         [(case_id,)] = await db_wait(fake, desk.bot, "SELECT id FROM cases")
         thread = await desk.topic_of(case_id, timeout=20)
         texts = [f"подробность {i}" for i in range(6)]

@@ -226,7 +226,7 @@ async def test_large_family_screener_results_why_save_and_specialist(bot, fake, 
 
     # «Спросить специалиста» records a request with the screener answers
     press(anna, "ms:ask:")
-    await screen(anna, "передано: Социальный консультант")
+    await screen(anna, "передано социальному консультанту")
     [(tier, specialty, category, source, summary_json)] = await db_wait(
         fake, bot, "SELECT tier, specialty, category, source, summary FROM cases"
     )

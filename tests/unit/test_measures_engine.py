@@ -335,9 +335,9 @@ def test_sourced_amount_has_year_and_caveat(cat):
         "posobie-rebenku-prizyvnika"
     )
     assert r.amount_display("ru") == (
-        "19\u00a0308,96\u00a0₽ в месяц с 1 февраля 2026 г. (по данным на 12 марта 2026 г.)"
+        "19\u00a0308,96\u00a0₽ в месяц с 1 февраля 2026 г. (по данным на 2 февраля 2026 г.)"
     )
-    assert r.amount_display("en") == "19,308.96\u00a0₽ a month from 1 February 2026 (as of 12 March 2026)"
+    assert r.amount_display("en") == "19,308.96\u00a0₽ a month from 1 February 2026 (as of 2 February 2026)"
     assert r.amount_caveat is not None and not r.amounts[0].verified
 
 
