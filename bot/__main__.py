@@ -202,7 +202,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bot.services import content_io
+    from bot.services import content_io, yamlsafe
 
     settings = load_settings()
     try:
@@ -212,7 +212,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         for e in exc.errors:
             print(f"  error: {e}", file=sys.stderr)
         return 1
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, yamlsafe.YAMLError) as exc:  # a duplicate key is refused too
         print(f"import refused, nothing written: {exc}", file=sys.stderr)
         return 1
     print(("dry run, nothing written — " if args.dry_run else "imported — ") + plan.summary())

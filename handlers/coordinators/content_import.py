@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.context import UserContext
-from bot.services import content_io
+from bot.services import content_io, yamlsafe
 from bot.services.audit import audit
 from bot.services.catalog import Catalog
 from bot.views import content_review as views
@@ -37,7 +37,14 @@ def _apply(kind: str, data_dir: Path, name: str, text: str, *, dry_run: bool) ->
     with tempfile.TemporaryDirectory(prefix="content-import-") as tmp:
         path = Path(tmp) / Path(name).name
         path.write_text(text, encoding="utf-8")
-        return content_io.apply(kind, data_dir, path, dry_run=dry_run)
+        try:
+            return content_io.apply(kind, data_dir, path, dry_run=dry_run)
+        except yamlsafe.YAMLError as exc:  # not YAML, or a duplicate key: say where
+            raise content_io.ImportError_([f"{path.name}: {exc}"]) from exc
+        except (KeyError, TypeError, AttributeError) as exc:  # a shape the import does not know
+            raise content_io.ImportError_(
+                [f"{path.name}: not a list of entries ({type(exc).__name__})"]
+            ) from exc
 
 
 async def dry_run(message: Message, bot: Bot, state: FSMContext, catalog: Catalog, kind: str | None) -> None:

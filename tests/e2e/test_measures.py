@@ -169,7 +169,7 @@ async def test_large_family_screener_results_why_save_and_specialist(bot, fake, 
 
     # a card with a shown figure: its year; a card with an unverified one: where to check instead
     card = await go(anna, fake, "msm:c:r:semeynaya-ipoteka")
-    assert "Ставка: 6% (2026 г.; по данным на 12 марта 2026 г.)" in card["text"]
+    assert "Ставка: 6% (2026 г.; по данным на 1 февраля 2026 г.)" in card["text"]
     assert "Скорее всего положено" not in card["text"]
     assert "msm:w:r:semeynaya-ipoteka" in datas(card)
     await go(anna, fake, "ms:results:")
