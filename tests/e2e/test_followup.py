@@ -19,7 +19,7 @@ ASK_TIMEOUT = 15
 QUESTION = "Как дела с мерами поддержки?"
 DISCREET_QUESTION = "Короткий вопрос"
 REFUSED = "Эта кнопка уже не работает."
-ALREADY = "Ваш ответ у нас уже есть. Спасибо!"
+ALREADY = "Ваш ответ у нас уже есть. Спасибо."
 
 
 def followup_bot(fake, tmp_path) -> BotProcess:

@@ -547,3 +547,42 @@ def test_profile_birth_years_with_unknown_entries():
     assert f["children_count"] == 3
     assert f["third_child_born_2019_2030"] is None  # the second child's year is unknown
     assert f["youngest_child_age"].lo == 0  # the unknown child could be the youngest
+
+
+def test_a_family_without_children_is_not_asked_about_a_disabled_child(cat):
+    res = ms.screen({"children_count": 0, "region": "RU-PNZ"}, None, ON, cat)
+    mortgage = res.find("semeynaya-ipoteka")
+    assert mortgage.group == "other" and "child_disability" not in mortgage.ask_facts
+    assert all("child_disability" not in r.ask_facts for r in res.maybe)
+    # with children, a child with a disability is still a question worth asking
+    some = ms.screen({"children_birth_years": [2010]}, None, ON, cat).find("semeynaya-ipoteka")
+    assert some.group == "maybe" and "child_disability" in some.ask_facts
+
+
+def test_a_bill_is_not_labelled_a_federal_measure(cat):
+    r = ms.evaluate_measure(
+        cat.measure("yuridicheskaya-pomoshch-mnogodetnym"), ms.resolve_facts({}, ON), ON, cat
+    )
+    assert r.level_label.ru == "Федеральный закон: ещё не действует"
+    assert ms.evaluate_measure(cat.measure("matkapital"), {}, ON, cat).level_label.ru == "Федеральная мера"
+
+
+def test_social_nanny_is_open_to_every_group_its_sources_name(cat):
+    base = {"region": "RU-PNZ", "children_birth_years": [2025, 2026]}
+    low_income = ms.screen({**base, "income_level": "below_pm"}, None, ON, cat).find("pnz-socialnaya-nyanya")
+    assert low_income.group == "likely"
+    # children close in age or a difficult situation: not «not available» but «to check by phone»
+    nobody = ms.screen(
+        {
+            **base,
+            "income_level": "above_1_5",
+            "single_parent": False,
+            "applicant_activity": "employed",
+            "svo_family": False,
+            "child_disability": False,
+        },
+        None,
+        ON,
+        cat,
+    ).find("pnz-socialnaya-nyanya")
+    assert nobody.group == "maybe"
