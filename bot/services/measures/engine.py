@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
+from bot.services import dates
 from bot.services.measures.facts import INF, NO_CHILDREN, Interval, as_interval, resolve_facts
 from bot.services.measures.loader import Catalogue, default_catalogue
 from bot.services.measures.models import Amount, Condition, FactDef, Measure, Question, Text
@@ -62,17 +63,10 @@ STALE_NOTE = Text(
     en="This information may be out of date: we collected it on {as_of} and have not re-checked it yet.",
 )
 
-_RU_MONTHS = "января февраля марта апреля мая июня июля августа сентября октября ноября декабря".split()
-
-
-_EN_MONTHS = "January February March April May June July August September October November December".split()
-
 
 def format_date(d: date, lang: str) -> str:
     """«1 февраля 2026 г.» / «1 February 2026»."""
-    if lang == "en":
-        return f"{d.day} {_EN_MONTHS[d.month - 1]} {d.year}"
-    return f"{d.day} {_RU_MONTHS[d.month - 1]} {d.year} г."
+    return dates.full(d, lang)
 
 
 # ----------------------------------------------------------------------------------------------------- formatting
