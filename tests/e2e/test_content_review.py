@@ -15,7 +15,7 @@ from bot.services import content_io, yamlsafe
 from bot.services import content_review as cr
 from bot.services.measures import DEFAULT_DATA_DIR
 from bot.services.measures.engine import format_date
-from tests.e2e.flows import db_rows, db_wait, screen
+from tests.e2e.flows import buttons, db_rows, db_wait, screen, tap
 from tests.e2e.harness import BotProcess, run_cli
 
 COORD = 700_501
@@ -112,6 +112,27 @@ async def test_digest_and_content_with_the_clock_moved_forward(fake, tmp_path):
         family = fake.user(700_502, "Семья", language_code="ru")
         family.send_text("/content")
         await family.wait_for_message("только координаторам центра")
+
+        # a family on the same day: the 2026 maternity capital is no longer in force and the 2027 figure is only a
+        # projection, so the card shows where to check (and that it is due for a re-check), not an old amount
+        mother = fake.user(700_504, "Ольга", language_code="ru")
+        mother.send_text("/start")
+        await screen(mother, "Семейное окно")
+        tap(mother, "Продолжить")
+        await screen(mother, "согласны")
+        tap(mother, "Не сейчас")
+        await screen(mother, "Чем мы можем помочь")
+        tap(mother, "Меры поддержки")
+        await screen(mother, "маткапитал")
+        mother.send_text("материнский капитал")
+        found = await mother.wait_for_message("Вот что нашлось")
+        data = next(
+            b["callback_data"] for b in buttons(found) if b.get("callback_data", "").endswith(":matkapital")
+        )
+        mother.press(found, data)
+        card = await screen(mother, "Материнский (семейный) капитал")
+        assert "728" not in card["text"] and "766" not in card["text"], card["text"]
+        assert "sfr.gov.ru" in card["text"] and "может быть устаревшей" in card["text"]
 
         out = run_cli(proc.env, "check", "--stale")
         assert out.returncode == 0, out.stderr
