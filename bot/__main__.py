@@ -67,6 +67,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"check failed: {len(errors)} error(s), {len(warnings)} warning(s)")
         return 1
     print(f"settings and data are valid ({len(warnings)} warning(s))")
+    if args.stale:
+        from bot.services import clock
+        from bot.services import content_review as cr
+
+        clock.set_offset_days(settings.clock_offset_days)
+        print(cr.stale_report(cr.review_items(settings.data_dir), clock.today(settings.tz)))
     return 0
 
 
@@ -241,7 +247,7 @@ def _monitoring_report(args: argparse.Namespace, settings, i18n, start, end) -> 
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bot.services import content_io
+    from bot.services import content_io, yamlsafe
 
     settings = load_settings()
     try:
@@ -251,7 +257,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         for e in exc.errors:
             print(f"  error: {e}", file=sys.stderr)
         return 1
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, yamlsafe.YAMLError) as exc:  # a duplicate key is refused too
         print(f"import refused, nothing written: {exc}", file=sys.stderr)
         return 1
     print(("dry run, nothing written — " if args.dry_run else "imported — ") + plan.summary())
@@ -306,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     p_migrate.add_argument("revision", nargs="?", default="head")
     p_check = sub.add_parser("check", help="validate settings and every file in data/")
     p_check.add_argument("--strict", action="store_true", help="a past review_by date is an error")
+    p_check.add_argument(
+        "--stale", action="store_true", help="also list what is past its review date and where to check it"
+    )
     p_staff = sub.add_parser("staff", help="add or remove a staff member (operator, specialist, crisis, …)")
     p_staff.add_argument("action", choices=["add", "remove", "list"])
     p_staff.add_argument("user_id", type=int, nargs="?", help="Telegram user id")

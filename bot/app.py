@@ -29,6 +29,7 @@ from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.outbox import OutboxWorker
 from bot.replay import sweep_orphans
 from bot.scheduler import JobContext, start_scheduler, stop_scheduler
+from bot.services import clock
 from bot.services.catalog import Catalog, load_catalog
 from bot.services.desk import DeskChats
 from bot.telegram import build_bot
@@ -105,6 +106,7 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
         await upgrade_to_head(engine)
     sessionmaker = make_sessionmaker(engine)
     i18n = make_i18n(settings.locales_dir, settings.default_locale)
+    clock.set_offset_days(settings.clock_offset_days)
     catalog = load_catalog(settings.data_dir)
     warm_up()
     bot = build_bot(settings)

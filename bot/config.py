@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     polling_timeout: int = 10
     telegram_timeout: float = 20.0
     strict_content: bool = False
+    # Content: a rehearsal shift of the content clock (bot/services/clock.py) and the stale-content digest.
+    clock_offset_days: float = 0
+    content_digest_scan_seconds: float = Field(default=3600, gt=0)
     # Support-measure follow-up: days after the results to ask whether the family applied; scan interval.
     followup_after_days: float = Field(default=14, gt=0)
     followup_scan_seconds: float = Field(default=60, gt=0)

@@ -31,6 +31,7 @@ JOB_MODULES: list[str] = [
     "bot.jobs.card",
     "bot.jobs.retention",
     "bot.jobs.checkin",
+    "bot.jobs.content_digest",
 ]
 
 

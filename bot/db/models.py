@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -517,3 +518,31 @@ class WellbeingReminder(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- Content review (revision a1c2e3f4b501) ---------------------------------------------------------------------
+
+
+class ContentRecheck(Base):
+    """A coordinator re-checked a data item (a measure, an organisation, a reference table) against its source:
+    it leaves the stale-content digest until ``next_review``. The data file itself is corrected by import."""
+
+    __tablename__ = "content_rechecks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_key: Mapped[str] = mapped_column(String(200), index=True)  # e.g. «measure:matkapital»
+    checked_on: Mapped[date] = mapped_column(Date)
+    next_review: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
+    by_tg_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ContentDigest(Base):
+    """One stale-content digest per ISO week (`2027-W06`): the key makes two instances or a restart send it once."""
+
+    __tablename__ = "content_digests"
+
+    week: Mapped[str] = mapped_column(String(10), primary_key=True)
+    items: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

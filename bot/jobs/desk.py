@@ -102,9 +102,9 @@ async def _still_waiting(session: AsyncSession, ctx: JobContext) -> None:
         position = await desk.queue_position(session, case)
         wait = await desk.estimated_wait(session, position)
         with locale_scope(ctx.i18n, family.language):
-            text = _(
-                "We have not forgotten you: request № {number} is number {position} in the queue."
-            ).format(number=case.id, position=position)
+            text = _("We have not forgotten you: request № {number}, place in the queue: {position}.").format(
+                number=case.id, position=position
+            )
             if wait is not None:
                 minutes = max(1, round(wait.total_seconds() / 60))
                 text += " " + _("Usually the answer comes in about {minutes} min.").format(minutes=minutes)

@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
-from bot.services import moderation
+from bot.services import dates, moderation
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class AbuseMiddleware(BaseMiddleware):
                 return await handler(event, data)  # a danger signal is never held back
         mute = await moderation.active_mute(data["session"], ctx.user.id)
         if mute is not None:
-            until = mute.until.astimezone(self.settings.tz).strftime("%d.%m %H:%M")
+            until = dates.day_month_time(mute.until.astimezone(self.settings.tz), ctx.locale)
             notice = _(
                 "Your messages to the centre are paused until {until}. "
                 "If you or your children are in danger, call 112."

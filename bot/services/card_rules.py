@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bot.services import yamlsafe
 from bot.services.content_base import I18n
 from bot.services.profile import YES_NO_FIELDS
 
@@ -94,7 +95,7 @@ class CardRules(_Model):
 
 
 def read(data_dir: Path) -> CardRules:
-    raw = yaml.safe_load((data_dir / CARD_FILE).read_text(encoding="utf-8"))
+    raw = yamlsafe.load((data_dir / CARD_FILE).read_text(encoding="utf-8"))
     return CardRules.model_validate(raw)
 
 

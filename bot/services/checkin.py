@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import rows_affected, utcnow
 from bot.db.models import Case, Family, WellbeingCheckin, WellbeingReminder
+from bot.services import yamlsafe
 
 FILE = "checkin.yaml"
 MAX_QUESTIONS = 12
@@ -170,7 +171,7 @@ class InstrumentError(Exception):
 def _read(data_dir: Path) -> Instrument:
     path = Path(data_dir) / FILE
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yamlsafe.load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise InstrumentError(f"{FILE}: {exc}") from exc
     try:
@@ -194,7 +195,7 @@ def validate(data_dir: Path) -> list[str]:
     errors = []
     try:
         kinds = set(
-            (yaml.safe_load((Path(data_dir) / "organisations.yaml").read_text("utf-8")) or {})["kinds"]
+            (yamlsafe.load((Path(data_dir) / "organisations.yaml").read_text("utf-8")) or {})["kinds"]
         )
     except (OSError, KeyError, TypeError, yaml.YAMLError):
         kinds = None  # organisations.yaml reports its own problems

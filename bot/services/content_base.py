@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from bot.services.yamlsafe import UniqueKeyLoader
+
 LANGS = ("ru", "en")
 LANG_NAMES = {"ru": "Russian (ru)", "en": "English (en)"}
 FEDERAL = "federal"
@@ -44,29 +46,7 @@ class ContentError(Exception):
         super().__init__("\n".join(self.errors) if self.errors else "content error")
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (plain PyYAML silently keeps the last one)."""
-
-
-def _construct_mapping(
-    loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
-) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key {key!r} (first at line {seen[key] + 1})",
-                key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_UniqueKeyLoader = UniqueKeyLoader  # the one loader for data/ (bot/services/yamlsafe.py)
 
 
 def read_yaml(path: Path) -> Any:

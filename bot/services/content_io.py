@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from bot.services import content as content_mod
-from bot.services import places
+from bot.services import places, yamlsafe
 from bot.services.content_base import CANNED_DIR, ORGANISATIONS_FILE
 
 KINDS = ("organisations", "canned")
@@ -157,7 +157,7 @@ def read_input(kind: str, path: Path) -> list[dict[str, Any]]:
     if path.suffix.lower() == ".csv":
         rows = list(csv.DictReader(io.StringIO(text)))
         return [(_org_from_row if kind == "organisations" else _canned_from_row)(r) for r in rows]
-    raw = yaml.safe_load(text)
+    raw = yamlsafe.load(text)
     key = "organisations" if kind == "organisations" else "answers"
     items = raw.get(key) if isinstance(raw, dict) else raw
     if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
@@ -202,7 +202,7 @@ def plan(kind: str, data_dir: Path, items: list[dict[str, Any]]) -> Plan:
     result = Plan(kind)
     if kind == "organisations":
         path = data_dir / ORGANISATIONS_FILE
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yamlsafe.load(path.read_text(encoding="utf-8"))
         current = {o["id"]: o for o in doc["organisations"]}
         for item in items:
             key = str(item.get("id") or "")
@@ -220,7 +220,7 @@ def plan(kind: str, data_dir: Path, items: list[dict[str, Any]]) -> Plan:
         result.files[ORGANISATIONS_FILE] = doc
         return result
     folder = data_dir / CANNED_DIR
-    docs = {p.name: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.yaml"))}
+    docs = {p.name: yamlsafe.load(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.yaml"))}
     where = {a["code"]: name for name, d in docs.items() for a in d.get("answers") or []}
     touched: set[str] = set()
     for item in items:
@@ -282,7 +282,7 @@ def apply(kind: str, data_dir: Path, source: Path, *, dry_run: bool) -> Plan:
 
 def export(kind: str, data_dir: Path, fmt: str) -> str:
     if kind == "organisations":
-        items = yaml.safe_load((data_dir / ORGANISATIONS_FILE).read_text(encoding="utf-8"))["organisations"]
+        items = yamlsafe.load((data_dir / ORGANISATIONS_FILE).read_text(encoding="utf-8"))["organisations"]
         if fmt == "yaml":
             return _dump({"organisations": items})
         buf = io.StringIO()
@@ -317,7 +317,7 @@ def export(kind: str, data_dir: Path, fmt: str) -> str:
     folder = data_dir / CANNED_DIR
     rows = []
     for path in sorted(folder.glob("*.yaml")):
-        for a in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("answers") or []:
+        for a in (yamlsafe.load(path.read_text(encoding="utf-8")) or {}).get("answers") or []:
             rows.append((path.name, a))
     if fmt == "yaml":
         return _dump({"answers": [a for _, a in rows]})

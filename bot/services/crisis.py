@@ -25,6 +25,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import ValidationError
 
+from bot.services import yamlsafe
 from bot.services.crisis_lexicon import (
     CRISIS_CATEGORIES,
     DEFAULT_LEXICON_PATH,
@@ -601,7 +602,7 @@ def load_lexicon(path: Path | str) -> Lexicon:
     """Read and validate the lexicon file. Raises :class:`LexiconError` listing every problem."""
     path = Path(path)
     try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw: Any = yamlsafe.load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise LexiconError(path, [f"cannot read file: {exc}"]) from exc
     except yaml.YAMLError as exc:

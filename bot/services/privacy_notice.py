@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
+from bot.services import dates
 from bot.services.content_base import LANGS, PRIVACY_FILE, I18n, _load_model, _Model
 
 # ------------------------------------------------------------------------------------------------
@@ -92,7 +93,7 @@ class Privacy(_Model):
             "checkin_answers": format_days(r.checkin_answers_days, lang),
             "controller": controller,
             "version": self.version,
-            "date": self.date.strftime("%d.%m.%Y"),
+            "date": dates.full(self.date, lang),
         }
 
     def consent_text(self, lang: str) -> str:

@@ -83,6 +83,12 @@ class CheckIn(CallbackData, prefix="chk"):
 # --- coordinators: broadcasts and statistics; the buttons on announcements families receive ---
 
 
+class CImp(CallbackData, prefix="cimp"):
+    """A coordinator's answer to a content import's dry run."""
+
+    a: str  # go | no
+
+
 class BcAction(StrEnum):
     """A coordinator's action on a broadcast."""
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case, Family, Staff, WellbeingCheckin
 from bot.db.statuses import CaseStatus
-from bot.services import checkin, desk
+from bot.services import checkin, dates, desk
 from bot.services.catalog import Catalog
 from bot.services.profile import FIELDS
 from bot.views.callbacks import CaseAct, CaseAction
@@ -120,7 +120,7 @@ def card_text(
         _("Region: {region}").format(region=hd.quote(region.name.get(locale)) if region else "—"),
         _("Specialist: {who}").format(who=specialty_name(case.specialty)),
         _("Owner: {who}").format(who=staff_name(owner)),
-        _("Opened: {at} (UTC)").format(at=case.opened_at.strftime("%d.%m.%Y %H:%M")),
+        _("Opened: {at} (UTC)").format(at=f"{dates.full(case.opened_at, locale)}, {case.opened_at:%H:%M}"),
     ]
     summary = case.summary or {}
     pairs = catalog.triage_summary(summary.get("triage") or [], locale)

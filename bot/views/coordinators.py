@@ -8,11 +8,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
 
 from bot.db.models import Broadcast
 from bot.services import broadcasts as bc
+from bot.services import dates
 from bot.services.catalog import Catalog
 from bot.views.callbacks import BcAct, BcAction, BcFamily, Nav
 from bot.views.case_card import category_label, urgency_label
@@ -95,7 +97,11 @@ def segment_lines(segment: dict[str, Any], catalog: Catalog, locale: str) -> lis
     categories = ", ".join(category_name(c) for c in seg.get("categories", [])) or every
     languages = ", ".join(seg.get("languages", [])) or _("any")
     days = seg.get("active_days")
-    activity = _("wrote to the bot within {days} days").format(days=days) if days else _("any time")
+    activity = (
+        _("wrote to the bot within {days} day", "wrote to the bot within {days} days", days).format(days=days)
+        if days
+        else _("any time")
+    )
     return [
         _("Region: {value}").format(value=hd.quote(regions)),
         _("Family: {value}").format(value=hd.quote(profile)),
@@ -106,7 +112,9 @@ def segment_lines(segment: dict[str, Any], catalog: Catalog, locale: str) -> lis
 
 
 def reach_line(count: bc.Count) -> str:
-    line = _("Will reach: <b>{count}</b> families").format(count=count.total)
+    line = _("Will reach: <b>{count}</b> family", "Will reach: <b>{count}</b> families", count.total).format(
+        count=count.total
+    )
     if count.discreet:
         line += " " + _("(of them in discreet mode: {n})").format(n=count.discreet)
     return line
@@ -180,7 +188,9 @@ def dimension_options(dim: str, catalog: Catalog, locale: str) -> list[tuple[str
         return [(c, category_name(c)) for c in CATEGORIES]
     if dim == "l":
         return [("ru", "Русский"), ("en", "English")]
-    return [(str(d), _("within {days} days").format(days=d)) for d in bc.ACTIVITY_DAYS]
+    return [
+        (str(d), _("within {days} day", "within {days} days", d).format(days=d)) for d in bc.ACTIVITY_DAYS
+    ]
 
 
 def dimension_kb(b: Broadcast, dim: str, catalog: Catalog, locale: str) -> InlineKeyboardMarkup:
@@ -205,7 +215,9 @@ def when_text(b: Broadcast, zone: str) -> str:
 
 
 def local_time(at: datetime, zone: str) -> str:
-    return at.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+    """«7 декабря 2026 г., 09:30» in the zone (dates in words, as the tone guide asks)."""
+    local = at.astimezone(ZoneInfo(zone))
+    return f"{dates.full(local, get_i18n().current_locale)}, {local:%H:%M}"
 
 
 # --- progress and report -------------------------------------------------------------------------------------
@@ -249,7 +261,9 @@ def report_text(report: bc.Report) -> str:
     lines = [
         _("<b>Announcement № {id}: report</b>").format(id=b.id),
         _("Status: {status}").format(status=status_label(b.status)),
-        _("Reached: {sent} of {total} families").format(sent=c[bc.SENT], total=b.total),
+        _("Reached: {sent} of {total} family", "Reached: {sent} of {total} families", b.total).format(
+            sent=c[bc.SENT], total=b.total
+        ),
         _("Blocked the bot: {n}").format(n=c[bc.BLOCKED]),
         _("Not delivered: {n}").format(n=c[bc.FAILED]),
         _("Skipped (opted out, left or stopped): {n}").format(n=c[bc.SKIPPED]),

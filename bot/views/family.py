@@ -12,7 +12,7 @@ from bot.db.base import utcnow
 from bot.db.models import Case
 from bot.db.statuses import CaseStatus
 from bot.middlewares.context import UserContext
-from bot.services import desk
+from bot.services import dates, desk
 from bot.services.catalog import Catalog
 from bot.services.organisations import Organisation
 from bot.services.regions import is_open, next_open
@@ -138,12 +138,24 @@ def case_who(case: Case) -> str:
     return specialty_label("crisis" if case.tier == 3 else (case.specialty or "social_consultant"))
 
 
+def passed_text(case: Case) -> str:
+    """One whole sentence per route (Russian needs the right case: «юристу», «в кризисный центр»)."""
+    kind = "crisis" if case.tier == 3 else (case.specialty or "social_consultant")
+    texts = {
+        "lawyer": _("Your request № {number} has been passed to a lawyer."),
+        "psychologist": _("Your request № {number} has been passed to a psychologist."),
+        "social_consultant": _("Your request № {number} has been passed to a social consultant."),
+        "crisis": _("Your request № {number} has been passed to the crisis centre."),
+    }
+    return texts.get(kind, texts["social_consultant"]).format(number=case.id)
+
+
 async def expectations_text(
     session: AsyncSession, case: Case, catalog: Catalog, ctx: UserContext, settings: Settings
 ) -> str:
     """Position, a realistic wait, working hours and the line being full — honest, short, with a way out."""
     lines = [
-        _("Your request № {number} has been passed to: {who}.").format(number=case.id, who=case_who(case)),
+        passed_text(case),
         _("Write your question here, in this chat: a specialist will answer you here too."),
     ]
     region = catalog.region(ctx.family.region if ctx.family else None)
@@ -154,7 +166,7 @@ async def expectations_text(
         lines.append(_("This is urgent: the crisis centre staff have been alerted."))
     elif position is not None:
         wait = await desk.estimated_wait(session, position)
-        lines.append(_("You are number {position} in the queue.").format(position=position))
+        lines.append(_("Your place in the queue: {position}.").format(position=position))
         if wait is not None and open_now:
             minutes = max(1, round(wait.total_seconds() / 60))
             lines.append(_("Usually the answer comes in about {minutes} min.").format(minutes=minutes))
@@ -162,7 +174,7 @@ async def expectations_text(
         back = next_open(region, now)
         lines.append(
             _("Our specialists are not at work now. They will be back on {date} at {time}.").format(
-                date=back.strftime("%d.%m"), time=back.strftime("%H:%M")
+                date=dates.day_month(back, ctx.locale), time=back.strftime("%H:%M")
             )
         )
     waiting = await desk.open_waiting_count(session)

@@ -4,12 +4,12 @@ browsing and search screens. The engine (bot/services/measures) decides; this mo
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
 
 from bot.middlewares.context import UserContext
+from bot.services import clock
 from bot.services import measures as ms
 from bot.services.measures.formatting import format_date
 from bot.views.callbacks import MsAction, MsM, MsNav, MsQ, MsY
@@ -41,7 +41,7 @@ def q(text: str) -> str:
 def data_date(results: list[ms.MeasureResult], lang: str) -> str:
     """«Data as of»: the oldest collection date among the measures shown."""
     dates = [r.measure.as_of for r in results]
-    return format_date(min(dates), lang) if dates else format_date(date.today(), lang)
+    return format_date(min(dates), lang) if dates else format_date(clock.today(), lang)
 
 
 def stale_notes(results: list[ms.MeasureResult], lang: str) -> list[str]:
@@ -125,7 +125,7 @@ def question_text(rq: ms.RenderedQuestion, first: bool, ctx: UserContext) -> str
 
 
 def years_kb(ctx: UserContext, index: int):
-    this_year = date.today().year
+    this_year = clock.today().year
     years = [(str(y), MsY(i=index, y=y)) for y in range(this_year, this_year - YEARS_BACK, -1)]
     return family_kb(
         ctx,
@@ -251,7 +251,7 @@ def pack(parts: list[str], limit: int = 4000) -> list[str]:
 
 def plain_result(m: ms.Measure, cat: ms.Catalogue) -> ms.MeasureResult:
     """The texts of a measure outside the screener (level, figures, stale note); its status means nothing."""
-    on = date.today()
+    on = clock.today()
     return ms.evaluate_measure(m, ms.resolve_facts({}, on), on, cat, raw={})
 
 
@@ -318,7 +318,11 @@ def how_text(m: ms.Measure, lang: str) -> str:
         parts.append(f"<i>{q(how.note.get(lang))}</i>")
     if how.status == "unverified":
         parts.append(
-            _("<i>We have not confirmed these steps yet: please check them on Gosuslugi or at the SFR.</i>")
+            "<i>"
+            + _("We have not confirmed these steps yet. Where to check: {where}").format(
+                where=q(m.check_where.get(lang))
+            )
+            + "</i>"
         )
     if m.documents:
         parts.append("\n".join([_("<b>Documents</b>")] + [f"• {q(d.get(lang))}" for d in m.documents]))

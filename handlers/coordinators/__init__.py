@@ -8,7 +8,16 @@ from aiogram import Router
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
-from handlers.coordinators import admin, broadcast, family, monitoring, stats, status
+from handlers.coordinators import (
+    admin,
+    broadcast,
+    content_import,
+    content_review,
+    family,
+    monitoring,
+    stats,
+    status,
+)
 from handlers.filters import IsCoordinator, refusals
 
 
@@ -21,7 +30,15 @@ def get_router(settings: Settings) -> Router:
     staff_side = Router(name="coordinators.staff")
     for observer in (staff_side.message, staff_side.callback_query):
         observer.filter(IsCoordinator(settings))
-    staff_side.include_routers(monitoring.router, broadcast.router, stats.router, admin.router, status.router)
+    staff_side.include_routers(
+        monitoring.router,
+        broadcast.router,
+        stats.router,
+        admin.router,
+        status.router,
+        content_review.router,
+        content_import.router,
+    )
     # everyone else: the commands and buttons of staff_side, read off its handlers (no list to keep in sync)
     refuse = refusals(staff_side, refusal, name="coordinators.refuse")
     root.include_routers(staff_side, family.router, refuse)

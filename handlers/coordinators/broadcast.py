@@ -282,7 +282,11 @@ async def got_poll(
         b.poll = bc.parse_poll(message.text)
     except bc.BroadcastError:
         await message.answer(
-            _("Please send from 2 to {n} different answers, one per line.").format(n=bc.MAX_POLL_OPTIONS)
+            _(
+                "Please send from 2 to {n} different answer, one per line.",
+                "Please send from 2 to {n} different answers, one per line.",
+                bc.MAX_POLL_OPTIONS,
+            ).format(n=bc.MAX_POLL_OPTIONS)
         )
         return
     await state.clear()
@@ -332,7 +336,11 @@ async def confirm_now(
         return
     await show(
         call,
-        _("Send announcement № {id} now to <b>{count}</b> families?").format(id=b.id, count=count.total),
+        _(
+            "Send announcement № {id} now to <b>{count}</b> family?",
+            "Send announcement № {id} now to <b>{count}</b> families?",
+            count.total,
+        ).format(id=b.id, count=count.total),
         kb(
             [(_("Yes, send"), BcAct(id=b.id, a=BcAction.GO, v="now"))],
             [(_("« Back"), BcAct(id=b.id, a=BcAction.MENU))],
@@ -410,8 +418,11 @@ async def confirm_at(
     b.send_at, b.timezone = at, zone
     count = await bc.count(session, b.segment)
     text = _(
+        "Send announcement № {id} on {when} ({zone}) to about <b>{count}</b> family? "
+        "The exact list is made at that moment: who opts out before then will not get it.",
         "Send announcement № {id} on {when} ({zone}) to about <b>{count}</b> families? "
-        "The exact list is made at that moment: who opts out before then will not get it."
+        "The exact list is made at that moment: who opts out before then will not get it.",
+        count.total,
     ).format(id=b.id, when=render.local_time(at, zone), zone=zone, count=count.total)
     markup = kb(
         [(_("Yes, schedule"), BcAct(id=b.id, a=BcAction.GO, v="at"))],

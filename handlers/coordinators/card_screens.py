@@ -349,8 +349,12 @@ async def send_invite(message, bot: Bot, partner: Partner, ctx: UserContext, ses
     link = f"https://t.me/{me.username}?start={card_partners.INVITE_PREFIX}{token}"
     text = _(
         "Invitation for a staff member of «{name}»:\n{link}\n\n"
+        "Send it to the person who will check cards. It works once, for {days} day. "
+        "Make a new one for every staff member.",
+        "Invitation for a staff member of «{name}»:\n{link}\n\n"
         "Send it to the person who will check cards. It works once, for {days} days. "
-        "Make a new one for every staff member."
+        "Make a new one for every staff member.",
+        card_partners.INVITE_DAYS,
     ).format(name=hd.quote(partner.name), link=hd.quote(link), days=card_partners.INVITE_DAYS)
     await bot.send_message(
         message.chat.id,

@@ -70,7 +70,9 @@ def summary_text(fig: reports.Figures, catalog: Catalog, locale: str) -> str:
             events=s["crisis_events"], crisis=s["crisis_requests"]
         ),
         _(
-            "Support measures: {screened} families saw results · follow-ups asked {asked}, answered {answered}"
+            "Support measures: {screened} family saw results · follow-ups asked {asked}, answered {answered}",
+            "Support measures: {screened} families saw results · follow-ups asked {asked}, answered {answered}",
+            s["measures_screened"],
         ).format(
             screened=s["measures_screened"], asked=s["followups_asked"], answered=s["followups_answered"]
         ),

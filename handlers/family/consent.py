@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
 from bot.middlewares.context import UserContext
+from bot.services import dates
 from bot.services.catalog import Catalog
 from bot.views.callbacks import Consent, Setting
 from bot.views.ui import kb, show
@@ -30,7 +31,7 @@ def reconsent_text(catalog: Catalog, locale: str) -> str:
     head = _(
         "<b>Our privacy notice has changed</b> (version {version} of {date}). "
         "We keep your data only with your consent, so please read it and agree again to continue."
-    ).format(version=privacy.version, date=privacy.date.strftime("%d.%m.%Y"))
+    ).format(version=privacy.version, date=dates.full(privacy.date, locale))
     return head + "\n\n" + catalog.privacy_consent_text(locale)
 
 

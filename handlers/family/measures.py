@@ -9,7 +9,6 @@ are never asked twice; the other answers (income, work…) are kept only for the
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from aiogram import F, Router
@@ -19,6 +18,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.middlewares.context import UserContext
+from bot.services import clock
 from bot.services import measures as ms
 from bot.services.catalog import Catalog
 from bot.views.callbacks import MsAction, MsM, MsNav, Nav
@@ -106,7 +106,7 @@ def children_to_ask(facts: dict[str, Any]) -> int:
 
 def screening(ctx: UserContext, data: dict[str, Any], cat: ms.Catalogue) -> ms.ScreeningResult:
     facts = facts_of(ctx, data)
-    return ms.screen(facts, region_of(facts), date.today(), cat)
+    return ms.screen(facts, region_of(facts), clock.today(), cat)
 
 
 # --- the section menu -------------------------------------------------------------------------------------

@@ -227,7 +227,7 @@ async def requests_screen(session: AsyncSession, rows: list[Case], ctx: UserCont
         )
         position = await desk.queue_position(session, case)
         if position is not None:
-            line += " · " + _("number {position} in the queue").format(position=position)
+            line += " · " + _("place in the queue: {position}").format(position=position)
         lines.append(line)
         if case.status in cases.OPEN_STATUSES:
             buttons.append((_("Close № {number}").format(number=case.id), Req(case=case.id, a="close")))

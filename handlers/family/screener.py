@@ -8,7 +8,6 @@ asked twice; the other answers (income, work…) are kept only for the session.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from aiogram import F, Router
@@ -21,7 +20,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.config import Settings
 from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
-from bot.services import cases, families, followup
+from bot.services import cases, clock, families, followup
 from bot.services import measures as ms
 from bot.services.catalog import Catalog
 from bot.services.desk import DeskChats
@@ -63,11 +62,11 @@ def next_question(facts: dict[str, Any], asked: int, cat: ms.Catalogue) -> ms.Qu
     """The next question worth asking: still missing, and able to change some «maybe» (or basic)."""
     if asked >= MAX_QUESTIONS:
         return None
-    missing = ms.missing_questions(facts, cat, on=date.today())
+    missing = ms.missing_questions(facts, cat, on=clock.today())
     if not missing:
         return None
-    useful = set(ms.screen(facts, region_of(facts), date.today(), cat).ask_next)
-    if "income_level" in useful and ms.income_threshold(region_of(facts), 1, date.today().year, cat):
+    useful = set(ms.screen(facts, region_of(facts), clock.today(), cat).ask_next)
+    if "income_level" in useful and ms.income_threshold(region_of(facts), 1, clock.today().year, cat):
         useful.add("adults_count")  # the income question can then show the family's own threshold
     for question in missing:
         if question.fact in ALWAYS_ASK or question.fact in useful:
@@ -93,7 +92,7 @@ async def ask_or_finish(call: CallbackQuery, state: FSMContext, ctx: UserContext
         return True
     await state.set_state(MeasuresFlow.asking)
     await state.update_data(ms_answers=answers, ms_q=question.id, ms_years=[])
-    rq = ms.render_question(question, facts, ctx.locale, cat, on=date.today())
+    rq = ms.render_question(question, facts, ctx.locale, cat, on=clock.today())
     text = question_text(rq, asked == 0, ctx)
     if question.kind == "years":
         total = children_to_ask(facts)
@@ -161,7 +160,7 @@ async def answer(
         await refuse(call)
         return
     facts = facts_of(ctx, data)
-    rq = ms.render_question(question, facts, ctx.locale, cat, on=date.today())
+    rq = ms.render_question(question, facts, ctx.locale, cat, on=clock.today())
     if question.kind == "years" or not 0 <= callback_data.o < len(rq.options):
         await refuse(call)
         return
@@ -192,7 +191,7 @@ async def answer_year(
     if not asking or data.get("ms_q") != "children_birth_years" or callback_data.i != len(years):
         await call.answer(_("This question is from an earlier screen."))
         return
-    this_year = date.today().year
+    this_year = clock.today().year
     year = callback_data.y
     if year not in (YEAR_OLDER, YEAR_UNKNOWN) and not this_year - YEARS_BACK < year <= this_year:
         await refuse(call)

@@ -8,12 +8,13 @@ import logging
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from bot.db.models import Case, Staff
 from bot.db.session import AsyncSession
-from bot.services import moderation
+from bot.services import dates, moderation
 
 log = logging.getLogger(__name__)
 router = Router(name="operators.moderation")
@@ -53,7 +54,10 @@ async def mute_cmd(
         _(
             "The family of request № {number} is paused until {until}. Their messages are not passed on "
             "meanwhile; danger signals still get emergency contacts. /unmute lifts it."
-        ).format(number=case.id, until=until.astimezone(settings.tz).strftime("%d.%m %H:%M"))
+        ).format(
+            number=case.id,
+            until=dates.day_month_time(until.astimezone(settings.tz), get_i18n().current_locale),
+        )
     )
 
 

@@ -98,7 +98,10 @@ async def send_now(coord, text: str, audience: int) -> None:
     """Compose an announcement and send it now; the confirmation names the number of families."""
     await compose(coord, text)
     tap(coord, "Отправить сейчас")
-    await screen(coord, f"сейчас — {audience} семьям")
+    dative = (
+        "семье" if audience % 10 == 1 and audience % 100 != 11 else "семьям"
+    )  # 1, 21, 41 семье; 2, 5 семьям
+    await screen(coord, f"сейчас — {audience} {dative}")
     tap(coord, "Да, отправить")
 
 

@@ -107,7 +107,7 @@ async def ask_lawyer(d: Desk, family) -> int:
     tap(family, "Поговорить со специалистом")
     await screen(family, "С кем вы хотели бы поговорить")
     tap(family, "Юрист")
-    await screen(family, "передано: Юрист")
+    await screen(family, "передано юристу")
     [(case_id,)] = await db_wait(
         d.fake,
         d.bot,

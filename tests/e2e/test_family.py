@@ -286,8 +286,8 @@ async def test_discreet_mode_neutral_texts_and_hide(bot, fake, new_user):
     anna = new_user()
     await onboard(anna)
     tap(anna, "Настройки")
-    await screen(anna, "Скрытный режим: выключен")
-    tap(anna, "Скрытный режим")
+    await screen(anna, "Скрытый режим: выключен")
+    tap(anna, "Скрытый режим")
     explained = await screen(anna, "очистить чат")
     assert "Также удалить для бота" in explained["text"]
     tap(anna, "Включить")
@@ -366,7 +366,9 @@ async def test_a_consented_familys_voice_message_opens_a_request(bot, fake, new_
     assert "текст" in (await anna.wait_for_message())["text"]
     anna.send_voice()
     opened = await anna.wait_for_message("передано")
-    assert "в очереди" in opened["text"]
+    assert (
+        "передано социальному консультанту" in opened["text"] and "Ваше место в очереди: 1." in opened["text"]
+    )
     [(source, status)] = await db_wait(fake, bot, "SELECT source, status FROM cases")
     assert source == "message" and status == "new"
     ops = fake.group(OPERATOR_CHAT)
@@ -384,11 +386,11 @@ async def test_mydata_and_forget(bot, fake):
     tap(anna, "Поговорить со специалистом")
     await screen(anna, "С кем вы хотели бы поговорить")
     tap(anna, "Юрист")
-    await screen(anna, "передано")
+    await screen(anna, "передано юристу")
     tap(anna, "« Меню")
     await screen(anna, "Чем мы можем помочь")
     tap(anna, "Настройки")
-    await screen(anna, "Скрытный режим")
+    await screen(anna, "Скрытый режим")
     tap(anna, "Язык")
     await screen(anna, "Выберите язык")
     tap(anna, "English")  # a consented family: the language is saved in the database

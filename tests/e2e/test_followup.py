@@ -19,7 +19,7 @@ ASK_TIMEOUT = 15
 QUESTION = "Как дела с мерами поддержки?"
 DISCREET_QUESTION = "Короткий вопрос"
 REFUSED = "Эта кнопка уже не работает."
-ALREADY = "Ваш ответ у нас уже есть. Спасибо!"
+ALREADY = "Ваш ответ у нас уже есть. Спасибо."
 
 
 def followup_bot(fake, tmp_path) -> BotProcess:
@@ -186,8 +186,8 @@ async def test_no_question_with_reminders_off_or_without_consent(fbot, fake, new
     anna = new_user()
     await onboard(anna)
     tap(anna, "Настройки")
-    await screen(anna, "Скрытный режим: выключен")
-    tap(anna, "Скрытный режим")
+    await screen(anna, "Скрытый режим: выключен")
+    tap(anna, "Скрытый режим")
     await screen(anna, "очистить чат")
     tap(anna, "Включить")
     await screen(anna, "Меню. Выберите раздел.")

@@ -19,18 +19,22 @@ def title(measure_id: str, lang: str = "ru") -> str:
 
 NBSP = "\u00a0"
 THIS_YEAR = date.today().year
-# Figures the catalogue holds but must never show (unverified or in conflict): matcap, childbirth grant, minimums.
+# Figures the catalogue holds but must never show (unverified or in conflict): the 2027 projections of the draft
+# budget, the maternity leave range, the childcare minimum.
 HIDDEN = [
-    f"728{NBSP}922",
-    f"963{NBSP}243",
-    f"234{NBSP}321",
-    f"28{NBSP}450",
+    f"766{NBSP}693",
+    f"1{NBSP}013{NBSP}156",
+    f"29{NBSP}924",
     f"124{NBSP}702",
     f"955{NBSP}836",
     f"10{NBSP}669",
-    "728,922",
-    "963,243",
-    "28,450",
+    "766,693",
+    "1,013,156",
+]
+MATCAP_2026 = [
+    f"На первого ребёнка: 728{NBSP}921,90{NBSP}₽ с 1 февраля 2026 г. (по данным на 1 февраля 2026 г.)",
+    f"Доплата на второго ребёнка: 234{NBSP}321,23{NBSP}₽ с 1 февраля 2026 г.",
+    f"если на первого не получали: 963{NBSP}243,20{NBSP}₽ с 1 февраля 2026 г.",
 ]
 REFUSED = "Эта кнопка уже не работает."
 
@@ -155,11 +159,8 @@ async def test_large_family_screener_results_why_save_and_specialist(bot, fake, 
     # eight questions at most: the mortgage was not asked, so the 450 000 ₽ repayment says what to check
     assert asked[-1] == "military_service"
     assert f"{title('ipoteka-450k')} — уточнить: ипотека" in maybe
-    assert (
-        "Данные на 12 марта 2026 г. Информация" in text
-        and "может быть устаревшей" in text
-        and "8-800-100-00-01" in text
-    )
+    # nothing is past its review date: no blanket «may be out of date», the date of the data instead
+    assert "Данные на 12 марта 2026 г." in text and "устаревшей" not in text and "8-800-100-00-01" in text
     # the income question told what counts as income and where to find the region's minimum
     income_q = next(
         h["text"] for m in anna.messages() for h in anna.history(m) if "доход в месяц" in h.get("text", "")
@@ -168,11 +169,12 @@ async def test_large_family_screener_results_why_save_and_specialist(bot, fake, 
 
     # a card with a shown figure: its year; a card with an unverified one: where to check instead
     card = await go(anna, fake, "msm:c:r:semeynaya-ipoteka")
-    assert "Ставка: 6% (2026 г.)" in card["text"] and "Скорее всего положено" not in card["text"]
+    assert "Ставка: 6% (2026 г.; по данным на 1 февраля 2026 г.)" in card["text"]
+    assert "Скорее всего положено" not in card["text"]
     assert "msm:w:r:semeynaya-ipoteka" in datas(card)
     await go(anna, fake, "ms:results:")
     card = await go(anna, fake, "msm:c:r:matkapital")
-    assert "sfr.gov.ru" in card["text"] and "(2026 г.)" not in card["text"]
+    assert all(figure in card["text"] for figure in MATCAP_2026), card["text"]
     how = await go(anna, fake, "msm:h:r:matkapital")
     assert "Как оформить: Материнский (семейный) капитал" in how["text"] and "Госуслуг" in how["text"]
     await go(anna, fake, "msm:c:r:matkapital")
@@ -183,7 +185,10 @@ async def test_large_family_screener_results_why_save_and_specialist(bot, fake, 
     await go(anna, fake, "msm:c:r:ipoteka-450k")
     await go(anna, fake, "ms:results:")
     card = await go(anna, fake, "msm:c:r:nalogovyi-vychet-na-detey")
-    assert f"На первого ребёнка: 1{NBSP}400{NBSP}₽ в месяц (2026 г.)" in card["text"]
+    assert (
+        f"На первого ребёнка: 1{NBSP}400{NBSP}₽ в месяц с 1 января 2025 г. (по данным на 12 марта"
+        in card["text"]
+    )
     await go(anna, fake, "ms:results:")
     # «Почему?» shows the trace
     await go(anna, fake, "msm:c:r:edinoe-posobie")
@@ -201,7 +206,7 @@ async def test_large_family_screener_results_why_save_and_specialist(bot, fake, 
     assert summary["message_id"] > results_id and not buttons(summary)
     assert results_id not in [m["message_id"] for m in anna.messages()]  # the menu moved below the summary
     assert {"ms:ask:", "ms:results:", "ms:restart:"} <= set(datas(after_save))
-    assert "Материнский (семейный) капитал" in summary["text"] and "Ставка: 6% (2026 г.)" in summary["text"]
+    assert "Материнский (семейный) капитал" in summary["text"] and "Ставка: 6% (2026 г.;" in summary["text"]
     assert "sfr.gov.ru" in summary["text"] and "Окончательное решение" in summary["text"]
     for figure in HIDDEN:
         assert figure not in everything(anna), figure
@@ -221,7 +226,7 @@ async def test_large_family_screener_results_why_save_and_specialist(bot, fake, 
 
     # «Спросить специалиста» records a request with the screener answers
     press(anna, "ms:ask:")
-    await screen(anna, "передано: Социальный консультант")
+    await screen(anna, "передано социальному консультанту")
     [(tier, specialty, category, source, summary_json)] = await db_wait(
         fake, bot, "SELECT tier, specialty, category, source, summary FROM cases"
     )
@@ -274,7 +279,7 @@ async def test_before_consent_screener_browse_search_and_forged_buttons(bot, fak
     assert title("posobie-po-beremennosti-i-rodam") in likely and title("matkapital") in likely
     assert "призыв" not in likely  # nobody serves in the army
     card = await go(olga, fake, "msm:c:r:posobie-po-beremennosti-i-rodam")
-    assert "(2026 г.)" in card["text"] and "Почему?" in labels(card)
+    assert "(2026 г.; по данным на" in card["text"] and "Почему?" in labels(card)
     for figure in HIDDEN:
         assert figure not in everything(olga), figure
     # a request to a specialist needs consent first
@@ -290,7 +295,7 @@ async def test_before_consent_screener_browse_search_and_forged_buttons(bot, fak
     birth = await go(olga, fake, "ms:sit:birth")
     assert title("matkapital") in labels(birth) and "оформляются сами" in birth["text"]
     card = await go(olga, fake, "msm:c:b:matkapital")
-    assert title("matkapital") in card["text"] and "sfr.gov.ru" in card["text"]
+    assert title("matkapital") in card["text"] and all(figure in card["text"] for figure in MATCAP_2026)
     assert "Почему?" not in labels(card) and "msm:w:b:matkapital" not in datas(card)
     more = await go(olga, fake, "msm:d:b:matkapital")
     assert "Кому положено" in more["text"]
@@ -311,6 +316,12 @@ async def test_before_consent_screener_browse_search_and_forged_buttons(bot, fak
     )
 
     # search: free text while in the section, typos included
+    olga.send_text("материнский капитал")
+    found = await olga.wait_for_message("Вот что нашлось")
+    assert labels(found)[0] == title("matkapital")
+    card = await go(olga, fake, next(d for d in datas(found) if d.endswith(":matkapital")))
+    assert all(figure in card["text"] for figure in MATCAP_2026), card["text"]  # the 2026 amounts, with dates
+    assert "устаревшей" not in card["text"]
     olga.send_text("маткапитал")
     found = await olga.wait_for_message("Вот что нашлось")
     assert labels(found)[0] == title("matkapital")
@@ -378,7 +389,9 @@ async def test_english_family_screener_and_search(bot, fake, new_user):
     assert "Most likely available" in text and "Maternity (family) capital" in text
     assert "Данные" not in text and "Data as of 12 March 2026." in text
     card = await go(john, fake, "msm:c:r:nalogovyi-vychet-na-detey")
-    assert f"For the first child: 1,400{NBSP}₽ a month (2026)" in card["text"]
+    assert (
+        f"For the first child: 1,400{NBSP}₽ a month from 1 January 2025 (as of 12 March 2026)" in card["text"]
+    )
     assert "Why?" in labels(card) and "How to apply" in labels(card)
     for figure in HIDDEN:
         assert figure not in everything(john), figure

@@ -12,7 +12,7 @@ import yaml
 from bot.services import measures as ms
 from bot.services.measures.validate import main as validate_main
 
-TODAY = date(2026, 11, 22)
+TODAY = date(2026, 12, 5)
 DATA = ms.DEFAULT_DATA_DIR
 
 FEDERAL_MEASURES = {
@@ -51,11 +51,6 @@ def test_shipped_data_strict_before_review_dates():
     assert errors == [] and warnings == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="measures-2026.md data is as of 2026-03-12 with review_by 2026-06-01: on 2026-11-22 every record is "
-    "overdue for re-checking on the official sites. Re-check, update review_by, then remove this marker.",
-)
 def test_shipped_data_strict_today():
     errors, _ = ms.validate(DATA, strict=True, today=TODAY)
     assert errors == []
@@ -64,7 +59,11 @@ def test_shipped_data_strict_today():
 def test_catalogue_contents():
     cat = ms.default_catalogue()
     assert FEDERAL_MEASURES <= set(cat.measures)
-    assert {m.id for m in cat.measures.values() if m.level == "regional"} == {"pnz-socialnaya-nyanya"}
+    assert {m.id for m in cat.measures.values() if m.level == "regional"} == {
+        "pnz-socialnaya-nyanya",
+        "sve-oblastnoy-matkapital",
+        "vgg-roditelskiy-kapital",
+    }
     assert set(cat.regions) == {"RU-VGG", "RU-PNZ", "RU-SVE", "RU-MOW"}
     # the research confirmed nothing on official sites yet: no record may claim `verified`
     assert all(m.status == "unverified" for m in cat.measures.values())
@@ -87,21 +86,25 @@ def test_every_amount_has_source_and_year():
     cat = ms.default_catalogue()
     for m in cat.measures.values():
         for a in m.amounts:
-            assert a.sources and a.year in (2025, 2026), (m.id, a.id)
+            assert a.sources and a.year in (2025, 2026, 2027), (m.id, a.id)
 
 
 def test_regional_pm_unknown_not_invented():
     cat = ms.default_catalogue()
     table = cat.pm[2026]
     for code, entry in table.regions.items():
-        assert entry.per_capita.value is None, code
+        for kind in ("per_capita", "children", "working_age"):
+            v = getattr(entry, kind)
+            assert v.value is None or (v.sources and v.status in ("sourced", "verified")), (code, kind)
         assert entry.check_where.ru and entry.check_where.en
+    assert table.regions["RU-VGG"].per_capita.value == 16288  # v102.ru 2026-03-12
+    assert table.regions["RU-PNZ"].per_capita.value is None  # not found: not invented
 
 
 def test_cli(capsys):
-    assert validate_main(["--today", "2026-05-31", "--strict", str(DATA)]) == 0
-    assert validate_main(["--today", "2026-11-22", "--strict", str(DATA)]) == 1
-    assert "review_by 2026-06-01 has passed" in capsys.readouterr().out
+    assert validate_main(["--today", "2026-12-05", "--strict", str(DATA)]) == 0
+    assert validate_main(["--today", "2027-02-02", "--strict", str(DATA)]) == 1
+    assert "review_by 2027-02-01 has passed" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------------------------------- broken data
@@ -176,7 +179,8 @@ def test_catches_amount_without_year(data_copy):
 
 def test_catches_conflicting_figure_marked_sourced(data_copy):
     raw = _measure(data_copy, "matkapital")
-    raw["amounts"][0]["status"] = "sourced"
+    projection = next(a for a in raw["amounts"] if a.get("conflict"))  # the 2027 draft-budget figure
+    projection["status"] = "sourced"
     _write(data_copy, raw)
     assert any("in conflict must have status unverified" in e for e in _errors(data_copy))
 

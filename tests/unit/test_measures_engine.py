@@ -199,8 +199,10 @@ def _with_pm(cat: ms.Catalogue, per_capita: float) -> ms.Catalogue:
 
 
 def test_shipped_pm_is_unknown_so_threshold_is_none(cat):
-    for region in ("RU-VGG", "RU-PNZ", "RU-SVE", "RU-MOW", None, "RU-XXX"):
+    for region in ("RU-PNZ", "RU-SVE", "RU-MOW", None, "RU-XXX"):
         assert ms.income_threshold(region, 4, 2026, cat) is None
+    # Volgograd's 2026 per-capita minimum is sourced (16 288 ₽): a family of four, 4 × 16 288 ₽
+    assert ms.income_threshold("RU-VGG", 4, 2026, cat) == 4 * 16288
     assert "соцзащиты" in ms.pm_check_where("RU-PNZ", 2026, cat).ru
 
 
@@ -262,8 +264,8 @@ def test_income_question_shows_threshold_only_when_known(cat):
     shipped = ms.render_question(q, facts, "ru", cat, ON)
     assert "₽" not in shipped.text and "соцзащиты" in shipped.hint
     known = ms.render_question(q, facts, "ru", _with_pm(cat, 15000), ON)
-    assert "60\u00a0000 ₽" in known.text
-    assert known.options[0] == ("Меньше 60\u00a0000 ₽", "below_pm")
+    assert "60\u00a0000\u00a0₽" in known.text
+    assert known.options[0] == ("Меньше 60\u00a0000\u00a0₽", "below_pm")
     assert known.options[-1][1] is None  # «не знаю»
 
 
@@ -309,16 +311,18 @@ def test_why_short_hides_undecisive_branches(cat):
 
 
 def test_unverified_amount_is_not_exposed(cat):
-    r = ms.screen({"children_birth_years": [2026]}, None, ON, cat).find("matkapital")
+    # from 1 February 2027 only the draft-budget projection exists: hidden, the card says where to check
+    on = date(2027, 2, 1)
+    r = ms.screen({"children_birth_years": [2026]}, None, on, cat).find("matkapital")
     assert r.amounts == [] and r.amount_display("ru") is None and r.amount_display("en") is None
     assert r.amount_hidden
     assert "sfr.gov.ru" in r.check_where.ru
-    assert ms.amount_display(cat.measure("matkapital"), "ru", ON) is None
+    assert ms.amount_display(cat.measure("matkapital"), "ru", on) is None
 
 
 def test_no_unverified_number_appears_in_any_displayed_text(cat):
     for m in cat.measures.values():
-        for on in (date(2025, 6, 1), date(2026, 1, 15), ON):
+        for on in (date(2025, 6, 1), date(2026, 1, 15), ON, date(2027, 1, 1), date(2027, 2, 1)):
             shown = " ".join(filter(None, [ms.amount_display(m, "ru", on), ms.amount_display(m, "en", on)]))
             for a in m.amounts:
                 if a.status == "unverified" and a.value is not None:
@@ -330,17 +334,20 @@ def test_sourced_amount_has_year_and_caveat(cat):
     r = ms.screen({**CONSCRIPT, "children_birth_years": [2025]}, None, ON, cat).find(
         "posobie-rebenku-prizyvnika"
     )
-    assert r.amount_display("ru") == "19\u00a0308,96\u00a0₽ в месяц (2026 г.)"
-    assert r.amount_display("en") == "19,308.96\u00a0₽ a month (2026)"
+    assert r.amount_display("ru") == (
+        "19\u00a0308,96\u00a0₽ в месяц с 1 февраля 2026 г. (по данным на 2 февраля 2026 г.)"
+    )
+    assert r.amount_display("en") == "19,308.96\u00a0₽ a month from 1 February 2026 (as of 2 February 2026)"
     assert r.amount_caveat is not None and not r.amounts[0].verified
 
 
 def test_january_shows_last_years_amount(cat):
     m = cat.measure("posobie-rebenku-prizyvnika")
-    assert ms.amount_display(m, "ru", date(2026, 1, 15)) == "18\u00a0285\u00a0₽ в месяц (2025 г.)"
+    assert ms.amount_display(m, "ru", date(2026, 1, 15)) == (
+        "18\u00a0285\u00a0₽ в месяц с 1 февраля 2025 г. (по данным на 12 марта 2026 г.)"
+    )
     birth = cat.measure("posobie-pri-rozhdenii")
     assert "26\u00a0941,71" in ms.amount_display(birth, "ru", date(2026, 1, 15))
-    assert "28\u00a0450,45" not in (ms.amount_display(birth, "ru", ON) or "")  # in conflict → hidden
 
 
 def test_amount_after_validity_is_not_shown(cat):
@@ -349,10 +356,67 @@ def test_amount_after_validity_is_not_shown(cat):
 
 
 def test_stale_records_are_flagged(cat):
-    r = ms.screen({}, None, ON, cat).all[0]
-    assert r.stale and "12 марта 2026 г." in r.stale_note.ru
-    r_early = ms.screen({}, None, date(2026, 4, 1), cat).all[0]
-    assert not r_early.stale and r_early.stale_note is None
+    m = cat.measure("matkapital")
+    late = ms.evaluate_measure(m, ms.resolve_facts({}, date(2027, 2, 2)), date(2027, 2, 2), cat)
+    assert late.stale and "5 декабря 2026 г." in late.stale_note.ru
+    now = ms.evaluate_measure(m, ms.resolve_facts({}, ON), ON, cat)
+    assert not now.stale and now.stale_note is None
+
+
+# ------------------------------------------------------------------------------- periods: 2026 and 2027
+
+MATCAP = {
+    "first_child": (728921.90, 766693.30),
+    "second_child_if_none": (963243.20, 1013156.67),
+}
+
+
+@pytest.mark.parametrize(
+    ("on", "expected"),
+    [
+        (date(2026, 1, 31), None),  # before the 2026 indexation: no 2025 matcap figure is kept
+        (date(2026, 2, 1), 2026),
+        (date(2026, 11, 22), 2026),
+        (date(2027, 1, 1), 2026),
+        (date(2027, 1, 31), 2026),
+        (date(2027, 2, 1), 2027),
+        (date(2027, 9, 1), 2027),
+    ],
+)
+def test_matcap_amount_in_force_on_the_day(cat, on, expected):
+    m = cat.measure("matkapital")
+    picked = {a.id: a for a in m.amounts_on(on)}
+    if expected is None:
+        assert picked == {}
+        return
+    assert {a.year for a in picked.values()} == {expected}
+    for aid, (y2026, y2027) in MATCAP.items():
+        assert picked[aid].value == (y2026 if expected == 2026 else y2027)
+    views, hidden = ms.amount_views(m, on)
+    if expected == 2026:  # sourced: shown, with their period
+        assert not hidden and all("с 1 февраля 2026 г." in v.text.ru for v in views)
+        assert "728\u00a0921,90\u00a0₽" in ms.amount_display(m, "ru", on)
+    else:  # 2027: a draft-budget projection, never shown as a figure
+        assert hidden and views == []
+
+
+@pytest.mark.parametrize(
+    ("on", "shown"),
+    [
+        (date(2026, 1, 31), "26\u00a0941,71\u00a0₽"),
+        (date(2026, 2, 1), "28\u00a0450,45\u00a0₽"),
+        (date(2027, 1, 31), "28\u00a0450,45\u00a0₽"),
+        (date(2027, 2, 1), None),
+    ],
+)
+def test_birth_grant_in_force_on_the_day_in_the_screener(cat, on, shown):
+    facts = {"children_birth_years": [on.year], "applicant_activity": "employed"}
+    r = ms.screen(facts, None, on, cat).find("posobie-pri-rozhdenii")
+    text = r.amount_display("ru") or ""
+    if shown is None:
+        assert "При рождении ребёнка" not in text and r.amount_hidden
+    else:  # the grant for a birth comes first, before the adoption amount
+        assert text.startswith(f"При рождении ребёнка: {shown}"), text
 
 
 # ---------------------------------------------------------------------------------------------- regions
@@ -483,3 +547,42 @@ def test_profile_birth_years_with_unknown_entries():
     assert f["children_count"] == 3
     assert f["third_child_born_2019_2030"] is None  # the second child's year is unknown
     assert f["youngest_child_age"].lo == 0  # the unknown child could be the youngest
+
+
+def test_a_family_without_children_is_not_asked_about_a_disabled_child(cat):
+    res = ms.screen({"children_count": 0, "region": "RU-PNZ"}, None, ON, cat)
+    mortgage = res.find("semeynaya-ipoteka")
+    assert mortgage.group == "other" and "child_disability" not in mortgage.ask_facts
+    assert all("child_disability" not in r.ask_facts for r in res.maybe)
+    # with children, a child with a disability is still a question worth asking
+    some = ms.screen({"children_birth_years": [2010]}, None, ON, cat).find("semeynaya-ipoteka")
+    assert some.group == "maybe" and "child_disability" in some.ask_facts
+
+
+def test_a_bill_is_not_labelled_a_federal_measure(cat):
+    r = ms.evaluate_measure(
+        cat.measure("yuridicheskaya-pomoshch-mnogodetnym"), ms.resolve_facts({}, ON), ON, cat
+    )
+    assert r.level_label.ru == "Федеральный закон: ещё не действует"
+    assert ms.evaluate_measure(cat.measure("matkapital"), {}, ON, cat).level_label.ru == "Федеральная мера"
+
+
+def test_social_nanny_is_open_to_every_group_its_sources_name(cat):
+    base = {"region": "RU-PNZ", "children_birth_years": [2025, 2026]}
+    low_income = ms.screen({**base, "income_level": "below_pm"}, None, ON, cat).find("pnz-socialnaya-nyanya")
+    assert low_income.group == "likely"
+    # children close in age or a difficult situation: not «not available» but «to check by phone»
+    nobody = ms.screen(
+        {
+            **base,
+            "income_level": "above_1_5",
+            "single_parent": False,
+            "applicant_activity": "employed",
+            "svo_family": False,
+            "child_disability": False,
+        },
+        None,
+        ON,
+        cat,
+    ).find("pnz-socialnaya-nyanya")
+    assert nobody.group == "maybe"

@@ -277,8 +277,9 @@ _PERIOD = {
 }
 
 
-def amount_text(a: Amount, lang: str) -> str | None:
-    """The figure as a sentence, or None if it must not be shown (unverified or in conflict)."""
+def amount_text(a: Amount, lang: str, as_of: date | None = None) -> str | None:
+    """The figure as a sentence with its period and «по данным на», or None if it must not be shown (unverified or
+    in conflict). `as_of`: the measure's date, used when the figure has none of its own."""
     if not a.displayable:
         return None
     en = lang == "en"
@@ -298,9 +299,20 @@ def amount_text(a: Amount, lang: str) -> str | None:
         }.get(a.kind, "")
         period = _PERIOD.get(a.periodicity)
         body = f"{prefix}{num}" + (f" {period.get(lang)}" if period else "")
-    year = f" ({a.year})" if en else f" ({a.year} г.)"
+    checked = a.as_of or as_of
+    reported = ""
+    if checked is not None:
+        reported = (
+            f"as of {format_date(checked, lang)}" if en else f"по данным на {format_date(checked, lang)}"
+        )
+    if a.valid_from is not None:
+        since = format_date(a.valid_from, lang)
+        when = (f" from {since}" if en else f" с {since}") + (f" ({reported})" if reported else "")
+    else:
+        year = f"{a.year}" if en else f"{a.year} г."
+        when = f" ({year}; {reported})" if reported else f" ({year})"
     label = f"{a.label.get(lang)}: " if a.label else ""
-    return f"{label}{body}{year}"
+    return f"{label}{body}{when}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +328,7 @@ def amount_views(measure: Measure, on: date) -> tuple[list[AmountView], bool]:
     views: list[AmountView] = []
     hidden = False
     for a in measure.amounts_on(on):
-        ru, en = amount_text(a, "ru"), amount_text(a, "en")
+        ru, en = amount_text(a, "ru", measure.as_of), amount_text(a, "en", measure.as_of)
         if ru is None or en is None:
             hidden = True
             continue
@@ -400,6 +412,8 @@ class ScreeningResult:
 
 
 def _level_label(m: Measure, cat: Catalogue) -> Text:
+    if m.stage == "bill":
+        return Text(ru="Федеральный закон: ещё не действует", en="Federal law: not in force yet")
     if m.level == "federal":
         return Text(ru="Федеральная мера", en="Federal measure")
     name = cat.region_name(m.region) or Text(ru=m.region or "", en=m.region or "")

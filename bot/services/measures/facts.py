@@ -311,4 +311,6 @@ def resolve_facts(facts: dict[str, Any], on: date, region: str | None = None) ->
     if "pregnancy_weeks" in out:
         out["pregnancy_weeks"] = as_interval(out["pregnancy_weeks"])
     out.update(derived)
+    if count is not None and count.hi == 0 and out.get("child_disability") is None:
+        out["child_disability"] = False  # no children: no child with a disability (not «to check»)
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bot.services import dates
 from bot.services.measures.facts import INF, NO_CHILDREN, Interval
 from bot.services.measures.loader import Catalogue
 from bot.services.measures.models import FactDef
@@ -13,9 +14,8 @@ _RU_MONTHS = "января февраля марта апреля мая июн�
 
 
 def format_date(d: date, lang: str) -> str:
-    if lang == "en":
-        return f"{d.day} {d.strftime('%B')} {d.year}"
-    return f"{d.day} {_RU_MONTHS[d.month - 1]} {d.year} г."
+    """«1 февраля 2026 г.» / «1 February 2026»."""
+    return dates.full(d, lang)
 
 
 # ----------------------------------------------------------------------------------------------------- formatting

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from bot.services import yamlsafe
 from bot.services.measures.models import (
     FederalParams,
     LifeSituation,
@@ -86,7 +87,7 @@ class Catalogue:
 def _read_yaml(path: Path, errors: list[str]) -> Any:
     try:
         with path.open(encoding="utf-8") as f:
-            return yaml.safe_load(f)
+            return yamlsafe.load(f)
     except (OSError, yaml.YAMLError) as e:
         errors.append(f"{path}: cannot read YAML: {e}")
         return None

@@ -47,6 +47,7 @@ class Source(Strict):
     published: str | None = None  # YYYY, YYYY-MM or YYYY-MM-DD; None = undated
     official: bool = False
     note: str | None = None
+    checked: date | None = None  # the day we read it and compared our figures with it
 
     @field_validator("published")
     @classmethod
@@ -74,8 +75,11 @@ class Amount(Strict):
     periodicity: Periodicity = "once"
     formula: Text | None = None  # how it is computed, in plain words
     year: int  # the year the figure applies to
-    valid_from: date | None = None
+    valid_from: date | None = None  # the period it is in force: the screener and cards take the one in force
     valid_to: date | None = None
+    as_of: date | None = (
+        None  # «по данным на»: the date of the newest source giving it (default: the measure's)
+    )
     status: FigureStatus
     conflict: Text | None = None  # why sources disagree (then status must be unverified)
     sources: list[str] = Field(default_factory=list)
@@ -242,6 +246,7 @@ class Measure(Strict):
     description: Text  # one warm plain paragraph
     who: Text
     level: Literal["federal", "regional"]
+    stage: Literal["in_force", "bill"] = "in_force"  # a bill is never labelled «Федеральная мера»
     region: str | None = None
     provider: Text | None = None
     form: Literal[
@@ -292,7 +297,9 @@ class Measure(Strict):
             cur = best.get(a.id)
             if cur is None or (a.year, a.valid_from or date.min) > (cur.year, cur.valid_from or date.min):
                 best[a.id] = a
-        order = {a.id: i for i, a in enumerate(self.amounts)}
+        order: dict[str, int] = {}
+        for i, a in enumerate(self.amounts):
+            order.setdefault(a.id, i)  # the order in the file, by the first figure of each id
         return sorted(best.values(), key=lambda a: order[a.id])
 
 
