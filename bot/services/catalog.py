@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.services import card_rules, crisis, directory
+from bot.services import card_rules, crisis, directory, embeddings, understanding
 from bot.services import content as content_mod
 from bot.services import measures as ms
 from bot.services.content import OTHER_REGION, Content, Organisation, Region
@@ -24,6 +24,7 @@ class Catalog:
     content: Content
     detector: CrisisDetector
     measures: ms.Catalogue
+    understander: understanding.Understander
 
     # --- privacy ---------------------------------------------------------------------------------
     @property
@@ -96,11 +97,16 @@ class Catalog:
 
 
 def load_catalog(data_dir: Path) -> Catalog:
+    detector = crisis.load_detector(data_dir)
+    measures = ms.load_catalogue(data_dir)
     return Catalog(
         data_dir=data_dir,
         content=content_mod.load_content(data_dir),
-        detector=crisis.load_detector(data_dir),
-        measures=ms.load_catalogue(data_dir),
+        detector=detector,
+        measures=measures,
+        understander=understanding.load_understander(
+            data_dir, measures, detector=detector, embeddings=embeddings.default_embeddings()
+        ),
     )
 
 
@@ -113,6 +119,7 @@ def check_catalog(data_dir: Path, *, strict: bool, today: date | None = None) ->
     (errors if strict else warnings).extend(stale)
     errors += crisis.validate(data_dir)
     errors += card_rules.validate(data_dir)
+    errors += _validate_intents(data_dir)
     # Support measures: schema and rule errors always fail. Their figures all passed `review_by` (the research
     # behind them is dated 2026-03-12) and cannot be re-checked on the official sites from here, so their
     # staleness is reported as a warning, and families see «информация может быть устаревшей» next to them.
@@ -121,3 +128,16 @@ def check_catalog(data_dir: Path, *, strict: bool, today: date | None = None) ->
     errors += m_errors
     warnings += m_warnings
     return errors, warnings
+
+
+def _validate_intents(data_dir: Path) -> list[str]:
+    """data/intents.yaml, with its references to measures, life situations and kinds of help."""
+    try:
+        measures = ms.load_catalogue(data_dir)
+    except Exception:  # the measures' own errors are reported by ms.validate
+        measures = None
+    try:
+        kinds = set(content_mod.load_content(data_dir).kinds)
+    except Exception:  # reported by content_mod.validate
+        kinds = None
+    return understanding.validate(data_dir, measures=measures, org_kinds=kinds)
