@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -475,3 +476,20 @@ class Mute(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     notified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- Understanding what families write (revision d1e2f3a4b501) --------------------------------------------------
+
+
+class UnansweredQuestion(Base):
+    """A message the bot could not answer by itself: only its theme (the best guess's intent key) and the day.
+
+    No text, no family, no chat: coordinators see counts by theme in /stats, the list content work starts from.
+    """
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    theme: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8))

@@ -71,6 +71,11 @@ class Catalog:
         )
         return [o for o in orgs if directory.CRISIS_KIND not in o.kinds][:2]
 
+    # --- understanding -----------------------------------------------------------------------------
+    def intent_title(self, key: str, locale: str) -> str:
+        """A human name of the intent the bot read in a family's message (shown to staff on the case card)."""
+        return self.understander.title(key, locale)
+
     # --- triage ----------------------------------------------------------------------------------
     def triage_start(self) -> Node:
         return self.content.triage.start_node()

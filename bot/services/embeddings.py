@@ -53,7 +53,9 @@ class Embeddings:
             raw = gzip.decompress(tar.extractfile(vocab).read())  # type: ignore[union-attr]
         if vectors <= 0 or dim % qdim:
             raise ValueError(f"{self.path}: not a navec file")
-        self.indexes = np.memmap(self.path, dtype=np.uint8, mode="r", offset=index_offset, shape=(vectors, qdim))
+        self.indexes = np.memmap(
+            self.path, dtype=np.uint8, mode="r", offset=index_offset, shape=(vectors, qdim)
+        )
         self.dim = dim
         self.qdims = np.arange(qdim)
         size = int(np.frombuffer(raw[:4], np.uint32)[0])

@@ -55,6 +55,7 @@ ACTIONS = (
 SPECIALTIES = ("lawyer", "psychologist", "social_consultant", "crisis")
 
 CONFIDENT = 0.55  # the best intent is acted on at or above this…
+CONFIDENT_REQUEST = 0.75  # …and a request to a person (action `specialist`) only at or above this
 MARGIN = 0.06  # …when no other intent is this close to it
 GUESS = 0.25  # below this an intent is not even offered as a guess
 SEM_MIN = 0.5  # word vectors closer than this do not count as the same meaning
@@ -99,7 +100,12 @@ class IntentDef(_Model):
         for lang in LANGS:
             if not [e for e in self.examples.get(lang, []) if e.strip()]:  # type: ignore[call-overload]
                 raise ValueError(f"needs at least one {lang} example")
-        needs = {"measure": "measure", "situation": "situation", "specialist": "specialty", "suggest": "specialty"}
+        needs = {
+            "measure": "measure",
+            "situation": "situation",
+            "specialist": "specialty",
+            "suggest": "specialty",
+        }
         for param in ("measure", "situation", "specialty", "org_kind"):
             wanted = needs.get(self.action) == param or (param == "org_kind" and self.action == "contacts")
             value = getattr(self, param)
@@ -161,7 +167,9 @@ def load_intents(data_dir: Path) -> IntentsFile:
         raise IntentsError(problems) from None
 
 
-def validate(data_dir: Path, *, measures: Catalogue | None = None, org_kinds: set[str] | None = None) -> list[str]:
+def validate(
+    data_dir: Path, *, measures: Catalogue | None = None, org_kinds: set[str] | None = None
+) -> list[str]:
     """Problems with data/intents.yaml and its references to measures, life situations and kinds of help."""
     try:
         spec = load_intents(data_dir)
@@ -171,7 +179,11 @@ def validate(data_dir: Path, *, measures: Catalogue | None = None, org_kinds: se
     for intent in spec.intents:
         if measures is not None and intent.measure is not None and intent.measure not in measures.measures:
             problems.append(f"{INTENTS_FILE}: intent {intent.id}: unknown measure {intent.measure}")
-        if measures is not None and intent.situation is not None and intent.situation not in measures.life_situations:
+        if (
+            measures is not None
+            and intent.situation is not None
+            and intent.situation not in measures.life_situations
+        ):
             problems.append(f"{INTENTS_FILE}: intent {intent.id}: unknown life situation {intent.situation}")
         if org_kinds is not None and intent.org_kind is not None and intent.org_kind not in org_kinds:
             problems.append(f"{INTENTS_FILE}: intent {intent.id}: unknown kind of help {intent.org_kind}")
@@ -215,7 +227,7 @@ class Reading:
         best = self.guesses[0]
         if best.action == "danger":
             return best
-        if best.confidence < CONFIDENT:
+        if best.confidence < (CONFIDENT_REQUEST if best.action == "specialist" else CONFIDENT):
             return None
         for other in self.guesses[1:]:
             if other.confidence < best.confidence - MARGIN:
@@ -296,7 +308,9 @@ class Understander:
         examples: dict[str, list[tuple[int, str]]] = {lang: [] for lang in LANGS}
         if measures is not None:
             for m in measures.measures.values():
-                d = self._doc(f"measure:{m.id}", "measure", {"measure": m.id}, Text(ru=m.title.ru, en=m.title.en))
+                d = self._doc(
+                    f"measure:{m.id}", "measure", {"measure": m.id}, Text(ru=m.title.ru, en=m.title.en)
+                )
                 if m.level == "regional" and m.region:
                     self._regional[f"measure:{m.id}"] = m.region
                 for lang in LANGS:
@@ -400,7 +414,9 @@ class Understander:
 
     def understand(self, text: str, lang: str = "ru", region: str | None = None) -> Reading:
         text = (text or "")[:2000]
-        text_lang = "ru" if _CYR.search(text) else "en" if _LAT.search(text) else (lang if lang in LANGS else "ru")
+        text_lang = (
+            "ru" if _CYR.search(text) else "en" if _LAT.search(text) else (lang if lang in LANGS else "ru")
+        )
         guesses: list[Guess] = []
         danger = self._danger(text)
         if danger is not None:
@@ -427,6 +443,23 @@ class Understander:
         ranked.sort(key=lambda g: (-g.confidence, g.key))
         return Reading(text_lang, (*guesses, *ranked))
 
+    def guess(self, key: str) -> Guess | None:
+        """The intent `key` as a certain guess (a button the family pressed), or None when it no longer exists."""
+        return self._guess_of(key, 1.0, ())
+
+    def specialist_key(self, specialty: str) -> str:
+        """The intent that asks for `specialty` (what a request opened by a button is recorded as)."""
+        for doc in self.docs:
+            if doc.action == "specialist" and doc.params.get("specialty") == specialty:
+                return doc.key
+        return specialty
+
+    def title(self, key: str, lang: str) -> str:
+        """A human name of an intent key (for the staff's case card); the key itself when unknown."""
+        d = self._doc_pos.get(key)
+        title = self.docs[d].title if d is not None else None
+        return title.get(lang) if title is not None else key
+
     def _guess_of(self, key: str, conf: float, evidence: tuple[str, ...]) -> Guess | None:
         d = self._doc_pos.get(key)
         if d is None:
@@ -443,7 +476,9 @@ class Understander:
         level = getattr(hit, "level", "clear")
         evidence = getattr(hit, "evidence", None) or getattr(hit, "matched", None) or ()
         params = {"categories": list(hit.categories), "level": level}
-        return Guess("danger", "danger", 1.0 if level == "clear" else 0.7, tuple(str(e) for e in evidence), params)
+        return Guess(
+            "danger", "danger", 1.0 if level == "clear" else 0.7, tuple(str(e) for e in evidence), params
+        )
 
     def _score(self, lang: str, words: list[tuple[str, str]]) -> dict[int, tuple[float, tuple[str, ...]]]:
         idx = self.index[lang]
@@ -527,5 +562,7 @@ def _closest(lang: str, lemma: str, vocab: tuple[str, ...], _index_id: int) -> t
     return found[0], TYPO_WEIGHT
 
 
-def load_understander(data_dir: Path, measures: Catalogue, detector: Any = None, embeddings: Any = None) -> Understander:
+def load_understander(
+    data_dir: Path, measures: Catalogue, detector: Any = None, embeddings: Any = None
+) -> Understander:
     return Understander(load_intents(data_dir), measures, detector=detector, embeddings=embeddings)

@@ -18,6 +18,7 @@ from handlers.family import (
     profile,
     requests,
     triage,
+    understand,
 )
 
 
@@ -30,6 +31,7 @@ def get_router() -> Router:
     router.edited_message.outer_middleware(crisis.CrisisMiddleware())  # a danger signal added by an edit
     router.message.outer_middleware(consent.ReconsentMiddleware())  # after the crisis check: safety first
     router.callback_query.outer_middleware(consent.ReconsentMiddleware())
+    router.include_router(understand.browsing_router)  # in the measures section: what is clearly not a search
     router.include_router(measures.router)  # support measures: before the fallback below
     router.include_routers(
         onboarding.router,
@@ -42,6 +44,7 @@ def get_router() -> Router:
         handoff.router,
         followup.router,
         card.router,
+        understand.router,  # free text understood and answered (never a request by itself)
         fallback.router,
     )
     return router

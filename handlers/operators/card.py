@@ -138,6 +138,12 @@ def card_text(
             lines.append(_("Likely measures: {ids}").format(ids=hd.quote(", ".join(likely))))
     if summary.get("crisis"):
         lines.append(_("⚠️ The family asked for the crisis centre after a danger signal."))
+    if isinstance(summary.get("intent"), str):
+        lines.append(
+            _("What the bot understood: {intent}").format(
+                intent=hd.quote(catalog.intent_title(summary["intent"], locale))
+            )
+        )
     profile = (family.profile if family else None) or {}
     known = [f for f in FIELDS if profile.get(f) is not None]
     if known:
