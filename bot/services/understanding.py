@@ -64,7 +64,7 @@ TYPO_MIN = 0.8  # difflib ratio for a typo correction
 TYPO_WEIGHT = 0.92
 TOP_EXAMPLES = 16  # examples whose precision is computed (ranked by recall first)
 
-_TOKEN = re.compile(r"[a-zа-яё]+|[0-9]+(?:[.,][0-9]+)?", re.IGNORECASE)
+_TOKEN = re.compile(r"[a-zа-яё]+", re.IGNORECASE)  # numbers say little about what a message is about
 _CYR = re.compile(r"[а-яё]", re.IGNORECASE)
 _LAT = re.compile(r"[a-z]", re.IGNORECASE)
 _ACK_SIGNS = frozenset("👍👌🙏❤️✅🙂😊👋🤝💐")
@@ -232,6 +232,8 @@ class Reading:
         for other in self.guesses[1:]:
             if other.confidence < best.confidence - MARGIN:
                 break
+            if best.action == "specialist" and other.action == "suggest":
+                continue  # asked for a person outright: the person, whatever the topic
             if not _same_answer(best, other):
                 return None
         return best
