@@ -62,6 +62,7 @@ SEM_MIN = 0.5  # word vectors closer than this do not count as the same meaning
 SEM_WEIGHT = 0.8  # a match by meaning counts this much of an exact one
 TYPO_MIN = 0.8  # difflib ratio for a typo correction
 TYPO_WEIGHT = 0.92
+RECALL_WEIGHT = 2.25  # β² of the F-measure: covering the example matters more than explaining every word
 TOP_EXAMPLES = 16  # examples whose precision is computed (ranked by recall first)
 
 _TOKEN = re.compile(r"[a-zа-яё]+", re.IGNORECASE)  # numbers say little about what a message is about
@@ -232,9 +233,7 @@ class Reading:
         for other in self.guesses[1:]:
             if other.confidence < best.confidence - MARGIN:
                 break
-            if best.action == "specialist" and other.action == "suggest":
-                continue  # asked for a person outright: the person, whatever the topic
-            if not _same_answer(best, other):
+            if not _same_answer(best, other) and not _more_specific(best, other):
                 return None
         return best
 
@@ -256,6 +255,23 @@ class Reading:
         """The decided intent's key, or `unclear` (what the labelled sets are scored on)."""
         decided = self.decided
         return decided.key if decided is not None else "unclear"
+
+
+def _more_specific(a: Guess, b: Guess) -> bool:
+    """`a` answers what `b` answers, more precisely: then a near `b` does not make the bot ask."""
+    if a.action == "specialist" and b.action == "suggest":
+        return True  # asked for a person outright: the person, whatever the topic
+    if a.action in ("measure", "situation") and b.action == "measures":
+        return True  # one measure's card rather than the whole section
+    if a.action == "contacts" and b.action == "contacts":
+        return bool(a.params.get("org_kind")) and not b.params.get("org_kind")
+    if a.action == "specialist" and b.action == "specialist":
+        return b.params.get("specialty") == "social_consultant" != a.params.get("specialty")
+    return False
+
+
+# Among readings that score the same, the one whose reply fits better comes first («ясно, спасибо» → thanks).
+TIE_ORDER = {"thanks": 0, "greeting": 1, "bye": 2, "about_bot": 3, "ack": 4}
 
 
 def _same_answer(a: Guess, b: Guess) -> bool:
@@ -442,7 +458,13 @@ class Understander:
             if conf < GUESS / 2:
                 continue
             ranked.append(Guess(doc.key, doc.action, round(conf, 3), evidence, dict(doc.params), doc.title))
-        ranked.sort(key=lambda g: (-g.confidence, g.key))
+        ranked.sort(key=lambda g: (-g.confidence, TIE_ORDER.get(g.action, 0), g.key))
+        for i, other in enumerate(ranked[1:], 1):  # a more precise reading just as likely goes first
+            if other.confidence < ranked[0].confidence - MARGIN:
+                break
+            if _more_specific(other, ranked[0]):
+                ranked.insert(0, ranked.pop(i))
+                break
         return Reading(text_lang, (*guesses, *ranked))
 
     def guess(self, key: str) -> Guess | None:
@@ -502,6 +524,7 @@ class Understander:
                 weights[i] = idx.default_idf
                 shown.append(word)
                 unresolved.append((i, word, lemma))
+        exact = sims.copy()  # small talk is matched by its own words only, never by meaning
         if unresolved and idx.vectors is not None:
             for i, word, lemma in unresolved:
                 vec = self.embeddings.vector(lemma)
@@ -521,6 +544,7 @@ class Understander:
                     shown[i] = f"{word}≈{idx.vocab[best]}"
         best_per_term = sims.max(axis=0)
         recall = (idx.weights @ best_per_term) / np.maximum(idx.totals, 1e-6)
+        recall_exact = (idx.weights @ exact.max(axis=0)) / np.maximum(idx.totals, 1e-6)
         top = np.argsort(-recall)[:TOP_EXAMPLES]
         rows = []
         small_talk_words = np.zeros(n, dtype=bool)
@@ -528,8 +552,14 @@ class Understander:
             r = float(recall[ex])
             if r <= 0:
                 break
-            per_word = sims[:, idx.terms[ex]].max(axis=1)
             d = idx.doc_of[ex]
+            if self.docs[d].action in SMALL_TALK:
+                r = float(recall_exact[ex])
+                if r <= 0:
+                    continue
+                per_word = exact[:, idx.terms[ex]].max(axis=1)
+            else:
+                per_word = sims[:, idx.terms[ex]].max(axis=1)
             rows.append((ex, d, r, per_word))
             if self.docs[d].action in SMALL_TALK and r >= 0.99:
                 small_talk_words |= per_word > 0  # «здравствуйте», «спасибо»: neutral for the other intents
@@ -546,10 +576,13 @@ class Understander:
                 per_word = np.where(small_talk_words, 0.0, per_word)
                 if r <= 0:
                     continue
-            counted = weights if small else weights * (~small_talk_words | (per_word > 0))
+            # words another small-talk phrase explains («хорошо, спасибо») count for neither side
+            counted = weights * (~small_talk_words | (per_word > 0))
             p = float((per_word * counted).sum()) / (float(counted.sum()) or 1.0)
-            beta2 = 0.25 if small else 2.25
-            conf = (1 + beta2) * p * r / (beta2 * p + r) if p + r else 0.0
+            if small:
+                conf = p**0.5 * r  # small talk: its whole phrase, and not much else
+            else:
+                conf = (1 + RECALL_WEIGHT) * p * r / (RECALL_WEIGHT * p + r) if p + r else 0.0
             if d not in out or conf > out[d][0]:
                 evidence = tuple(shown[i] for i in range(n) if per_word[i] > 0)
                 out[d] = (conf, evidence)
