@@ -484,7 +484,7 @@ class Mute(Base):
 class UnansweredQuestion(Base):
     """A message the bot could not answer by itself: only its theme (the best guess's intent key) and the day.
 
-    No text, no family, no chat: coordinators see counts by theme in /stats, the list content work starts from.
+    No text, no family, no chat (the region code, as on a case, lets coordinators filter): coordinators see counts by theme in /stats, the list content work starts from.
     """
 
     __tablename__ = "unanswered_questions"
@@ -493,3 +493,4 @@ class UnansweredQuestion(Base):
     day: Mapped[date] = mapped_column(Date, index=True)
     theme: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(8))
+    region: Mapped[str | None] = mapped_column(String(16))

@@ -113,7 +113,8 @@ async def unclear(message: Message, reading: Reading, ctx: UserContext, session:
     """One clarifying question; the theme (never the text, never the family) is counted for coordinators."""
     guesses = reading.options(3)
     best = reading.best
-    await unanswered.record(session, theme=best.theme if best is not None else "none", locale=ctx.locale)
+    theme = best.theme if best is not None else "none"
+    await unanswered.record(session, theme=theme, locale=ctx.locale, region=region_of(ctx))
     await message.answer(views.unclear_text(bool(guesses)), reply_markup=views.unclear_kb(ctx, guesses))
 
 

@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("theme", sa.String(length=64), nullable=False),
         sa.Column("locale", sa.String(length=8), nullable=False),
+        sa.Column("region", sa.String(length=16), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_unanswered_questions_day", "unanswered_questions", ["day"])

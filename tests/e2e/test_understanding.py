@@ -4,15 +4,23 @@ person is asked for (or chosen) — end to end, with the real bot process, new a
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.config import ROOT
 from bot.services import measures as ms
+from bot.services.catalog import load_catalog
 from tests.e2e.flows import buttons, db_rows, db_wait, labels, onboard, screen, tap
 from tests.e2e.test_desk import start_desk
 
 CATALOGUE = ms.load_catalogue(ROOT / "data")
+UNDERSTANDER = load_catalog(ROOT / "data").understander
+
+
+def guess_title(key: str) -> str:
+    return UNDERSTANDER.title(key, "ru")
 
 
 @pytest.fixture
@@ -123,7 +131,18 @@ async def test_a_consented_family_types_everyday_questions(desk):
     assert len(cases(desk)) == 1
 
 
-async def test_unclear_asks_once_and_writes_to_a_specialist_only_when_chosen(desk):
+COORD = 777_001
+
+
+async def test_unclear_asks_once_and_writes_to_a_specialist_only_when_chosen(fake, tmp_path):
+    desk = await start_desk(fake, tmp_path, COORDINATOR_IDS=str(COORD))
+    try:
+        await unclear_then_a_specialist(desk)
+    finally:
+        await desk.bot.stop()
+
+
+async def unclear_then_a_specialist(desk):
     maria = desk.family()
     await onboard(maria)
     ask = await answer_to(maria, "вопрос по деньгам", "Не уверены, что правильно вас поняли")
@@ -134,8 +153,17 @@ async def test_unclear_asks_once_and_writes_to_a_specialist_only_when_chosen(des
     await settle(desk)
     assert cases(desk) == []
     # coordinators' count: themes only, no text, no family
-    rows = db_rows(desk.bot, "SELECT theme, locale FROM unanswered_questions ORDER BY id")
-    assert len(rows) == 2 and all("абырвалг" not in theme for theme, _l in rows)
+    rows = db_rows(desk.bot, "SELECT theme, locale, region FROM unanswered_questions ORDER BY id")
+    assert len(rows) == 2 and rows[1] == ("none", "ru", "RU-PNZ")
+    assert all("деньгам" not in theme and "абырвалг" not in theme for theme, _l, _r in rows)
+    coord = desk.fake.user(COORD, "Марина", language_code="ru")
+    today = datetime.now(ZoneInfo("Europe/Moscow")).date()
+    coord.send_text(f"/stats {today - timedelta(days=1)} {today + timedelta(days=1)} RU-PNZ")
+    report = await coord.wait_for_message("Отчёт за", timeout=15)
+    block = report["text"].split("Вопросы, на которые бот не ответил сам")[1]
+    assert "бот не догадался: 1" in block
+    assert f"{guess_title(rows[0][0])}: 1" in block
+    assert "деньгам" not in report["text"] and "абырвалг" not in report["text"]
 
     # a guess button answers it
     guess = next(label for label in labels(ask) if label not in ("Написать специалисту", "« Меню"))
