@@ -237,6 +237,10 @@ class Reading:
                 return None
         return best
 
+    def apart_from_danger(self) -> Reading:
+        """The other readings: for routing after the crisis middleware has already answered the danger signal."""
+        return Reading(self.text_lang, tuple(g for g in self.guesses if g.action != "danger"))
+
     def options(self, n: int = 3) -> list[Guess]:
         """Up to `n` best guesses worth offering as buttons (small talk is never offered)."""
         out: list[Guess] = []

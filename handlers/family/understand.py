@@ -31,7 +31,7 @@ from handlers.family import measures as msh
 from handlers.family.common import end_flow, family_kb
 from handlers.family.handoff import expectations_text, hand_off
 from handlers.family.menu import requests_screen, settings_kb, settings_text
-from handlers.family.render import org_card, region_of, urgent_help_text
+from handlers.family.render import org_card, region_of
 from handlers.relaying import relay_message
 from handlers.ui import show
 
@@ -46,7 +46,9 @@ SPECIALIST_CATEGORY = {"lawyer": "legal", "psychologist": "psychological", "soci
 
 
 def read(catalog: Catalog, ctx: UserContext, text: str) -> Reading:
-    return catalog.understander.understand(text, ctx.locale, region_of(ctx))
+    """What the text is about. A danger signal is the crisis middleware's (it answers before any handler, and a
+    message it lets through, such as a possible signal after its safety check, still deserves its other answer)."""
+    return catalog.understander.understand(text, ctx.locale, region_of(ctx)).apart_from_danger()
 
 
 @browsing_router.message(msh.MeasuresFlow.browsing, F.text, ~F.text.startswith("/"))
@@ -132,9 +134,7 @@ async def act(
     message: Message | None,
 ) -> None:
     action = guess.action
-    if action == "danger":
-        await show(event, urgent_help_text(catalog, ctx), family_kb(ctx))
-    elif action in ("greeting", "thanks", "ack", "bye", "about_bot"):
+    if action in ("greeting", "thanks", "ack", "bye", "about_bot"):
         await show(event, views.small_talk_text(action, ctx), views.small_talk_kb(ctx))
     elif action == "measures":
         await state.set_state(msh.MeasuresFlow.browsing)

@@ -242,3 +242,62 @@ async def test_in_the_measures_section_text_is_still_a_search_but_thanks_is_not(
     await settle(desk)
     assert cases(desk) == []
     assert not [b for m in olga.messages() for b in buttons(m) if "Вот что нашлось «спасибо»" in text_of(m)]
+
+
+async def test_more_intents_and_buttons(desk):
+    maria = desk.family()
+    await onboard(maria)
+    about = await answer_to(maria, "а ты вообще бот?", "Я бот «Семейного окна»")
+    assert "Меры поддержки" in labels(about)
+    section = await answer_to(maria, "какие выплаты нам положены", "Меры поддержки")
+    assert "Подобрать меры" in labels(section)
+    # in the section, text is a search again
+    await answer_to(maria, "ипотека", "Вот что нашлось")
+    # a forged button is refused politely
+    forged = maria.press(maria.last_message(), "und:go:nope", forge=True)
+    await desk.fake.wait_for(lambda: maria.callback_answer(forged), 5)
+    assert "не работает" in maria.callback_answer(forged)["text"]
+    forged = maria.press(maria.last_message(), "und:req:boss", forge=True)
+    await desk.fake.wait_for(lambda: maria.callback_answer(forged), 5)
+    assert "не работает" in maria.callback_answer(forged)["text"]
+    # a suggestion becomes a request only when pressed
+    offer = await answer_to(maria, "как лишить бывшего мужа родительских прав", "юрист")
+    await settle(desk)
+    assert cases(desk) == []
+    tap(maria, "Написать юристу")
+    handed = await screen(maria, "передано")
+    assert "Юрист" in handed["text"] and "Написать юристу" in labels(offer)
+    [(case_id, specialty, tier, source)] = await db_wait(
+        desk.fake, desk.bot, "SELECT id, specialty, tier, source FROM cases"
+    )
+    assert (specialty, tier, source) == ("lawyer", 2, "menu")
+    card = await desk.in_topic(await desk.topic_of(case_id), lambda m: "Обращение №" in text_of(m))
+    assert "Бот понял обращение так: Написать юристу" in card["text"]
+
+
+async def test_asking_for_the_crisis_centre_opens_an_urgent_request(desk):
+    maria = desk.family()
+    await onboard(maria)
+    handed = await answer_to(maria, "соедините с кризисным центром", "передано")
+    assert "Кризисный центр" in handed["text"] and "112" in handed["text"]
+    [(case_id, specialty, tier, _source)] = await db_wait(
+        desk.fake, desk.bot, "SELECT id, specialty, tier, source FROM cases"
+    )
+    assert (specialty, tier) == (None, 3)
+    assert db_rows(desk.bot, "SELECT urgency FROM cases") == [("emergency",)]
+    await desk.topic_of(case_id, chat=desk.crisis)
+
+
+async def test_a_new_english_family_is_answered_and_asked_for_consent_before_a_request(desk):
+    kate = desk.family(language_code="en")
+    kate.send_text("/start")
+    await screen(kate, "Family Window")
+    await answer_to(kate, "hi", "Hello!")
+    await answer_to(kate, "maternity capital", title("matkapital", "en"))
+    ask = await answer_to(kate, "zzzz qqqq", "I am not sure I understood you")
+    assert "Write to a specialist" in labels(ask)
+    tap(kate, "Write to a specialist")
+    need = await screen(kate, "we need your consent")
+    assert "Read and agree" in labels(need)
+    await settle(desk)
+    assert cases(desk) == [] and db_rows(desk.bot, "SELECT count(*) FROM families") == [(0,)]

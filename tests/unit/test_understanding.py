@@ -271,3 +271,11 @@ def test_a_button_guess_and_titles_for_staff(understander, catalog):
         "Материнский"
     )
     assert understander.title("no-such-intent", "en") == "no-such-intent"
+
+
+def test_routing_reads_past_a_danger_signal_the_crisis_path_already_answered():
+    spec, measures = load_intents(DATA), load_catalogue(DATA)
+    u = Understander(spec, measures, detector=StubDetector(Hit(["exhaustion"], level="possible")))
+    reading = u.understand("устала от всего, сколько сейчас маткапитал", "ru")
+    assert reading.key == "danger"
+    assert reading.apart_from_danger().key == "measure:matkapital"
