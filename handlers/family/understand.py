@@ -209,11 +209,7 @@ async def show_contacts(
 ) -> None:
     region = region_of(ctx)
     kinds = dict(catalog.directory_kinds(ctx.locale))
-    orgs = catalog.directory(region, kind if kind in kinds else None)
-    if kind is None:
-        orgs = catalog.first_line_contacts(region) + [
-            o for o in orgs if o not in catalog.first_line_contacts(region)
-        ]
+    orgs = catalog.directory(region, kind if kind in kinds else None)  # the region's own first, then federal
     body = [views.contacts_heading(kinds.get(kind or ""))]
     body += [org_card(org, ctx.locale) for org in orgs[:5]]
     await show(event, "\n\n".join(body), views.contacts_kb(ctx))

@@ -96,7 +96,8 @@ async def test_a_consented_family_types_everyday_questions(desk):
     # contacts that fit, regional first
     contacts = await answer_to(maria, "адрес ближайшего центра", "Куда обратиться")
     body = contacts["text"]
-    assert "Пенз" in body  # the Penza social navigator before the federal lines
+    federal = [body.index(name) for name in ("112", "Социальный фонд", "АОЗС") if name in body]
+    assert federal and body.index("Пензенской области") < min(federal)  # the region's own lines first
     helpline = await answer_to(maria, "номер телефона доверия", "Психологическая помощь")
     assert "Детский телефон доверия" in helpline["text"]
 
