@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.db.models import Case
 from bot.middlewares.context import UserContext
 from bot.services import cases, desk, unanswered
+from bot.services import measures as ms
 from bot.services.catalog import Catalog
 from bot.services.understanding import Guess, Reading
 from bot.views import understanding as views
@@ -64,6 +65,8 @@ async def while_browsing(
     reading = read(catalog, ctx, message.text or "")
     decided = reading.decided
     if decided is None or decided.action in MEASURE_ACTIONS:
+        if not ms.search(message.text or "", ctx.locale, catalog.measures):  # the search will find nothing
+            await record_unanswered(session, reading, ctx)
         raise SkipHandler  # the measure search answers
     await end_flow(state)
     await act(message, decided, reading, ctx, session, catalog, settings, desk_chats, state, message=message)
@@ -114,10 +117,14 @@ async def pressed(
 async def unclear(message: Message, reading: Reading, ctx: UserContext, session: AsyncSession) -> None:
     """One clarifying question; the theme (never the text, never the family) is counted for coordinators."""
     guesses = reading.options(3)
+    await record_unanswered(session, reading, ctx)
+    await message.answer(views.unclear_text(bool(guesses)), reply_markup=views.unclear_kb(ctx, guesses))
+
+
+async def record_unanswered(session: AsyncSession, reading: Reading, ctx: UserContext) -> None:
     best = reading.best
     theme = best.theme if best is not None else "none"
     await unanswered.record(session, theme=theme, locale=ctx.locale, region=region_of(ctx))
-    await message.answer(views.unclear_text(bool(guesses)), reply_markup=views.unclear_kb(ctx, guesses))
 
 
 async def act(

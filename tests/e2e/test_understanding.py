@@ -242,6 +242,13 @@ async def test_in_the_measures_section_text_is_still_a_search_but_thanks_is_not(
     await answer_to(olga, "спасибо", "Пожалуйста!")
     await settle(desk)
     assert cases(desk) == []
+    assert db_rows(desk.bot, "SELECT count(*) FROM unanswered_questions") == [(0,)]
+    tap(olga, "Меры поддержки")
+    await screen(olga, "Меры поддержки")
+    await answer_to(olga, "абырвалг", "ничего не нашли")  # the search found nothing: counted for coordinators
+    await db_wait(
+        desk.fake, desk.bot, "SELECT theme FROM unanswered_questions", until=lambda r: r == [("none",)]
+    )
     assert not [b for m in olga.messages() for b in buttons(m) if "Вот что нашлось «спасибо»" in text_of(m)]
 
 
