@@ -103,7 +103,9 @@ def unclear_text(has_guesses: bool) -> str:
 
 def unclear_kb(ctx: UserContext, guesses: list[Guess]) -> InlineKeyboardMarkup:
     rows: list[Row] = [
-        [(g.title.get(ctx.locale) if g.title else g.key, Und(a="go", k=pack_key(g.key)))] for g in guesses
+        [(g.title.get(ctx.locale) if g.title else g.key, Und(a="go", k=pack_key(g.key)))]
+        for g in guesses
+        if len(Und(a="go", k=pack_key(g.key)).pack().encode()) <= 64  # Telegram's limit for callback data
     ]
     rows.append([(_("Write to a specialist"), Und(a="req", k="social_consultant"))])
     return family_kb(ctx, *rows)
