@@ -165,7 +165,7 @@ async def main() -> None:
                 for i in range(args.active)
             ]
             for i, user in enumerate(users):
-                user.send_text(f"Снова пишем, семья {i}")
+                user.send_text(f"Снова пишем, семья {i}, нужна консультация специалиста")  # asks for a person
             topics = lambda: len(fake.world.chats[OPERATOR_CHAT].topics)  # noqa: E731
             await fake.wait_for(lambda: topics() >= args.active, timeout=300)
             await asyncio.sleep(3)

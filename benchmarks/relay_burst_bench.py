@@ -69,7 +69,7 @@ def relayed(fake: FakeTelegram, groups: list[int]) -> Counter:
     for g in groups:
         for m in fake.world.chats[g].messages.values():
             text = m.text or ""
-            if text.startswith("Burst message from family "):
+            if text.endswith(" here: I want to talk to a specialist"):
                 got[text] += 1
     return got
 
@@ -120,7 +120,7 @@ async def run(n: int, window: float, two_groups: bool) -> dict:
             fake.limiter.reset()
             started = time.monotonic()
             for i, user in enumerate(users):
-                user.send_text(f"Burst message from family {i}")
+                user.send_text(f"Family {i} here: I want to talk to a specialist")  # a request for a person
             await fake.wait_for(
                 lambda: len(relayed(fake, groups)) >= n, timeout=3 * n / PER_WINDOW * window + 120
             )

@@ -546,3 +546,21 @@ class ContentDigest(Base):
     week: Mapped[str] = mapped_column(String(10), primary_key=True)
     items: Mapped[int] = mapped_column(Integer)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- Understanding what families write (revision e3f4a5b6c701) --------------------------------------------------
+
+
+class UnansweredQuestion(Base):
+    """A message the bot could not answer by itself: only its theme (the best guess's intent key) and the day.
+
+    No text, no family, no chat (the region code, as on a case, lets coordinators filter): coordinators see counts by theme in /stats, the list content work starts from.
+    """
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    theme: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8))
+    region: Mapped[str | None] = mapped_column(String(16))

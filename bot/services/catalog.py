@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.services import card_rules, checkin, crisis, directory, places
+from bot.services import card_rules, checkin, crisis, directory, embeddings, places, understanding
 from bot.services import content as content_mod
 from bot.services import measures as ms
 from bot.services.card_rules import CardRules
@@ -29,6 +29,7 @@ class Catalog:
     detector: CrisisDetector
     measures: ms.Catalogue
     card: CardRules  # data/card.yaml: the family card's categories, kinds of offers and regional rules
+    understander: understanding.Understander
     places: places.Directory | None = None
 
     # --- privacy ---------------------------------------------------------------------------------
@@ -76,6 +77,11 @@ class Catalog:
         )
         return [o for o in orgs if directory.CRISIS_KIND not in o.kinds][:2]
 
+    # --- understanding -----------------------------------------------------------------------------
+    def intent_title(self, key: str, locale: str) -> str:
+        """A human name of the intent the bot read in a family's message (shown to staff on the case card)."""
+        return self.understander.title(key, locale)
+
     # --- triage ----------------------------------------------------------------------------------
     def triage_start(self) -> Node:
         return self.content.triage.start_node()
@@ -106,13 +112,18 @@ def load_catalog(data_dir: Path) -> Catalog:
         Path(data_dir)
     )  # the check-in's questionnaire: a broken file stops the start like other content
     content = content_mod.load_content(data_dir)
+    detector = crisis.load_detector(data_dir)
+    measures = ms.load_catalogue(data_dir)
     return Catalog(
         data_dir=data_dir,
         content=content,
-        detector=crisis.load_detector(data_dir),
-        measures=ms.load_catalogue(data_dir),
+        detector=detector,
+        measures=measures,
         card=card_rules.read(data_dir),
         places=places.load_directory(data_dir, content),
+        understander=understanding.load_understander(
+            data_dir, measures, detector=detector, embeddings=embeddings.default_embeddings()
+        ),
     )
 
 
@@ -127,9 +138,23 @@ def check_catalog(data_dir: Path, *, strict: bool, today: date | None = None) ->
     errors += crisis.validate(data_dir)
     errors += card_rules.validate(data_dir)
     errors += checkin.validate(data_dir)
+    errors += _validate_intents(data_dir)
     # Support measures: schema and rule errors always fail; a past `review_by` like the rest (an error only with
     # `strict`). CI runs without `strict`: stale content goes to the coordinators' digest, not into a red build.
     m_errors, m_warnings = ms.validate(data_dir, strict=strict, today=today)
     errors += m_errors
     warnings += m_warnings
     return errors, warnings
+
+
+def _validate_intents(data_dir: Path) -> list[str]:
+    """data/intents.yaml, with its references to measures, life situations and kinds of help."""
+    try:
+        measures = ms.load_catalogue(data_dir)
+    except Exception:  # the measures' own errors are reported by ms.validate
+        measures = None
+    try:
+        kinds = set(content_mod.load_content(data_dir).kinds)
+    except Exception:  # reported by content_mod.validate
+        kinds = None
+    return understanding.validate(data_dir, measures=measures, org_kinds=kinds)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Broadcast, BroadcastAnswer, BroadcastRecipient, Case, CrisisEvent, Family, FollowUp
-from bot.services import card_partners
+from bot.services import card_partners, unanswered
 from bot.services import followup as fu
 
 
@@ -105,6 +105,7 @@ SUMMARY_LABELS = {
     "followups_asked": N_("Follow-ups asked"),
     "followups_answered": N_("Follow-ups answered"),
     "unmet_needs": N_("Unmet needs tagged"),
+    "unanswered": N_("Questions the bot could not answer"),
     "broadcasts": N_("Broadcasts sent"),
     "families_reached": N_("Families reached by broadcasts"),
     "cards_valid": N_("Family cards valid at the end of the period"),
@@ -199,6 +200,7 @@ async def build(session: AsyncSession, period: Period, region: str | None) -> Fi
     per_broadcast = dict((await session.execute(bq.group_by(Broadcast.id))).all())
     answers_per_broadcast = dict((await session.execute(aq.group_by(BroadcastAnswer.broadcast_id))).all())
 
+    not_answered = await unanswered.by_theme(session, period.start, period.end, region)
     cards = await card_partners.programme_stats(session, since=since, until=until, region=region)
     card_totals = cards.totals
 
@@ -222,6 +224,7 @@ async def build(session: AsyncSession, period: Period, region: str | None) -> Fi
         "followups_asked": len(followups),
         "followups_answered": sum(answers.values()),
         "unmet_needs": sum(unmet.values()),
+        "unanswered": sum(n for _theme, n in not_answered),
         "broadcasts": len(per_broadcast),
         "families_reached": reached,
         "cards_valid": card_totals["valid"],
@@ -282,6 +285,12 @@ async def build(session: AsyncSession, period: Period, region: str | None) -> Fi
             N_("Unmet needs tagged by operators"),
             [N_("Need"), N_("Requests")],
             _counter_rows(unmet),
+        ),
+        Table(
+            "unanswered",
+            N_("Questions the bot could not answer, by theme"),
+            [N_("Theme"), N_("Questions")],
+            [[theme, n] for theme, n in not_answered],
         ),
         Table(
             "broadcasts",

@@ -152,6 +152,12 @@ def card_text(
                 words=hd.quote("», «".join(str(w) for w in danger.get("evidence") or [])),
             )
         )
+    if isinstance(summary.get("intent"), str):
+        lines.append(
+            _("What the bot understood: {intent}").format(
+                intent=hd.quote(catalog.intent_title(summary["intent"], locale))
+            )
+        )
     profile = (family.profile if family else None) or {}
     known = [f for f in FIELDS if profile.get(f) is not None]
     if known:

@@ -315,6 +315,8 @@ def report_value_label(catalog: Catalog, locale: str) -> Callable[[str, Any], An
     def label(table: str, value: Any) -> Any:
         if table == "card_regions":
             return region_name(catalog, str(value), locale)
+        if table == "unanswered":
+            return _("no guess") if value == "none" else catalog.intent_title(str(value), locale)
         return value_label(table, value)
 
     return label

@@ -47,6 +47,11 @@ def picker(p: str, r: str, catalog: Catalog, locale: str):
     )
 
 
+def theme_title(catalog: Catalog, theme: str, locale: str) -> str:
+    """An unanswered question's theme: the bot's best guess, named as families see it."""
+    return _("no guess") if theme == "none" else catalog.intent_title(theme, locale)
+
+
 def summary_text(fig: reports.Figures, catalog: Catalog, locale: str) -> str:
     s = fig.summary
 
@@ -109,6 +114,12 @@ def summary_text(fig: reports.Figures, catalog: Catalog, locale: str) -> str:
             )
             for name, checks, _valid, redeemed in partners[:10]
         ]
+    not_answered = fig.table("unanswered").rows[:10]
+    lines += ["", _("<b>Questions the bot could not answer</b> (by theme)")]
+    if not_answered:
+        lines += [f"{hd.quote(theme_title(catalog, theme, locale))}: {n}" for theme, n in not_answered]
+    else:
+        lines.append(_("No such questions in this period."))
     top = fig.table("categories").rows[:5]
     if top:
         lines += ["", _("<b>Top topics</b>")] + [

@@ -21,6 +21,7 @@ from handlers.family import (
     requests,
     screener,
     triage,
+    understand,
 )
 
 
@@ -33,6 +34,7 @@ def get_router() -> Router:
     router.edited_message.outer_middleware(crisis.CrisisMiddleware())  # a danger signal added by an edit
     router.message.outer_middleware(consent.ReconsentMiddleware())  # after the crisis check: safety first
     router.callback_query.outer_middleware(consent.ReconsentMiddleware())
+    router.include_router(understand.browsing_router)  # in the measures section: what is clearly not a search
     router.include_routers(screener.router, measures.router)  # support measures: before the fallback below
     router.include_routers(
         onboarding.router,
@@ -48,6 +50,7 @@ def get_router() -> Router:
         card.router,
         checkin.router,
         places.any_location,  # any other location: the nearest places (an open request relays it above)
+        understand.router,  # free text understood and answered (never a request by itself)
         fallback.router,
     )
     return router

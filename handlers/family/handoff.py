@@ -30,15 +30,15 @@ async def into_request(
     settings: Settings,
     desk_chats: desk.DeskChats,
 ) -> None:
-    """A consented family writes: into its open request, or a new request from free text or a file."""
+    """A consented family writes: into its open request, or a new request from a file (text is understood first)."""
     kind = message.content_type
     if not ctx.consented or kind not in RELAYABLE:
         raise SkipHandler
     case = await desk.latest_open_case(session, ctx.family.id)
     is_new = case is None
     if case is None:
-        if kind in NOT_A_REQUEST:
-            raise SkipHandler
+        if kind in NOT_A_REQUEST or kind == "text":
+            raise SkipHandler  # typed text is understood and answered first (handlers/family/understand.py)
         case = await cases.record_request(
             session,
             ctx.family,

@@ -31,8 +31,8 @@ async def test_a_possible_signal_gets_a_gentle_safety_check_and_the_message_goes
     check = await anna.wait_for_message(GENTLE)
     assert SAFE_QUESTION in check["text"] and "112" in check["text"] and "8-800-2000-122" in check["text"]
     assert "Да, я в безопасности" in labels(check)
-    # the message is not swallowed: the usual answer to free text before consent follows
-    await anna.wait_for_message("Спасибо, что написали")
+    # the message is not swallowed: it is understood afterwards like any typed text (here: a clarifying question)
+    await anna.wait_for_message("Не уверены, что правильно вас поняли")
     [(level, categories)] = await db_wait(fake, bot, "SELECT level, categories FROM crisis_events")
     assert level == "possible" and json.loads(categories) == ["suicide"]
     tap(anna, "Да, я в безопасности")  # the check itself turns into the answer (an edit)

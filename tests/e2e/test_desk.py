@@ -238,7 +238,9 @@ async def test_take_reply_note_canned_close_rate_and_reopen(desk):
 async def test_free_text_opens_a_case_and_media_albums_replies_and_edits_go_both_ways(desk):
     maria = desk.family()
     await onboard(maria)
-    first = maria.send_text("Добрый день. Нам отказали в пособии, что делать?")
+    first = maria.send_text(
+        "Добрый день. Хочу поговорить со специалистом: нам отказали в пособии, что делать?"
+    )
     opened = await maria.wait_for_message("передано", 10)
     assert "в очереди" in opened["text"]
     [(case_id, source)] = await db_wait(desk.fake, desk.bot, "SELECT id, source FROM cases")

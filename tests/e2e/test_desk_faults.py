@@ -231,7 +231,7 @@ async def test_outside_hours_and_a_full_line_are_said_plainly(fake, tmp_path):
     try:
         maria = desk.family()
         await onboard(maria)
-        maria.send_text("Подскажите, пожалуйста, с документами на пособие")
+        maria.send_text("Подскажите, пожалуйста, с документами на пособие, нужна консультация специалиста")
         answer = await maria.wait_for_message("передано", 10)
         assert "не на связи" in answer["text"] and "вернутся" in answer["text"]
         assert "очень много" in answer["text"]

@@ -353,7 +353,7 @@ async def test_every_kind_of_unexpected_input_gets_a_polite_answer(bot, fake, ne
     anna.send_text("/start")
     await anna.wait_for_message("Семейное окно")
     anna.send_text("просто текст")
-    assert "Спасибо, что написали" in (await anna.wait_for_message())["text"]
+    assert "Не уверены, что правильно вас поняли" in (await anna.wait_for_message())["text"]
     assert db_rows(bot, "SELECT count(*) FROM cases") == [(0,)]
     assert "Traceback" not in bot.log()
 

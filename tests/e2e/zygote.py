@@ -55,6 +55,9 @@ def serve(path: str) -> None:
     from bot.services.morph import analyzer
 
     analyzer()  # its dictionaries: about a second per start otherwise
+    from bot.services.embeddings import default_embeddings
+
+    default_embeddings()  # the word vectors' vocabulary (memory-mapped, shared by the children)
     bot.lazy_aiogram.warm_up()  # the models every bot builds at its start (bot/lazy_aiogram.py)
 
     children: dict[int, int | None] = {}
