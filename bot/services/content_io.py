@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from bot.services import content as content_mod
+from bot.services.cells import escape, unescape
 
 KINDS = ("organisations", "canned")
 ORG_I18N = ("name", "description", "hours", "note")
@@ -131,7 +132,7 @@ def _canned_from_row(row: dict[str, str]) -> dict[str, Any]:
 def read_input(kind: str, path: Path) -> list[dict[str, Any]]:
     text = path.read_text(encoding="utf-8-sig")
     if path.suffix.lower() == ".csv":
-        rows = list(csv.DictReader(io.StringIO(text)))
+        rows = [{k: unescape(v) for k, v in r.items()} for r in csv.DictReader(io.StringIO(text))]
         return [(_org_from_row if kind == "organisations" else _canned_from_row)(r) for r in rows]
     raw = yaml.safe_load(text)
     key = "organisations" if kind == "organisations" else "answers"
@@ -286,7 +287,7 @@ def export(kind: str, data_dir: Path, fmt: str) -> str:
             ):
                 row[key] = "" if o.get(key) is None else o[key]
             row["as_of"], row["review_by"] = str(o.get("as_of") or ""), str(o.get("review_by") or "")
-            writer.writerow(row)
+            writer.writerow({k: escape(v) for k, v in row.items()})
         return buf.getvalue()
     folder = data_dir / content_mod.CANNED_DIR
     rows = []
@@ -301,13 +302,16 @@ def export(kind: str, data_dir: Path, fmt: str) -> str:
     for name, a in rows:
         writer.writerow(
             {
-                "code": a["code"],
-                "title_ru": a["title"]["ru"],
-                "title_en": a["title"]["en"],
-                "text_ru": a["text"]["ru"],
-                "text_en": a["text"]["en"],
-                "refs": "; ".join(a.get("refs") or []),
-                "file": name,
+                k: escape(v)
+                for k, v in {
+                    "code": a["code"],
+                    "title_ru": a["title"]["ru"],
+                    "title_en": a["title"]["en"],
+                    "text_ru": a["text"]["ru"],
+                    "text_en": a["text"]["en"],
+                    "refs": "; ".join(a.get("refs") or []),
+                    "file": name,
+                }.items()
             }
         )
     return buf.getvalue()

@@ -1,0 +1,137 @@
+"""Attacks that once worked, end to end (issue «Trust gaps an attacker found»). Each test plays the attack against
+the real bot process and the fake Bot API, and states what must hold instead; SECURITY.md lists them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+
+import yaml
+from openpyxl import load_workbook
+
+from bot.config import ROOT
+from tests.e2e.flows import db_wait
+from tests.e2e.harness import run_cli
+from tests.e2e.test_desk import ask_lawyer, start_desk
+
+COORD = 940_001
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+async def stop(proc) -> None:
+    if proc.proc and proc.proc.poll() is None:
+        await proc.stop()
+
+
+def no_tracebacks(proc) -> None:
+    log = proc.log()
+    assert "Traceback" not in log, log[log.index("Traceback") - 2000 :][:6000]
+
+
+def document_of(fake, user, suffix: str):
+    async def wait() -> bytes:
+        msg = await user.wait_for_message(
+            lambda m: m.get("document", {}).get("file_name", "").endswith(suffix), timeout=20
+        )
+        return fake.world.files[msg["document"]["file_id"]].content
+
+    return wait()
+
+
+# --- 6. formulas in staff-written report cells --------------------------------------------------------------------
+
+
+async def test_an_operators_formula_stays_text_in_every_export(fake, tmp_path):
+    """Attack: an operator tags an unmet need `=HYPERLINK(…)` (and +, -, @ variants); the coordinators' XLSX and
+    CSV reports, and the content export, must hold it as text (a leading apostrophe), never as a formula."""
+    desk = await start_desk(fake, tmp_path, COORDINATOR_IDS=str(COORD))
+    try:
+        maria = desk.family()
+        case_id = await ask_lawyer(desk, maria)
+        thread = await desk.topic_of(case_id)
+        needs = [
+            '=HYPERLINK("http://evil.example/x","жильё")',
+            "+1+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(1+1)*cmd",
+        ]
+        for need in needs:
+            desk.olga.send_text_in(desk.ops, f"/unmet {need}", thread_id=thread)
+        await db_wait(
+            fake,
+            desk.bot,
+            "SELECT count(*) FROM audit_log WHERE action = 'case.unmet_need'",
+            until=lambda r: r == [(len(needs),)],
+        )
+        coord = fake.user(COORD, "Марина")
+        coord.send_text("/stats 2020-01-01 2099-12-31")
+        xlsx = load_workbook(io.BytesIO(await document_of(fake, coord, ".xlsx")))
+        cells = [
+            c for ws in xlsx for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)
+        ]
+        rows = list(csv.reader(io.StringIO((await document_of(fake, coord, ".csv")).decode("utf-8-sig"))))
+        csv_cells = [c for row in rows for c in row]
+        for got in (cells, csv_cells):
+            live = [c for c in got if c.startswith(FORMULA_START)]
+            assert not live, f"cells that a spreadsheet reads as formulas: {live}"
+            for need in needs:
+                assert "'" + need.lower()[:60] in got, (need, [c for c in got if "'" in c])
+        # the content export escapes too (an organisation's note starting with «-»), and reads back unchanged
+        data = tmp_path / "data"
+        shutil.copytree(ROOT / "data", data)
+        orgs_file = data / "organisations.yaml"
+        orgs = yaml.safe_load(orgs_file.read_text(encoding="utf-8"))
+        orgs["organisations"][0]["note"] = {"ru": "-без выходных", "en": "=1+1"}
+        orgs_file.write_text(yaml.safe_dump(orgs, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        env = {**desk.bot.env, "DATA_DIR": str(data)}
+        out = tmp_path / "orgs.csv"
+        done = run_cli(env, "export", "organisations", "--format", "csv", "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        exported = [c for row in csv.reader(io.StringIO(out.read_text(encoding="utf-8"))) for c in row]
+        assert "'-без выходных" in exported and "'=1+1" in exported
+        assert not [c for c in exported if c.startswith(FORMULA_START)]
+        back = run_cli(env, "import", "organisations", str(out), "--dry-run")
+        assert back.returncode == 0, back.stdout + back.stderr
+        assert "0 changed" in back.stdout, back.stdout
+        no_tracebacks(desk.bot)
+    finally:
+        await stop(desk.bot)
+
+
+# --- 8. a shared contact undoes the pseudonym ---------------------------------------------------------------------
+
+
+async def test_a_shared_contact_reaches_staff_as_a_phone_without_the_account(fake, tmp_path):
+    """Attack: a family shares its own contact card inside its request; operators must get the phone number,
+    never the family's Telegram id or first name (the pseudonym holds). Someone else's card keeps its name."""
+    desk = await start_desk(fake, tmp_path)
+    try:
+        maria = fake.user(
+            987_650_077, "Мариэтта", language_code="ru"
+        )  # a rare name and an id found nowhere else
+        case_id = await ask_lawyer(desk, maria)
+        thread = await desk.topic_of(case_id)
+        maria.send_contact("+79991234567")
+        shared = await desk.in_topic(thread, lambda m: "contact" in m)
+        assert shared["contact"]["phone_number"] == "+79991234567"
+        assert "user_id" not in shared["contact"]
+        assert "Мариэтта" not in json.dumps(shared, ensure_ascii=False)
+        assert f"№ {case_id}" in shared["contact"]["first_name"] or "Семья" in shared["contact"]["first_name"]
+        maria.send_contact("+79997654321", "Бабушка Зоя", own=False)
+        other = await desk.in_topic(
+            thread, lambda m: m.get("contact", {}).get("phone_number") == "+79997654321"
+        )
+        assert other["contact"]["first_name"] == "Бабушка Зоя" and "user_id" not in other["contact"]
+        for m in desk.ops.messages(from_bot=True):
+            dumped = json.dumps(m, ensure_ascii=False)
+            assert str(maria.id) not in dumped and "Мариэтта" not in dumped, dumped
+        # staff can answer the contact in the topic: the reply threading still works
+        desk.olga.send_text_in(desk.ops, "Перезвоню", thread_id=thread, reply_to=shared)
+        answer = await maria.wait_for_message("Перезвоню", 10)
+        assert answer.get("reply_to_message", {}).get("contact", {}).get("phone_number") == "+79991234567"
+        no_tracebacks(desk.bot)
+    finally:
+        await stop(desk.bot)
