@@ -349,6 +349,8 @@ class OutboxWorker:
             return self._sent(item)
         if item.kind == "edit":
             return await self._edit(s, item, case, case.chat_id)
+        if item.kind == "contact":
+            return await self._contact(s, item, case, family, thread_id)
         if item.group_key:
             return await self._album(s, item, case, case.chat_id, thread_id, direction="in")
         return await self._copy(s, item, case, case.chat_id, thread_id, direction="in")
@@ -434,6 +436,47 @@ class OutboxWorker:
                 ),
             )
         return DONE
+
+    async def _contact(
+        self, s: AsyncSession, item: OutboxItem, case: Case, family: Family | None, thread_id: int
+    ) -> Outcome:
+        """A family's shared contact as a new card: the phone, a name only if it is someone else's card or the
+        family allowed its name; never the Telegram id of the account (no ``user_id``)."""
+        assert item.from_chat_id is not None and item.from_message_id is not None
+        if await relay.counterpart(
+            s, chat_id=item.from_chat_id, message_id=item.from_message_id, other_chat_id=case.chat_id
+        ):
+            return self._sent(item)
+        name = item.payload.get("name")
+        if not name:
+            with self.staff_locale():
+                name = _("Family № {number}").format(number=case.family_id or "—")
+            if family is not None and family.share_name and family.display_name:
+                name = family.display_name
+        reply = None
+        if item.payload.get("reply_to"):
+            twin = await relay.counterpart(
+                s, chat_id=item.from_chat_id, message_id=item.payload["reply_to"], other_chat_id=case.chat_id
+            )
+            if twin:
+                reply = ReplyParameters(message_id=twin, allow_sending_without_reply=True)
+        result = await self.bot.send_contact(
+            case.chat_id,
+            phone_number=item.payload["phone"],
+            first_name=name[:64],
+            message_thread_id=thread_id,
+            reply_parameters=reply,
+        )
+        relay.link(
+            s,
+            case,
+            from_chat=item.from_chat_id,
+            from_id=item.from_message_id,
+            to_chat=case.chat_id,
+            to_id=result.message_id,
+            direction="in",
+        )
+        return self._sent(item)
 
     async def _album(
         self,

@@ -14,6 +14,23 @@ def relay_message(session: AsyncSession, case: Case, message: Message, *, target
     reply_to = message.reply_to_message
     if reply_to is not None and reply_to.message_id == message.message_thread_id:
         reply_to = None  # in a forum topic every message "replies" to the topic's first message
+    contact = message.contact
+    if contact is not None and target == "staff":  # the phone only: never the account's id or name
+        own = (
+            contact.user_id is not None
+            and message.from_user is not None
+            and contact.user_id == message.from_user.id
+        )
+        relay.enqueue_contact(
+            session,
+            case,
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            phone=contact.phone_number,
+            name=None if own else " ".join(filter(None, [contact.first_name, contact.last_name])),
+            reply_to=reply_to.message_id if reply_to else None,
+        )
+        return
     relay.enqueue_copy(
         session,
         case,

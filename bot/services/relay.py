@@ -76,6 +76,35 @@ def enqueue_copy(
     )
 
 
+def enqueue_contact(
+    session: AsyncSession,
+    case: Case,
+    *,
+    chat_id: int,
+    message_id: int,
+    phone: str,
+    name: str | None,
+    reply_to: int | None = None,
+) -> OutboxItem:
+    """A contact a family shared, for the operators: the phone number only (and the contact's own name when it
+    is someone else's card). A copy would carry the Telegram id and name of the account, undoing the pseudonym;
+    the worker sends a new contact card without them (``sendContact`` with no ``user_id``)."""
+    payload: dict[str, Any] = {"phone": phone}
+    if name:
+        payload["name"] = name
+    if reply_to is not None:
+        payload["reply_to"] = reply_to
+    return enqueue(
+        session,
+        case,
+        target="staff",
+        kind="contact",
+        from_chat_id=chat_id,
+        from_message_id=message_id,
+        payload=payload,
+    )
+
+
 def enqueue_text(
     session: AsyncSession,
     case: Case,
