@@ -4,18 +4,20 @@ the real bot process and the fake Bot API, and states what must hold instead; SE
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import re
 import shutil
 
 import yaml
 from openpyxl import load_workbook
 
 from bot.config import ROOT
-from tests.e2e.flows import db_wait
+from tests.e2e.flows import db_rows, db_wait
 from tests.e2e.harness import run_cli
-from tests.e2e.test_desk import ask_lawyer, start_desk
+from tests.e2e.test_desk import ask_lawyer, start_desk, text_of
 
 COORD = 940_001
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -132,6 +134,42 @@ async def test_a_shared_contact_reaches_staff_as_a_phone_without_the_account(fak
         desk.olga.send_text_in(desk.ops, "Перезвоню", thread_id=thread, reply_to=shared)
         answer = await maria.wait_for_message("Перезвоню", 10)
         assert answer.get("reply_to_message", {}).get("contact", {}).get("phone_number") == "+79991234567"
+        no_tracebacks(desk.bot)
+    finally:
+        await stop(desk.bot)
+
+
+# --- 2. a one-time partner invitation redeemed by several people at once ------------------------------------------
+
+
+async def test_a_one_time_invitation_admits_exactly_one_of_many_racing(fake, tmp_path):
+    """Attack: five people open the same one-time partner link in the same moment (with two instances on
+    PostgreSQL, spread over both). Exactly one becomes partner staff; the others are told the link is used."""
+    desk = await start_desk(fake, tmp_path, COORDINATOR_IDS=str(COORD))
+    try:
+        coord = fake.user(COORD, "Марина")
+        coord.send_text("/partner_new Книжный дом")
+        invite = await coord.wait_for_message("Приглашение для сотрудника", 10)
+        token = re.search(r"start=(partner_[A-Za-z0-9_-]+)", text_of(invite)).group(1)
+        racers = [fake.user(960_000 + i, f"Гость {i}") for i in range(5)]
+        for racer in racers:  # queued together: delivered in one batch (or at once to both instances)
+            racer.send_text(f"/start {token}")
+        answers = await asyncio.gather(
+            *(
+                r.wait_for_message(lambda m: "сотрудник" in text_of(m) or "не работает" in text_of(m), 15)
+                for r in racers
+            )
+        )
+        admitted = [r for r, a in zip(racers, answers, strict=True) if "Теперь вы сотрудник" in text_of(a)]
+        assert len(admitted) == 1, [text_of(a)[:60] for a in answers]
+        rows = await db_wait(fake, desk.bot, "SELECT tg_user_id FROM partner_members WHERE active = ?", True)
+        assert rows == [(admitted[0].id,)]
+        assert db_rows(desk.bot, "SELECT used_by FROM partner_invites") == [(admitted[0].id,)]
+        # the ones turned away cannot check cards
+        for loser in racers:
+            if loser is not admitted[0]:
+                loser.send_text("/partner")
+                await loser.wait_for_message("для организаций-партнёров", 10)
         no_tracebacks(desk.bot)
     finally:
         await stop(desk.bot)
