@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.base import utcnow
 from bot.services import observability
+from bot.services import staff as staff_service
 
 router = Router(name="coordinators.status")
 
@@ -49,6 +50,25 @@ def status_text(s: observability.Status, settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def rights_text(rights: dict) -> str:
+    """Where each person's rights come from: the settings (taken away by the settings) or the staff list."""
+
+    def ids(values: list[int]) -> str:
+        return ", ".join(str(v) for v in values) or "—"
+
+    lines = [
+        _("<b>Who has rights, and from where</b>"),
+        _("From the settings, COORDINATOR_IDS: {ids}").format(ids=ids(rights["coordinator_ids"])),
+        _("From the settings, ADMIN_IDS: {ids}").format(ids=ids(rights["admin_ids"])),
+    ]
+    for role, members in sorted(rights["table"].items()):
+        lines.append(_("From the staff list ({role}): {ids}").format(role=role, ids=ids(members)))
+    return "\n".join(lines)
+
+
 @router.message(Command("status"))
 async def status_cmd(message: Message, session: AsyncSession, settings: Settings) -> None:
-    await message.answer(status_text(await observability.status(session), settings))
+    rights = await staff_service.rights_sources(session, settings.coordinator_ids, settings.admin_ids)
+    await message.answer(
+        status_text(await observability.status(session), settings) + "\n\n" + rights_text(rights)
+    )

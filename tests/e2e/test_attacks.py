@@ -15,9 +15,9 @@ import yaml
 from openpyxl import load_workbook
 
 from bot.config import ROOT
-from tests.e2e.flows import db_rows, db_wait
-from tests.e2e.harness import run_cli
-from tests.e2e.test_desk import ask_lawyer, start_desk, text_of
+from tests.e2e.flows import buttons, db_rows, db_wait
+from tests.e2e.harness import BotProcess, run_cli
+from tests.e2e.test_desk import ask_lawyer, desk_env, start_desk, text_of
 
 COORD = 940_001
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -170,6 +170,69 @@ async def test_a_one_time_invitation_admits_exactly_one_of_many_racing(fake, tmp
             if loser is not admitted[0]:
                 loser.send_text("/partner")
                 await loser.wait_for_message("для организаций-партнёров", 10)
+        no_tracebacks(desk.bot)
+    finally:
+        await stop(desk.bot)
+
+
+# --- 1. rights given by the settings outlive their removal -------------------------------------------------------
+
+BOSS = 940_010
+
+
+async def test_rights_from_the_settings_go_with_the_settings(fake, tmp_path):
+    """Attack: an administrator from ADMIN_IDS acts once in the operators' group (a note, «Взять»), is then removed
+    from the settings and the bot restarted. Every coordinator command and the desk must refuse them: acting in the
+    group leaves a record that grants nothing, and /status says where each person's rights come from."""
+    desk = await start_desk(fake, tmp_path, ADMIN_IDS=str(BOSS), COORDINATOR_IDS=str(COORD))
+    boss = fake.user(BOSS, "Начальник")
+    desk.ops.add_member(boss)
+    maria = desk.family()
+    case_id = await ask_lawyer(desk, maria)
+    thread = await desk.topic_of(case_id)
+    card = await desk.in_topic(thread, lambda m: "Обращение №" in text_of(m))
+    boss.send_text_in(desk.ops, "! заметка начальника", thread_id=thread)
+    boss.press(card, next(b["callback_data"] for b in buttons(card) if b["text"] == "Взять"))
+    await db_wait(fake, desk.bot, "SELECT owner_id FROM cases WHERE id = ?", case_id, until=lambda r: r[0][0])
+    boss.send_text("/status")
+    status = await boss.wait_for_message("Кто и откуда", 10)
+    assert f"ADMIN_IDS: {BOSS}" in text_of(status) and f"COORDINATOR_IDS: {COORD}" in text_of(status)
+    await desk.bot.stop()
+
+    # removed from ADMIN_IDS, restarted
+    desk.bot = BotProcess(fake, tmp_path, **desk_env(COORDINATOR_IDS=str(COORD)))
+    await desk.bot.start()
+    try:
+        for command in (
+            "/stats",
+            "/staff",
+            "/audit case 1",
+            "/broadcasts",
+            "/broadcast",
+            "/status",
+            "/cards",
+        ):
+            boss.send_text(command)
+            answer = await boss.wait_for_message(lambda m: True, 10)
+            assert "только координатор" in text_of(answer) or "для координаторов" in text_of(answer), (
+                command,
+                text_of(answer)[:200],
+            )
+        boss.send_text_in(desk.ops, "я ещё здесь?", thread_id=thread)
+        await desk.in_topic(thread, lambda m: "работают только сотрудники" in text_of(m))
+        assert not [m for m in maria.messages() if "я ещё здесь" in text_of(m)]
+        coord = fake.user(COORD, "Марина")
+        coord.send_text("/status")
+        status = await coord.wait_for_message("Кто и откуда", 10)
+        assert str(BOSS) not in text_of(status) and "ADMIN_IDS: —" in text_of(status)
+        # a record that grants nothing, and every way it came about audited
+        assert db_rows(desk.bot, "SELECT role, active FROM staff WHERE tg_user_id = ?", BOSS) in (
+            [("admin", False)],
+            [("admin", 0)],
+        )
+        assert db_rows(desk.bot, "SELECT count(*) FROM audit_log WHERE action = 'staff.settings_record'") == [
+            (1,)
+        ]
         no_tracebacks(desk.bot)
     finally:
         await stop(desk.bot)
