@@ -21,7 +21,6 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Dispatcher, loggers
 from aiogram.dispatcher.dispatcher import DEFAULT_BACKOFF_CONFIG
-from aiogram.methods import GetUpdates
 from aiogram.types import TelegramObject, Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 from sqlalchemy import delete, event, select, update
@@ -32,6 +31,7 @@ from bot.db.base import utcnow
 from bot.db.models import ProcessedUpdate
 from bot.fsm_storage import current_session
 from bot.liveness import Liveness, process_token
+from bot.telegram import GetRawUpdates, parse_updates
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 10
@@ -216,6 +216,16 @@ class ClaimingDispatcher(Dispatcher):
             await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
         await super().emit_shutdown(*args, **kwargs)
 
+    async def feed_webhook_update(self, bot: Any, update: Any, _timeout: float = 55, **kwargs: Any) -> Any:
+        """Webhook mode: an update that cannot be read is logged, counted and answered 200 (Telegram would
+        otherwise re-send it, and the ones behind it, for as long as it keeps failing)."""
+        if not isinstance(update, Update):
+            updates, _offset = parse_updates([update], bot)
+            if not updates:
+                return None
+            update = updates[0]
+        return await super().feed_webhook_update(bot, update, _timeout, **kwargs)
+
     async def _listen_updates(  # type: ignore[override]
         self,
         bot: Any,
@@ -224,14 +234,14 @@ class ClaimingDispatcher(Dispatcher):
         allowed_updates: list[str] | None = None,
     ) -> AsyncGenerator[Update, None]:
         backoff = Backoff(config=backoff_config)
-        get_updates = GetUpdates(timeout=polling_timeout, allowed_updates=allowed_updates)
+        get_updates = GetRawUpdates(timeout=polling_timeout, allowed_updates=allowed_updates)
         kwargs = {}
         if bot.session.timeout:
             kwargs["request_timeout"] = int(bot.session.timeout + polling_timeout)
         failed = False
         while True:
             try:
-                batch = await bot(get_updates, **kwargs)
+                raw = await bot(get_updates, **kwargs)
             except Exception as e:  # Telegram unreachable: keep polling, with a back-off
                 failed = True
                 loggers.dispatcher.error("Failed to fetch updates - %s: %s", type(e).__name__, e)
@@ -249,7 +259,10 @@ class ClaimingDispatcher(Dispatcher):
                 )
                 backoff.reset()
                 failed = False
+            batch, next_offset = parse_updates(raw, bot)  # an unreadable update is logged and skipped
             if not batch:
+                if next_offset is not None:
+                    get_updates.offset = next_offset
                 continue
             to_handle = batch
             if self.claims is not None:
@@ -261,7 +274,7 @@ class ClaimingDispatcher(Dispatcher):
             for received in to_handle:
                 yield received
             # the next request confirms this batch to Telegram: every update of it is claimed by now
-            get_updates.offset = batch[-1].update_id + 1
+            get_updates.offset = next_offset
 
 
 async def replay_unfinished(dispatcher: Any, bot: Any, sessionmaker: async_sessionmaker) -> int:

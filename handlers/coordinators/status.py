@@ -27,6 +27,7 @@ def status_text(s: observability.Status, settings: Settings) -> str:
         _("Held back by flood control: {flood}; from paused users: {muted}").format(
             flood=c.get("flood", 0), muted=c.get("muted", 0)
         ),
+        _("Unreadable updates skipped (logged): {n}").format(n=c.get("unreadable", 0)),
         _("Updates handled: {hour} in the last hour, {day} in 24 hours").format(
             hour=s.updates_last_hour, day=s.updates_last_day
         ),

@@ -15,6 +15,7 @@ import yaml
 from openpyxl import load_workbook
 
 from bot.config import ROOT
+from tests.e2e.conftest import OPERATOR_CHAT
 from tests.e2e.flows import buttons, db_rows, db_wait
 from tests.e2e.harness import BotProcess, run_cli
 from tests.e2e.test_desk import ask_lawyer, desk_env, start_desk, text_of
@@ -236,3 +237,38 @@ async def test_rights_from_the_settings_go_with_the_settings(fake, tmp_path):
         no_tracebacks(desk.bot)
     finally:
         await stop(desk.bot)
+
+
+# --- 7. one malformed update stops polling for everyone ----------------------------------------------------------
+
+
+async def test_an_unreadable_update_is_skipped_and_never_blocks_the_others(fake, tmp_path):
+    """Attack: an update the Bot API types cannot read (a poll without the fields the specification marks
+    required). Polling used to fail on the whole batch and ask for it again forever; now the update is logged,
+    counted in /status and confirmed, and everyone, its sender included, is answered (webhook mode: 200)."""
+    fake.forum_group(OPERATOR_CHAT, "Операторы")
+    proc = BotProcess(fake, tmp_path, OPERATOR_CHAT_ID=str(OPERATOR_CHAT), COORDINATOR_IDS=str(COORD))
+    await proc.start()
+    try:
+        anna, boris = fake.user(941_001, "Анна"), fake.user(941_002, "Борис")
+        chat = fake.world.private_chat(anna.rec)
+        broken = fake.world.add_message(chat, anna.rec, {"poll": {"id": "5001"}})  # no question, no options…
+        fake.queue_malformed_update("message", fake.world.message_dict(broken))
+        anna.send_text("/start")
+        boris.send_text("/start")
+        await anna.wait_for_message("Семейное окно", 15)
+        await boris.wait_for_message("Семейное окно", 15)
+        await fake.wait_for(lambda: "skipped an unreadable update" in proc.log(), 5)
+        assert not [u for u in fake.world.updates if "poll" in u.get("message", {})], "confirmed to Telegram"
+        coord = fake.user(COORD, "Марина")
+        counts = []
+        for _ in range(2):  # with two instances behind the balancer, one /status goes to each
+            coord.send_text("/status")
+            status = await coord.wait_for_message("Состояние сервиса", 10)
+            counts.append(
+                int(re.search(r"Нечитаемых обновлений пропущено[^:]*: (\d+)", text_of(status)).group(1))
+            )
+        assert (sum(counts) if len(proc.ports) > 1 else counts[0]) == 1, counts
+        no_tracebacks(proc)
+    finally:
+        await stop(proc)
