@@ -26,7 +26,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import InlineKeyboardMarkup, MessageEntity, ReplyParameters
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -351,6 +351,8 @@ class OutboxWorker:
             return await self._edit(s, item, case, case.chat_id)
         if item.kind == "contact":
             return await self._contact(s, item, case, family, thread_id)
+        if item.kind == "erase":
+            return await self._erase(item, case, thread_id)
         if item.group_key:
             return await self._album(s, item, case, case.chat_id, thread_id, direction="in")
         return await self._copy(s, item, case, case.chat_id, thread_id, direction="in")
@@ -476,6 +478,56 @@ class OutboxWorker:
             to_id=result.message_id,
             direction="in",
         )
+        return self._sent(item)
+
+    async def _erase(self, item: OutboxItem, case: Case, thread_id: int) -> Outcome:
+        """/forget reached the topics: delete the family's relayed messages (the bot's own copies; an
+        administrator may delete any message of its supergroup), then tell staff exactly what happened."""
+        by_chat: dict[int, list[int]] = {}
+        for chat_id, message_id in item.payload.get("messages") or []:
+            by_chat.setdefault(chat_id, []).append(message_id)
+        deleted = failed = 0
+        for chat_id, ids in by_chat.items():
+            for start in range(0, len(ids), 100):  # deleteMessages takes up to 100 ids
+                chunk = sorted(ids[start : start + 100])
+                try:
+                    await self.bot.delete_messages(chat_id, chunk)
+                    deleted += len(chunk)
+                    continue
+                except TelegramBadRequest:
+                    pass  # one of them could not go: one by one, to count exactly
+                for message_id in chunk:
+                    try:
+                        await self.bot.delete_message(chat_id, message_id)
+                        deleted += 1
+                    except TelegramBadRequest as exc:
+                        if "not found" in exc.message:
+                            deleted += 1  # already gone (deleted by staff)
+                        else:
+                            failed += 1
+        with self.staff_locale():
+            lines = [item.payload.get("note") or ""]
+            lines.append(
+                ngettext(
+                    "Deleted from the operators' topics: {n} message of the family.",
+                    "Deleted from the operators' topics: {n} messages of the family.",
+                    deleted,
+                ).format(n=deleted)
+            )
+            if failed:
+                lines.append(
+                    ngettext(
+                        "⚠️ Telegram did not let the bot delete {n} message of the family (for example, it is "
+                        "older than 48 hours). Please delete it by hand, or delete this topic.",
+                        "⚠️ Telegram did not let the bot delete {n} messages of the family (for example, they "
+                        "are older than 48 hours). Please delete them by hand, or delete this topic.",
+                        failed,
+                    ).format(n=failed)
+                )
+        await self.bot.send_message(case.chat_id, "\n".join(filter(None, lines)), message_thread_id=thread_id)
+        item.payload = {"deleted": deleted, "failed": failed}  # the ids are not kept once done
+        if failed:
+            log.warning("erasure: %s relayed message(s) of case %s could not be deleted", failed, case.id)
         return self._sent(item)
 
     async def _album(

@@ -155,6 +155,12 @@ def enqueue_edit(
     )
 
 
+def enqueue_erasure(session: AsyncSession, case: Case, *, messages: list[list[int]], note: str) -> OutboxItem:
+    """After /forget: delete the family's relayed messages (``[chat id, message id]``) from the staff groups, then
+    post ``note`` with what was deleted and what Telegram refused (the worker counts both)."""
+    return enqueue(session, case, target="staff", kind="erase", payload={"messages": messages, "note": note})
+
+
 def ensure_topic(session: AsyncSession, case: Case) -> OutboxItem:
     """Ask the worker to create the case's topic and post its card (serialised there, one topic per case)."""
     return enqueue(session, case, target="staff", kind="topic")

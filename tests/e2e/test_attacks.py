@@ -10,13 +10,15 @@ import io
 import json
 import re
 import shutil
+from datetime import UTC, datetime, timedelta
 
 import yaml
 from openpyxl import load_workbook
 
 from bot.config import ROOT
+from bot.db.models import FamilyCard
 from tests.e2e.conftest import OPERATOR_CHAT
-from tests.e2e.flows import buttons, db_rows, db_wait
+from tests.e2e.flows import buttons, db_rows, db_wait, screen, tap
 from tests.e2e.harness import BotProcess, run_cli
 from tests.e2e.test_desk import ask_lawyer, desk_env, start_desk, text_of
 
@@ -272,3 +274,79 @@ async def test_an_unreadable_update_is_skipped_and_never_blocks_the_others(fake,
         no_tracebacks(proc)
     finally:
         await stop(proc)
+
+
+# --- 3. /forget leaves the family's words in the operators' topic ------------------------------------------------
+
+
+async def test_forget_deletes_the_familys_words_from_the_topics_and_says_what_stayed(fake, tmp_path):
+    """Attack: after /forget the topic still showed the family's question, its phone number, its contact card and
+    its photo, while the note said the bot no longer keeps its messages; the revoked card number and the family's
+    Telegram id inside a coordinator's «/audit person» record stayed in the database. Now the relayed messages are
+    deleted from the topic, the note says how many were deleted and how many Telegram refused, and nothing in the
+    database holds the family's id, texts or card number."""
+    desk = await start_desk(fake, tmp_path, COORDINATOR_IDS=str(COORD))
+    try:
+        maria = fake.user(987_650_099, "Мария", language_code="ru")
+        case_id = await ask_lawyer(desk, maria)
+        thread = await desk.topic_of(case_id)
+        [(family_id,)] = db_rows(desk.bot, "SELECT id FROM families WHERE tg_user_id = ?", maria.id)
+        number = "4000123412341234"
+
+        def add_card(s) -> None:
+            now = datetime.now(UTC)
+            s.add(
+                FamilyCard(
+                    number=number, family_id=family_id, region="RU-PNZ", valid_until=now + timedelta(days=9)
+                )
+            )
+
+        desk.bot.orm(add_card)
+        maria.send_text("Вопрос про алименты 5551212")
+        maria.send_text("Мой телефон 89991112233")
+        maria.send_photo(content=b"\x89PNG a photo of the family")
+        maria.send_contact("+79991112233")
+        words = ("5551212", "89991112233")
+
+        def family_words() -> list[dict]:
+            return [
+                m
+                for m in desk.ops.messages(thread, from_bot=True)
+                if any(w in text_of(m) for w in words) or "photo" in m or "contact" in m
+            ]
+
+        await fake.wait_for(lambda: len(family_words()) == 4, 15)
+        desk.olga.send_text_in(desk.ops, "Здравствуйте, я юрист", thread_id=thread)
+        await maria.wait_for_message("я юрист", 10)
+        coord = fake.user(COORD, "Марина")
+        coord.send_text(f"/audit person {maria.id}")
+        await coord.wait_for_message(lambda m: True, 10)
+        await db_wait(
+            fake,
+            desk.bot,
+            "SELECT count(*) FROM audit_log WHERE action = 'audit.read'",
+            until=lambda r: r[0][0],
+        )
+
+        # Telegram refuses one deletion (as for a message older than 48 hours)
+        refused = "Bad Request: message can't be deleted"
+        fake.fail_next("deleteMessages", chat_id=OPERATOR_CHAT, count=1, error="400", description=refused)
+        fake.fail_next("deleteMessage", chat_id=OPERATOR_CHAT, count=1, error="400", description=refused)
+        maria.send_text("/forget")
+        await maria.wait_for_message("Удалить ваши данные?")
+        tap(maria, "Да, удалить")
+        await screen(maria, "удалены")
+        note = await desk.in_topic(thread, lambda m: "Семья удалила свои данные" in text_of(m), timeout=15)
+        assert "удалено 3 сообщения семьи" in text_of(note), text_of(note)
+        assert "не дал боту удалить 1 сообщение" in text_of(note), text_of(note)
+        assert len(family_words()) == 1, "the one Telegram refused stays, and the note says so"
+        assert any("я юрист" in text_of(m) for m in desk.ops.messages(thread)), "staff's own words stay"
+        await fake.wait_for(lambda: not db_rows(desk.bot, "SELECT id FROM outbox WHERE status='pending'"), 10)
+        for table, row in desk.bot.all_rows():
+            dumped = json.dumps(row, default=str, ensure_ascii=False)
+            for secret in (str(maria.id), number, *words):
+                assert secret not in dumped, (table, row)
+        assert db_rows(desk.bot, "SELECT status FROM family_cards") == [("revoked",)]
+        no_tracebacks(desk.bot)
+    finally:
+        await stop(desk.bot)
