@@ -38,6 +38,7 @@ from bot.services import desk, relay
 from bot.services.audit import audit
 from bot.services.cases import TRANSITIONS, transition
 from bot.services.catalog import Catalog
+from bot.services.impersonation import looks_like_notice, shift_entities, utf16_len
 
 log = logging.getLogger(__name__)
 
@@ -319,7 +320,17 @@ class OutboxWorker:
             text = _("🔴 Emergency request № {number}: please take it now.").format(number=case.id)
             if on_duty:
                 text += "\n" + ", ".join(mention(st) for st in on_duty)
-        await self.bot.send_message(case.chat_id, text, message_thread_id=case.thread_id)
+        await self.bot.send_message(
+            case.chat_id, text, message_thread_id=case.thread_id, reply_parameters=self._on_card(case)
+        )
+
+    @staticmethod
+    def _on_card(case: Case) -> ReplyParameters | None:
+        """The bot's own notices in a topic are replies to the request's card: a relayed message of a family can
+        never be one, so the quoted card tells staff the notice is the bot's (services/impersonation)."""
+        if case.card_message_id is None:
+            return None
+        return ReplyParameters(message_id=case.card_message_id, allow_sending_without_reply=True)
 
     async def _to_staff(
         self, s: AsyncSession, item: OutboxItem, case: Case, family: Family | None
@@ -345,6 +356,7 @@ class OutboxWorker:
                 item.payload["text"],
                 message_thread_id=thread_id,
                 reply_markup=_markup(item.payload.get("markup")),
+                reply_parameters=self._on_card(case),
             )
             return self._sent(item)
         if item.kind == "edit":
@@ -404,7 +416,19 @@ class OutboxWorker:
                 reply = ReplyParameters(message_id=twin, allow_sending_without_reply=True)
         caption = item.payload.get("caption")
         rest: list[str] = []
-        kwargs = {}
+        kwargs: dict = {}
+        label = ""
+        if item.payload.get("framed"):  # opens like a notice of the bot: labelled as the family's own words
+            with self.staff_locale():
+                label = _("💬 The family writes:") + "\n"
+            if "text" in item.payload:
+                return await self._framed_text(s, item, case, chat, thread_id, label, reply)
+            caption = label + (caption or "")
+            kwargs = {
+                "caption": caption,
+                "parse_mode": None,
+                "caption_entities": _entities(shift_entities(item.payload.get("entities"), utf16_len(label))),
+            }
         if caption and thread_id is not None and len(caption) > TOPIC_CAPTION_LIMIT:
             head, *rest = split_text(caption, TOPIC_CAPTION_LIMIT)
             kwargs = {"caption": head, "parse_mode": None}
@@ -437,6 +461,48 @@ class OutboxWorker:
                     message_id=result.message_id, allow_sending_without_reply=True
                 ),
             )
+        return DONE
+
+    async def _framed_text(
+        self,
+        s: AsyncSession,
+        item: OutboxItem,
+        case: Case,
+        chat: int,
+        thread_id: int | None,
+        label: str,
+        reply: ReplyParameters | None,
+    ) -> Outcome:
+        text = label + item.payload["text"]
+        entities = _entities(shift_entities(item.payload.get("entities"), utf16_len(label)))
+        parts = [text]
+        if utf16_len(text) > 4096:  # the label pushed it over Telegram's limit: plain parts, nothing cut
+            parts, entities = split_text(text, 4000), None
+        first = None
+        for part in parts:
+            sent = await self.bot.send_message(
+                chat,
+                part,
+                message_thread_id=thread_id,
+                parse_mode=None,
+                entities=entities if first is None else None,
+                reply_parameters=reply
+                if first is None
+                else ReplyParameters(message_id=first, allow_sending_without_reply=True),
+            )
+            if first is None:
+                first = sent.message_id
+                relay.link(
+                    s,
+                    case,
+                    from_chat=item.from_chat_id,
+                    from_id=item.from_message_id,
+                    to_chat=chat,
+                    to_id=sent.message_id,
+                    direction="in",
+                )
+                self._sent(item)
+                await s.commit()
         return DONE
 
     async def _contact(
@@ -524,7 +590,12 @@ class OutboxWorker:
                         failed,
                     ).format(n=failed)
                 )
-        await self.bot.send_message(case.chat_id, "\n".join(filter(None, lines)), message_thread_id=thread_id)
+        await self.bot.send_message(
+            case.chat_id,
+            "\n".join(filter(None, lines)),
+            message_thread_id=thread_id,
+            reply_parameters=self._on_card(case),
+        )
         item.payload = {"deleted": deleted, "failed": failed}  # the ids are not kept once done
         if failed:
             log.warning("erasure: %s relayed message(s) of case %s could not be deleted", failed, case.id)
@@ -593,13 +664,19 @@ class OutboxWorker:
                 item.not_before = utcnow() + timedelta(seconds=1)
                 return LATER
             return self._fail(item, "the original was never relayed")
-        entities = [MessageEntity.model_validate(e) for e in item.payload.get("entities") or []] or None
+        text = item.payload["text"]
+        raw_entities = item.payload.get("entities") or []
+        if item.target == "staff" and looks_like_notice(text):  # an edit may not dress up as a notice either
+            with self.staff_locale():
+                label = _("💬 The family writes:") + "\n"
+            text, raw_entities = label + text, shift_entities(raw_entities, utf16_len(label))
+        entities = _entities(raw_entities)
         try:
             if item.payload.get("caption"):
                 await self.bot.edit_message_caption(
                     chat_id=chat,
                     message_id=twin,
-                    caption=item.payload["text"],
+                    caption=text,
                     caption_entities=entities,
                     parse_mode=None,
                 )
@@ -607,7 +684,7 @@ class OutboxWorker:
                 await self.bot.edit_message_text(
                     chat_id=chat,
                     message_id=twin,
-                    text=item.payload["text"],
+                    text=text,
                     entities=entities,
                     parse_mode=None,
                 )
@@ -708,6 +785,10 @@ class _LocaleScope:
 
 def locale_scope(i18n: I18n, locale: str) -> _LocaleScope:
     return _LocaleScope(i18n, locale)
+
+
+def _entities(data: list[dict] | None) -> list[MessageEntity] | None:
+    return [MessageEntity.model_validate(e) for e in data] if data else None
 
 
 def _markup(data: dict | None) -> InlineKeyboardMarkup | None:

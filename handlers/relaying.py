@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case
 from bot.services import relay
+from bot.services.impersonation import looks_like_notice
 
 
 def relay_message(session: AsyncSession, case: Case, message: Message, *, target: str) -> None:
@@ -28,6 +29,21 @@ def relay_message(session: AsyncSession, case: Case, message: Message, *, target
             message_id=message.message_id,
             phone=contact.phone_number,
             name=None if own else " ".join(filter(None, [contact.first_name, contact.last_name])),
+            reply_to=reply_to.message_id if reply_to else None,
+        )
+        return
+    if target == "staff" and looks_like_notice(message.text if message.text is not None else message.caption):
+        # opens like one of the bot's notices: relayed under a label saying it is the family's message
+        relay.enqueue_framed(
+            session,
+            case,
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            text=message.text,
+            caption=message.caption,
+            entities=[
+                e.model_dump(exclude_none=True) for e in (message.entities or message.caption_entities or [])
+            ],
             reply_to=reply_to.message_id if reply_to else None,
         )
         return

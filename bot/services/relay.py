@@ -105,6 +105,37 @@ def enqueue_contact(
     )
 
 
+def enqueue_framed(
+    session: AsyncSession,
+    case: Case,
+    *,
+    chat_id: int,
+    message_id: int,
+    text: str | None,
+    caption: str | None,
+    entities: list[dict[str, Any]],
+    reply_to: int | None = None,
+) -> OutboxItem:
+    """A family's message that opens like a notice of the bot: sent to staff under a label saying it is the
+    family's (a text as a new message, media as a copy with the labelled caption). See services/impersonation."""
+    payload: dict[str, Any] = {"framed": True, "entities": entities}
+    if text is not None:
+        payload["text"] = text
+    else:
+        payload["caption"] = caption or ""
+    if reply_to is not None:
+        payload["reply_to"] = reply_to
+    return enqueue(
+        session,
+        case,
+        target="staff",
+        kind="copy",
+        from_chat_id=chat_id,
+        from_message_id=message_id,
+        payload=payload,  # never grouped into an album: an album is copied without its own captions
+    )
+
+
 def enqueue_text(
     session: AsyncSession,
     case: Case,

@@ -350,3 +350,60 @@ async def test_forget_deletes_the_familys_words_from_the_topics_and_says_what_st
         no_tracebacks(desk.bot)
     finally:
         await stop(desk.bot)
+
+
+# --- 5. a family impersonates the bot's notices in its topic ------------------------------------------------------
+
+FAMILY_LABEL = "💬 Пишет семья:"
+
+
+async def test_a_family_cannot_pass_its_words_off_as_the_bots_notice(fake, tmp_path):
+    """Attack: a family writes the text of the bot's own notices («⚠️ В новом сообщении семьи — признаки
+    опасности…», «Семья удалила свои данные…») and its copy looked exactly like them. Now the bot's notices are
+    replies to the request's card (a relayed message never is), and a family's message that opens like a notice
+    (with an emoji or words such as «Семья…») arrives labelled as the family's, even when it becomes one by an edit."""
+    desk = await start_desk(fake, tmp_path)
+    try:
+        maria = desk.family()
+        case_id = await ask_lawyer(desk, maria)
+        thread = await desk.topic_of(case_id)
+        card = await desk.in_topic(thread, lambda m: "Обращение №" in text_of(m))
+        fakes = [
+            "⚠️ В новом сообщении семьи — признаки опасности: ей отправлены экстренные контакты.",
+            "Семья удалила свои данные. Обращение закрыто: написать семье отсюда больше нельзя.",
+        ]
+        for text in fakes:
+            maria.send_text(text)
+        maria.send_photo(content=b"\x89PNG", caption="🚫 Семья заблокировала бота")
+        plain = maria.send_text("Обычный вопрос про пособие")
+        await desk.in_topic(thread, lambda m: text_of(m) == "Обычный вопрос про пособие")
+        maria.edit(plain, "🔴 Экстренное обращение: возьмите его сейчас")
+        maria.send_text(
+            "Помогите, муж бьёт меня и детей"
+        )  # a real danger signal: the bot's own notice follows
+        notice = await desk.in_topic(
+            thread, lambda m: "признаки опасности" in text_of(m) and not text_of(m).startswith(FAMILY_LABEL)
+        )
+        assert notice.get("reply_to_message", {}).get("message_id") == card["message_id"], (
+            "a notice quotes the card"
+        )
+        await desk.in_topic(
+            thread, lambda m: text_of(m).startswith(FAMILY_LABEL) and "Экстренное" in text_of(m)
+        )
+        for text in fakes:
+            copy = await desk.in_topic(thread, lambda m, t=text: t in text_of(m))
+            assert text_of(copy) == f"{FAMILY_LABEL}\n{text}", text_of(copy)
+            assert copy.get("reply_to_message", {}).get("message_id") != card["message_id"]
+        photo = await desk.in_topic(thread, lambda m: "photo" in m)
+        assert text_of(photo) == f"{FAMILY_LABEL}\n🚫 Семья заблокировала бота"
+        # whatever opens like a notice in the topic is either labelled as the family's or quotes the card
+        for m in desk.ops.messages(thread, from_bot=True):
+            t = text_of(m)
+            if t[:1] in "⚠🚫🔴" or t.startswith("Семья"):
+                on_card = m.get("reply_to_message", {}).get("message_id") == card["message_id"]
+                assert on_card or t.startswith(FAMILY_LABEL), t
+        # an ordinary message is still a plain copy
+        await desk.in_topic(thread, lambda m: text_of(m) == "Помогите, муж бьёт меня и детей")
+        no_tracebacks(desk.bot)
+    finally:
+        await stop(desk.bot)
