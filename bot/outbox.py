@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,13 +29,13 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup, MessageEntity, ReplyParameters
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.db.base import utcnow
 from bot.db.models import Case, Family, OutboxItem, Staff
-from bot.services import desk, relay
+from bot.services import desk, fair_relay, relay
 from bot.services.audit import audit
 from bot.services.cases import TRANSITIONS, transition
 from bot.services.catalog import Catalog
@@ -90,6 +91,11 @@ class OutboxWorker:
         self.chats = chats
         self.poll_interval = poll_interval
         self._lanes: dict[tuple[str, int], asyncio.Task] = {}
+        self._served: dict[
+            int, float
+        ] = {}  # case id → when its last item went to a staff group (round robin)
+        self._collapsed: set[int] = set()  # cases told «ещё N сообщений» for their current backlog
+        self._warned: dict[int, float] = {}  # staff group → when it was last told it is saturated
         self._stopping = asyncio.Event()
 
     # ------------------------------------------------------------------ lifecycle
@@ -178,7 +184,38 @@ class OutboxWorker:
             .where(OutboxItem.status == "pending", OutboxItem.target == target)
         )
         if target == "staff":
-            query = query.where(Case.chat_id == chat)
+            # each request's oldest few: a long backlog of one cannot push the others out of the batch
+            first = (
+                select(
+                    OutboxItem.id.label("id"),
+                    func.row_number()
+                    .over(partition_by=OutboxItem.case_id, order_by=OutboxItem.id)
+                    .label("rn"),
+                )
+                .join(Case, Case.id == OutboxItem.case_id)
+                .where(OutboxItem.status == "pending", OutboxItem.target == target, Case.chat_id == chat)
+                .subquery()
+            )
+            danger = cast(OutboxItem.payload, String).like('%"danger": true%')  # relay.mark_danger
+            query = query.join(first, first.c.id == OutboxItem.id).where(
+                or_(first.c.rn <= fair_relay.PER_CASE_WINDOW, danger)
+            )
+            rows = list((await s.execute(query.order_by(OutboxItem.id).limit(BATCH))).tuples().all())
+            heard = set(
+                (
+                    await s.scalars(
+                        select(OutboxItem.case_id)
+                        .where(
+                            OutboxItem.case_id.in_({case.id for _item, case in rows}),
+                            OutboxItem.status == "sent",
+                            OutboxItem.target == "staff",
+                            OutboxItem.kind.in_(fair_relay.FAMILY_WORDS),
+                        )
+                        .distinct()
+                    )
+                ).all()
+            )
+            return fair_relay.order(rows, self._served, heard)
         elif chat:
             query = query.join(Family, Family.id == Case.family_id).where(Family.tg_user_id == chat)
         else:
@@ -188,12 +225,20 @@ class OutboxWorker:
         return rows
 
     async def _drain(self, lane: tuple[str, int]) -> None:
+        group = lane[0] == "staff"
         while not self._stopping.is_set():
             progressed = False
             held: set[int] = set()
             async with self.sessionmaker() as s:
                 rows = await self._lane_items(s, lane)
                 ids = [(item.id, case.id, item.not_before) for item, case in rows]
+                waiting = await self._backlog(s, lane[1]) if group else {}
+            if group:
+                # a notice about the busy group goes out only when nothing that must not wait is first in line
+                first = rows[0] if rows else None
+                urgent = first is not None and fair_relay.first_in_line(first[0])
+                if not urgent and await self._busy_notices(lane[1], waiting, {c.id: c for _i, c in rows}):
+                    continue  # it took a slot of the budget: read the lane again
             now = utcnow()
             for item_id, case_id, not_before in ids:
                 if case_id in held or self._stopping.is_set():
@@ -217,10 +262,79 @@ class OutboxWorker:
                     await s.commit()
                 if outcome.done:
                     progressed = True
+                    if (
+                        group
+                    ):  # one item, then the lane is read again: whoever is new or next in turn goes next
+                        self._served[case_id] = time.monotonic()
+                        break
                 else:
                     held.add(case_id)
             if not progressed:
                 return
+
+    async def _backlog(self, s: AsyncSession, chat: int) -> dict[int, int]:
+        rows = await s.execute(
+            select(OutboxItem.case_id, func.count(OutboxItem.id))
+            .join(Case, Case.id == OutboxItem.case_id)
+            .where(OutboxItem.status == "pending", OutboxItem.target == "staff", Case.chat_id == chat)
+            .group_by(OutboxItem.case_id)
+        )
+        return {case_id: n for case_id, n in rows.all()}
+
+    async def _busy_notices(self, chat: int, waiting: dict[int, int], cases: dict[int, Case]) -> bool:
+        """A group with more waiting than one window's budget, shared by several requests: the group is told once
+        in a while (and a region this busy should have its own group), and a request whose backlog grew long
+        gets one «ещё N сообщений» notice in its topic. Each costs a slot of the budget: at most one is sent per
+        call (True when one was)."""
+        for case_id in [c for c in self._collapsed if waiting.get(c, 0) < fair_relay.COLLAPSE_AT // 2]:
+            self._collapsed.discard(case_id)
+        total, limit = sum(waiting.values()), self.settings.group_messages_per_window
+        if chat is None or total <= limit or len(waiting) < 2:
+            return False
+        now = time.monotonic()
+        try:
+            if now - self._warned.get(chat, -1e9) > max(600.0, 10 * self.settings.group_window_seconds):
+                self._warned[chat] = now
+                with self.staff_locale():
+                    text = ngettext(
+                        "⏳ The group is saturated: {n} message is waiting and Telegram lets a bot post {limit} "
+                        "per {seconds} s into one group. Families take turns, one message each; danger signals "
+                        "and first messages go first. If this happens often, give the region its own group "
+                        "(operator_chat_id in data/regions.yaml).",
+                        "⏳ The group is saturated: {n} messages are waiting and Telegram lets a bot post {limit} "
+                        "per {seconds} s into one group. Families take turns, one message each; danger signals "
+                        "and first messages go first. If this happens often, give the region its own group "
+                        "(operator_chat_id in data/regions.yaml).",
+                        total,
+                    ).format(n=total, limit=limit, seconds=f"{self.settings.group_window_seconds:g}")
+                log.warning("staff group %s saturated: %s relay items waiting", chat, total)
+                await self.bot.send_message(chat, text)
+                return True
+            for case_id, n in sorted(waiting.items(), key=lambda kv: -kv[1]):
+                case = cases.get(case_id)
+                if (
+                    n < fair_relay.COLLAPSE_AT
+                    or case_id in self._collapsed
+                    or case is None
+                    or not case.thread_id
+                ):
+                    continue
+                self._collapsed.add(case_id)
+                with self.staff_locale():
+                    text = ngettext(
+                        "📨 {n} more message from this family is waiting: the group is busy, so families take "
+                        "turns. It will follow here in order.",
+                        "📨 {n} more messages from this family are waiting: the group is busy, so families take "
+                        "turns. They will follow here in order.",
+                        n,
+                    ).format(n=n)
+                await self.bot.send_message(
+                    chat, text, message_thread_id=case.thread_id, reply_parameters=self._on_card(case)
+                )
+                return True
+        except (TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter, TelegramNetworkError) as exc:
+            log.warning("busy-group notice not sent: %s", exc)  # a courtesy: the relay goes on without it
+        return False
 
     # ------------------------------------------------------------------ one item
     async def _process(self, s: AsyncSession, item: OutboxItem, case: Case) -> Outcome:

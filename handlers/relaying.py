@@ -5,12 +5,12 @@ from __future__ import annotations
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Case
+from bot.db.models import Case, OutboxItem
 from bot.services import relay
 from bot.services.impersonation import looks_like_notice
 
 
-def relay_message(session: AsyncSession, case: Case, message: Message, *, target: str) -> None:
+def relay_message(session: AsyncSession, case: Case, message: Message, *, target: str) -> OutboxItem:
     """Queue a copy of ``message`` for the other side, keeping albums, captions and reply threading."""
     reply_to = message.reply_to_message
     if reply_to is not None and reply_to.message_id == message.message_thread_id:
@@ -22,7 +22,7 @@ def relay_message(session: AsyncSession, case: Case, message: Message, *, target
             and message.from_user is not None
             and contact.user_id == message.from_user.id
         )
-        relay.enqueue_contact(
+        return relay.enqueue_contact(
             session,
             case,
             chat_id=message.chat.id,
@@ -34,7 +34,7 @@ def relay_message(session: AsyncSession, case: Case, message: Message, *, target
         return
     if target == "staff" and looks_like_notice(message.text if message.text is not None else message.caption):
         # opens like one of the bot's notices: relayed under a label saying it is the family's message
-        relay.enqueue_framed(
+        return relay.enqueue_framed(
             session,
             case,
             chat_id=message.chat.id,
@@ -47,7 +47,7 @@ def relay_message(session: AsyncSession, case: Case, message: Message, *, target
             reply_to=reply_to.message_id if reply_to else None,
         )
         return
-    relay.enqueue_copy(
+    return relay.enqueue_copy(
         session,
         case,
         target=target,

@@ -186,6 +186,12 @@ def enqueue_edit(
     )
 
 
+def mark_danger(item: OutboxItem) -> None:
+    """A danger signal and its notice go to the staff group ahead of everything, even of the same request's
+    earlier messages still waiting for the group's budget (services/fair_relay)."""
+    item.payload = {**(item.payload or {}), "danger": True}
+
+
 def enqueue_erasure(session: AsyncSession, case: Case, *, messages: list[list[int]], note: str) -> OutboxItem:
     """After /forget: delete the family's relayed messages (``[chat id, message id]``) from the staff groups, then
     post ``note`` with what was deleted and what Telegram refused (the worker counts both)."""

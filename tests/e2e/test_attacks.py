@@ -12,6 +12,7 @@ import re
 import shutil
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import yaml
 from openpyxl import load_workbook
 
@@ -19,8 +20,10 @@ from bot.config import ROOT
 from bot.db.models import FamilyCard
 from tests.e2e.conftest import OPERATOR_CHAT
 from tests.e2e.flows import buttons, db_rows, db_wait, screen, tap
-from tests.e2e.harness import BotProcess, run_cli
+from tests.e2e.harness import TOKEN, BotProcess, run_cli
 from tests.e2e.test_desk import ask_lawyer, desk_env, start_desk, text_of
+from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram.limits import Limits
 
 COORD = 940_001
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -407,3 +410,84 @@ async def test_a_family_cannot_pass_its_words_off_as_the_bots_notice(fake, tmp_p
         no_tracebacks(desk.bot)
     finally:
         await stop(desk.bot)
+
+
+# --- 4. a few accounts starve the relay -----------------------------------------------------------------------------
+
+WINDOW = 4.0  # the group's «minute», shortened on both sides (the bot's pacing and the fake's limit)
+PER_WINDOW = 5
+
+
+@pytest.mark.timeout(300)
+async def test_six_flooding_accounts_cannot_starve_another_familys_first_message(tmp_path):
+    """Attack: six accounts each send 20 messages (their flood limit) into their requests, more than the group
+    can take for many windows. Another family's first message must still reach its topic within one group window,
+    a flooder's danger signal too; staff are told the group is saturated and which requests have a backlog; the
+    group's limit is never broken and every message arrives, once, in its request's order."""
+    fake = FakeTelegram(
+        token=TOKEN,
+        record_polls=True,
+        enforce_limits=True,
+        limits=Limits(group_per_minute=PER_WINDOW, group_window=WINDOW),
+    )
+    await fake.start()
+    try:
+        desk = await start_desk(
+            fake, tmp_path, GROUP_MESSAGES_PER_WINDOW=str(PER_WINDOW), GROUP_WINDOW_SECONDS=str(WINDOW)
+        )
+        flooders = [desk.family() for _ in range(6)]
+        cases = await asyncio.gather(*(ask_lawyer(desk, f) for f in flooders))
+        threads = [await desk.topic_of(c, timeout=40) for c in cases]
+        for thread in threads:
+            await desk.in_topic(thread, lambda m: "Обращение №" in text_of(m), timeout=40)
+        for k in range(20):
+            for i, f in enumerate(flooders):
+                f.send_text(f"поток {i}-{k:02d}")
+        await db_wait(
+            fake,
+            desk.bot,
+            "SELECT count(*) FROM outbox WHERE status = 'pending' AND target = 'staff'",
+            until=lambda r: r[0][0] >= 60,
+        )
+        anna = desk.family()
+        anna_case = await ask_lawyer(desk, anna)  # her private chat is not held up by the group
+        started = asyncio.get_running_loop().time()
+        anna.send_text("Здравствуйте, нужна консультация юриста")
+        anna_thread = await desk.topic_of(anna_case, timeout=30)
+        await desk.in_topic(anna_thread, lambda m: "консультация юриста" in text_of(m), timeout=30)
+        took = asyncio.get_running_loop().time() - started
+        assert took <= WINDOW + 1.5, (
+            f"the first message of a new request waited {took:.1f} s",
+            db_rows(
+                desk.bot, "SELECT id, kind, created_at, sent_at FROM outbox WHERE case_id = ?", anna_case
+            ),
+            db_rows(desk.bot, "SELECT max(id), max(sent_at), count(*) FROM outbox WHERE status = 'sent'"),
+        )
+
+        started = asyncio.get_running_loop().time()
+        flooders[0].send_text("Помогите, муж бьёт меня и детей")
+        await desk.in_topic(threads[0], lambda m: "муж бьёт" in text_of(m), timeout=30)
+        took = asyncio.get_running_loop().time() - started
+        assert took <= WINDOW + 1.5, f"a danger signal waited {took:.1f} s"
+        assert db_rows(desk.bot, "SELECT count(*) FROM outbox WHERE status = 'pending'")[0][0] > PER_WINDOW
+
+        general = [text_of(m) for m in desk.ops.messages(from_bot=True) if "Группа перегружена" in text_of(m)]
+        assert len(general) == 1 and "operator_chat_id" in general[0], general
+        await desk.in_topic(threads[1], lambda m: "ждут ещё" in text_of(m), timeout=30)
+
+        def flood_of(i: int) -> list[str]:
+            return [
+                t for t in (text_of(m) for m in desk.ops.messages(threads[i])) if t.startswith(f"поток {i}-")
+            ]
+
+        await fake.wait_for(lambda: all(len(flood_of(i)) >= 6 for i in range(6)), 60, interval=0.5)
+        for i in range(6):  # every family's turn comes; what arrived keeps its order, each once
+            got = flood_of(i)
+            assert got == sorted(got) and len(got) == len(set(got)), got
+        assert fake.max_group_sends(OPERATOR_CHAT, window=WINDOW) <= PER_WINDOW
+        assert fake.limiter.hits["group"] == 0, "the bot kept the group limit itself"
+        no_tracebacks(desk.bot)
+        await stop(desk.bot)
+    finally:
+        await fake.stop()
+    assert fake.violations == []
