@@ -26,7 +26,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardMarkup, MessageEntity, ReplyParameters
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, ReplyParameters
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy import String, cast, func, or_, select
@@ -196,7 +196,10 @@ class OutboxWorker:
                 .where(OutboxItem.status == "pending", OutboxItem.target == target, Case.chat_id == chat)
                 .subquery()
             )
-            danger = cast(OutboxItem.payload, String).like('%"danger": true%')  # relay.mark_danger
+            payload = cast(OutboxItem.payload, String)
+            danger = or_(
+                payload.like('%"danger": true%'), payload.like('%"asked": true%')
+            )  # relay.mark_danger, hurry
             query = query.join(first, first.c.id == OutboxItem.id).where(
                 or_(first.c.rn <= fair_relay.PER_CASE_WINDOW, danger)
             )
@@ -328,8 +331,18 @@ class OutboxWorker:
                         "turns. They will follow here in order.",
                         n,
                     ).format(n=n)
+                from handlers.operators.backlog import Backlog
+
+                with self.staff_locale():
+                    button = InlineKeyboardButton(
+                        text=_("Show them now"), callback_data=Backlog(case=case.id).pack()
+                    )
                 await self.bot.send_message(
-                    chat, text, message_thread_id=case.thread_id, reply_parameters=self._on_card(case)
+                    chat,
+                    text,
+                    message_thread_id=case.thread_id,
+                    reply_parameters=self._on_card(case),
+                    reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]),
                 )
                 return True
         except (TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter, TelegramNetworkError) as exc:

@@ -7,6 +7,7 @@ therefore takes the items of a group's lane in this order:
 0. a danger signal and its notice (marked ``danger``), ahead of everything, even of its own request's earlier items;
 1. what must not wait: a request's first items while it has no topic yet, or is an emergency (a few of them), and
    the first message of a family not heard in the group yet;
+   Items staff asked for («Показать сейчас» under the «ещё N сообщений» notice, marked ``asked``) go here too;
 2. then round robin over requests: every request's oldest waiting item before anyone's second, the request served
    longest ago first. One request's items never overtake each other.
 
@@ -42,7 +43,8 @@ def order(
             urgent = r < PRIORITY_ITEMS
         else:  # a family not heard in the group yet: its first message
             urgent = r == 0 and case.id not in heard
-        klass = -1 if (item.payload or {}).get("danger") else 0 if urgent else 1
+        payload = item.payload or {}
+        klass = -1 if payload.get("danger") else 0 if urgent or payload.get("asked") else 1
         item.first_in_line = klass < 1
         keyed.append(((klass, r, last_served.get(case.id, 0.0), item.id), (item, case)))
     keyed.sort(key=lambda k: k[0])

@@ -192,6 +192,21 @@ def mark_danger(item: OutboxItem) -> None:
     item.payload = {**(item.payload or {}), "danger": True}
 
 
+async def hurry(session: AsyncSession, case: Case) -> int:
+    """Staff asked to read a request's backlog now: its waiting items for the group go ahead of the round robin
+    (services/fair_relay). Returns how many."""
+    items = (
+        await session.scalars(
+            select(OutboxItem).where(
+                OutboxItem.case_id == case.id, OutboxItem.status == "pending", OutboxItem.target == "staff"
+            )
+        )
+    ).all()
+    for item in items:
+        item.payload = {**(item.payload or {}), "asked": True}
+    return len(items)
+
+
 def enqueue_erasure(session: AsyncSession, case: Case, *, messages: list[list[int]], note: str) -> OutboxItem:
     """After /forget: delete the family's relayed messages (``[chat id, message id]``) from the staff groups, then
     post ``note`` with what was deleted and what Telegram refused (the worker counts both)."""

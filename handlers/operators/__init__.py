@@ -8,7 +8,7 @@ from aiogram import Router
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
-from handlers.operators import desk, moderation
+from handlers.operators import backlog, desk, moderation
 
 
 class InDeskChat(Filter):
@@ -22,5 +22,5 @@ def get_router() -> Router:
     router = Router(name="operators")
     for observer in (router.message, router.edited_message, router.callback_query):
         observer.filter(InDeskChat())
-    router.include_routers(moderation.router, desk.router)  # moderation first: desk takes every message
+    router.include_routers(moderation.router, backlog.router, desk.router)  # moderation first: desk takes all
     return router

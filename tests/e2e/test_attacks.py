@@ -473,12 +473,28 @@ async def test_six_flooding_accounts_cannot_starve_another_familys_first_message
 
         general = [text_of(m) for m in desk.ops.messages(from_bot=True) if "Группа перегружена" in text_of(m)]
         assert len(general) == 1 and "operator_chat_id" in general[0], general
-        await desk.in_topic(threads[1], lambda m: "ждут ещё" in text_of(m), timeout=30)
+        collapsed = await desk.in_topic(threads[1], lambda m: "ждут ещё" in text_of(m), timeout=30)
+        [show] = [b["callback_data"] for b in buttons(collapsed) if b["text"] == "Показать сейчас"]
+        q = desk.petr.press(collapsed, show)  # a stranger in the group cannot spend its budget
+        await fake.wait_for(lambda: desk.petr.callback_answer(q), 10)
+        assert "только сотрудники" in desk.petr.callback_answer(q)["text"]
 
         def flood_of(i: int) -> list[str]:
             return [
                 t for t in (text_of(m) for m in desk.ops.messages(threads[i])) if t.startswith(f"поток {i}-")
             ]
+
+        # staff choose to read one family's backlog now: it comes ahead of the round robin
+        q = desk.olga.press(collapsed, show)
+        await fake.wait_for(lambda: desk.olga.callback_answer(q), 10)
+        assert "следующим" in desk.olga.callback_answer(q)["text"]
+        others = {i: len(flood_of(i)) for i in range(2, 6)}
+        pending = "SELECT count(*) FROM outbox WHERE status = 'pending' AND case_id = ?"
+        await fake.wait_for(lambda: db_rows(desk.bot, pending, cases[1]) == [(0,)], 60, interval=0.3)
+        assert all(len(flood_of(i)) <= others[i] + 2 for i in others), (
+            others,
+            [len(flood_of(i)) for i in others],
+        )
 
         await fake.wait_for(lambda: all(len(flood_of(i)) >= 6 for i in range(6)), 60, interval=0.5)
         for i in range(6):  # every family's turn comes; what arrived keeps its order, each once
