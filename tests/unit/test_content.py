@@ -127,8 +127,10 @@ def test_unchecked_contacts_are_not_shipped(content) -> None:
 
 def test_privacy_notice_has_version_retention_and_rights(content) -> None:
     privacy = content.privacy
-    assert privacy.version and privacy.date == date(2026, 11, 22)
+    assert privacy.version and privacy.date == date(2026, 12, 5)
     ru, en = privacy.notice_text("ru"), privacy.notice_text("en")
+    # /forget: what happens to the messages already relayed to specialists is said plainly (issue 21)
+    assert "передал специалистам" in ru and "48 часов" in ru and "passed on to specialists" in en
     assert "180 дней" in ru and "3 года" in ru and "180 days" in en and "3 years" in en
     for text in (ru, en, privacy.consent_text("ru"), privacy.consent_text("en")):
         assert "/mydata" in text and "/forget" in text
