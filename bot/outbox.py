@@ -579,7 +579,7 @@ class OutboxWorker:
         self._sent(item)
         await s.commit()
         for part in rest:  # the caption's continuation, as replies to the copied media
-            await self.bot.send_message(
+            sent = await self.bot.send_message(
                 chat,
                 part,
                 message_thread_id=thread_id,
@@ -588,7 +588,16 @@ class OutboxWorker:
                     message_id=result.message_id, allow_sending_without_reply=True
                 ),
             )
+            self._link_part(s, item, case, chat, sent.message_id)
+            await s.commit()
         return DONE
+
+    @staticmethod
+    def _link_part(s: AsyncSession, item: OutboxItem, case: Case, chat: int, message_id: int) -> None:
+        """A continuation the bot sent for a family's message (a long caption's rest): kept with the item, so that
+        /forget deletes it from the topic too (services/privacy)."""
+        payload = item.payload or {}
+        item.payload = {**payload, "parts": [*payload.get("parts", []), [chat, message_id]]}
 
     async def _framed_text(
         self,
@@ -617,7 +626,10 @@ class OutboxWorker:
                 if first is None
                 else ReplyParameters(message_id=first, allow_sending_without_reply=True),
             )
-            if first is None:
+            if first is not None:
+                self._link_part(s, item, case, chat, sent.message_id)
+                await s.commit()
+            else:
                 first = sent.message_id
                 relay.link(
                     s,

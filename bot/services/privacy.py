@@ -98,18 +98,19 @@ async def erase(
     fid, tg_id = family.id, family.tg_user_id
     case_ids = (await session.scalars(select(Case.id).where(Case.family_id == fid))).all()
     counts = {"requests": len(case_ids)}
-    relayed: dict[
-        int, list[list[int]]
-    ] = {}  # case → [chat, message id] of the family's words in staff groups
+    # case → [chat, message id] of the family's words in staff groups (copies and their continuations)
+    relayed: dict[int, list[list[int]]] = {}
     if case_ids:
-        for case_id, chat_id, message_id in (
-            await session.execute(
-                select(
-                    CaseMessageLink.case_id, CaseMessageLink.to_chat_id, CaseMessageLink.to_message_id
-                ).where(CaseMessageLink.case_id.in_(case_ids), CaseMessageLink.direction == "in")
-            )
-        ).all():
+        words = select(
+            CaseMessageLink.case_id, CaseMessageLink.to_chat_id, CaseMessageLink.to_message_id
+        ).where(CaseMessageLink.case_id.in_(case_ids), CaseMessageLink.direction == "in")
+        for case_id, chat_id, message_id in (await session.execute(words)).all():
             relayed.setdefault(case_id, []).append([chat_id, message_id])
+        sent = select(OutboxItem.case_id, OutboxItem.payload).where(
+            OutboxItem.case_id.in_(case_ids), OutboxItem.target == "staff", OutboxItem.status == "sent"
+        )
+        for case_id, payload in (await session.execute(sent)).all():
+            relayed.setdefault(case_id, []).extend((payload or {}).get("parts") or [])  # a caption's rest
         await session.execute(delete(CaseMessageLink).where(CaseMessageLink.case_id.in_(case_ids)))
         await session.execute(delete(OutboxItem).where(OutboxItem.case_id.in_(case_ids)))
         await session.execute(

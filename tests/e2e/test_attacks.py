@@ -309,7 +309,8 @@ async def test_forget_deletes_the_familys_words_from_the_topics_and_says_what_st
         maria.send_text("Мой телефон 89991112233")
         maria.send_photo(content=b"\x89PNG a photo of the family")
         maria.send_contact("+79991112233")
-        words = ("5551212", "89991112233")
+        maria.send_photo(content=b"\x89PNG a long story", caption="Длинная история " * 80)  # the rest follows
+        words = ("5551212", "89991112233", "Длинная история")
 
         def family_words() -> list[dict]:
             return [
@@ -318,7 +319,9 @@ async def test_forget_deletes_the_familys_words_from_the_topics_and_says_what_st
                 if any(w in text_of(m) for w in words) or "photo" in m or "contact" in m
             ]
 
-        await fake.wait_for(lambda: len(family_words()) == 4, 15)
+        await fake.wait_for(
+            lambda: len(family_words()) == 6, 15
+        )  # two texts, two photos, a caption's rest, a contact
         desk.olga.send_text_in(desk.ops, "Здравствуйте, я юрист", thread_id=thread)
         await maria.wait_for_message("я юрист", 10)
         coord = fake.user(COORD, "Марина")
@@ -340,7 +343,7 @@ async def test_forget_deletes_the_familys_words_from_the_topics_and_says_what_st
         tap(maria, "Да, удалить")
         await screen(maria, "удалены")
         note = await desk.in_topic(thread, lambda m: "Семья удалила свои данные" in text_of(m), timeout=15)
-        assert "удалено 3 сообщения семьи" in text_of(note), text_of(note)
+        assert "удалено 5 сообщений семьи" in text_of(note), text_of(note)
         assert "не дал боту удалить 1 сообщение" in text_of(note), text_of(note)
         assert len(family_words()) == 1, "the one Telegram refused stays, and the note says so"
         assert any("я юрист" in text_of(m) for m in desk.ops.messages(thread)), "staff's own words stay"
