@@ -91,9 +91,8 @@ class OutboxWorker:
         self.chats = chats
         self.poll_interval = poll_interval
         self._lanes: dict[tuple[str, int], asyncio.Task] = {}
-        self._served: dict[
-            int, float
-        ] = {}  # case id → when its last item went to a staff group (round robin)
+        # case id → when its last item went to a staff group (the round robin's turn)
+        self._served: dict[int, float] = {}
         self._collapsed: set[int] = set()  # cases told «ещё N сообщений» for their current backlog
         self._warned: dict[int, float] = {}  # staff group → when it was last told it is saturated
         self._stopping = asyncio.Event()
@@ -196,10 +195,9 @@ class OutboxWorker:
                 .where(OutboxItem.status == "pending", OutboxItem.target == target, Case.chat_id == chat)
                 .subquery()
             )
+            # marked by relay.mark_danger and relay.hurry: taken whatever their place in their request's line
             payload = cast(OutboxItem.payload, String)
-            danger = or_(
-                payload.like('%"danger": true%'), payload.like('%"asked": true%')
-            )  # relay.mark_danger, hurry
+            danger = or_(payload.like('%"danger": true%'), payload.like('%"asked": true%'))
             query = query.join(first, first.c.id == OutboxItem.id).where(
                 or_(first.c.rn <= fair_relay.PER_CASE_WINDOW, danger)
             )
@@ -265,9 +263,8 @@ class OutboxWorker:
                     await s.commit()
                 if outcome.done:
                     progressed = True
-                    if (
-                        group
-                    ):  # one item, then the lane is read again: whoever is new or next in turn goes next
+                    if group:
+                        # one item, then the lane is read again: whoever is new or next in turn goes next
                         self._served[case_id] = time.monotonic()
                         break
                 else:
@@ -323,6 +320,8 @@ class OutboxWorker:
                 ):
                     continue
                 self._collapsed.add(case_id)
+                from handlers.operators.backlog import Backlog
+
                 with self.staff_locale():
                     text = ngettext(
                         "📨 {n} more message from this family is waiting: the group is busy, so families take "
@@ -331,9 +330,6 @@ class OutboxWorker:
                         "turns. They will follow here in order.",
                         n,
                     ).format(n=n)
-                from handlers.operators.backlog import Backlog
-
-                with self.staff_locale():
                     button = InlineKeyboardButton(
                         text=_("Show them now"), callback_data=Backlog(case=case.id).pack()
                     )

@@ -117,9 +117,8 @@ async def test_a_shared_contact_reaches_staff_as_a_phone_without_the_account(fak
     never the family's Telegram id or first name (the pseudonym holds). Someone else's card keeps its name."""
     desk = await start_desk(fake, tmp_path)
     try:
-        maria = fake.user(
-            987_650_077, "Мариэтта", language_code="ru"
-        )  # a rare name and an id found nowhere else
+        # a rare name and an id found nowhere else
+        maria = fake.user(987_650_077, "Мариэтта", language_code="ru")
         case_id = await ask_lawyer(desk, maria)
         thread = await desk.topic_of(case_id)
         maria.send_contact("+79991234567")
@@ -319,9 +318,8 @@ async def test_forget_deletes_the_familys_words_from_the_topics_and_says_what_st
                 if any(w in text_of(m) for w in words) or "photo" in m or "contact" in m
             ]
 
-        await fake.wait_for(
-            lambda: len(family_words()) == 6, 15
-        )  # two texts, two photos, a caption's rest, a contact
+        # two texts, two photos, a caption's rest, a contact
+        await fake.wait_for(lambda: len(family_words()) == 6, 15)
         desk.olga.send_text_in(desk.ops, "Здравствуйте, я юрист", thread_id=thread)
         await maria.wait_for_message("я юрист", 10)
         coord = fake.user(COORD, "Марина")
@@ -384,9 +382,8 @@ async def test_a_family_cannot_pass_its_words_off_as_the_bots_notice(fake, tmp_p
         plain = maria.send_text("Обычный вопрос про пособие")
         await desk.in_topic(thread, lambda m: text_of(m) == "Обычный вопрос про пособие")
         maria.edit(plain, "🔴 Экстренное обращение: возьмите его сейчас")
-        maria.send_text(
-            "Помогите, муж бьёт меня и детей"
-        )  # a real danger signal: the bot's own notice follows
+        # a real danger signal: the bot's own notice follows
+        maria.send_text("Помогите, муж бьёт меня и детей")
         notice = await desk.in_topic(
             thread, lambda m: "признаки опасности" in text_of(m) and not text_of(m).startswith(FAMILY_LABEL)
         )
