@@ -10,11 +10,11 @@ from typing import Any
 
 from aiogram import Dispatcher, loggers
 from aiogram.dispatcher.dispatcher import DEFAULT_BACKOFF_CONFIG
-from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.middlewares.db import DbSessionMiddleware
+from bot.telegram import GetRawUpdates, parse_updates
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,16 @@ class ClaimingDispatcher(Dispatcher):
             await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
         await super().emit_shutdown(*args, **kwargs)
 
+    async def feed_webhook_update(self, bot: Any, update: Any, _timeout: float = 55, **kwargs: Any) -> Any:
+        """Webhook mode: an update that cannot be read is logged, counted and answered 200 (Telegram would
+        otherwise re-send it, and the ones behind it, for as long as it keeps failing)."""
+        if not isinstance(update, Update):
+            updates, _offset = parse_updates([update], bot)
+            if not updates:
+                return None
+            update = updates[0]
+        return await super().feed_webhook_update(bot, update, _timeout, **kwargs)
+
     async def _listen_updates(  # type: ignore[override]
         self,
         bot: Any,
@@ -52,14 +62,14 @@ class ClaimingDispatcher(Dispatcher):
         allowed_updates: list[str] | None = None,
     ) -> AsyncGenerator[Update, None]:
         backoff = Backoff(config=backoff_config)
-        get_updates = GetUpdates(timeout=polling_timeout, allowed_updates=allowed_updates)
+        get_updates = GetRawUpdates(timeout=polling_timeout, allowed_updates=allowed_updates)
         kwargs = {}
         if bot.session.timeout:
             kwargs["request_timeout"] = int(bot.session.timeout + polling_timeout)
         failed = False
         while True:
             try:
-                batch = await bot(get_updates, **kwargs)
+                raw = await bot(get_updates, **kwargs)
             except Exception as e:  # Telegram unreachable: keep polling, with a back-off
                 failed = True
                 loggers.dispatcher.error("Failed to fetch updates - %s: %s", type(e).__name__, e)
@@ -77,7 +87,10 @@ class ClaimingDispatcher(Dispatcher):
                 )
                 backoff.reset()
                 failed = False
+            batch, next_offset = parse_updates(raw, bot)  # an unreadable update is logged and skipped
             if not batch:
+                if next_offset is not None:
+                    get_updates.offset = next_offset
                 continue
             to_handle = batch
             if self.claims is not None:
@@ -89,4 +102,4 @@ class ClaimingDispatcher(Dispatcher):
             for received in to_handle:
                 yield received
             # the next request confirms this batch to Telegram: every update of it is claimed by now
-            get_updates.offset = batch[-1].update_id + 1
+            get_updates.offset = next_offset

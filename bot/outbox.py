@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -27,10 +27,10 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardMarkup, MessageEntity, ReplyParameters
-from aiogram.utils.i18n import I18n
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -38,7 +38,16 @@ from bot.db.base import utcnow
 from bot.db.models import Case, Family, OutboxItem, Staff
 from bot.db.statuses import CaseStatus
 from bot.i18n import locale_scope
-from bot.services import checkin, desk, relay
+from bot.outbox_kinds import (
+    BATCH,
+    DONE,
+    LATER,
+    MAX_ATTEMPTS,
+    MessageKinds,
+    Outcome,
+    _markup,
+)
+from bot.services import checkin, desk, fair_relay, relay
 from bot.services.audit import audit
 from bot.services.cases import TRANSITIONS, transition
 from bot.services.catalog import Catalog
@@ -46,60 +55,8 @@ from bot.views.case_card import card_kb, card_text, mention, sync_topic, title_f
 
 log = logging.getLogger(__name__)
 
-TOPIC_CAPTION_LIMIT = (
-    1000  # media with a longer caption cannot be copied into a topic (tdlib/telegram-bot-api#334)
-)
-TELEGRAM_CAPTION_LIMIT = 1024
-MAX_ATTEMPTS = 8
-BATCH = 200
 
-
-@dataclass
-class Outcome:
-    done: bool  # False: try again later (the case's later items wait too)
-
-
-DONE = Outcome(True)
-LATER = Outcome(False)
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Split at whitespace near ``limit`` so nothing is cut mid-word where avoidable."""
-    parts = []
-    while len(text) > limit:
-        cut = text.rfind(" ", limit // 2, limit)
-        cut = cut if cut > 0 else limit
-        parts.append(text[:cut])
-        text = text[cut:].lstrip()
-    if text:
-        parts.append(text)
-    return parts
-
-
-def utf16_len(text: str) -> int:
-    """Telegram counts text limits in UTF-16 code units (an emoji outside the BMP is two)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def clip_for_telegram(text: str, entities: list[dict] | None, limit: int) -> tuple[str, list[dict] | None]:
-    """``text`` cut to ``limit`` UTF-16 units (with «…») and the entities that still fit; unchanged when it fits.
-
-    A family's edited text is re-sent by us (an edit cannot be copied), and Telegram refuses one over the limit.
-    """
-    if utf16_len(text) <= limit:
-        return text, entities
-    kept, used = [], 0
-    for ch in text:
-        width = 2 if ord(ch) > 0xFFFF else 1
-        if used + width > limit - 1:
-            break
-        kept.append(ch)
-        used += width
-    fitting = [e for e in entities or [] if e.get("offset", 0) + e.get("length", 0) <= used] or None
-    return "".join(kept) + "…", fitting
-
-
-class OutboxWorker:
+class OutboxWorker(MessageKinds):
     def __init__(
         self,
         bot: Bot,
@@ -118,6 +75,10 @@ class OutboxWorker:
         self.chats = chats
         self.poll_interval = poll_interval
         self._lanes: dict[tuple[str, int], asyncio.Task] = {}
+        # case id → when its last item went to a staff group (the round robin's turn)
+        self._served: dict[int, float] = {}
+        self._collapsed: set[int] = set()  # cases told «ещё N сообщений» for their current backlog
+        self._warned: dict[int, float] = {}  # staff group → when it was last told it is saturated
         self._stopping = asyncio.Event()
 
     # ------------------------------------------------------------------ lifecycle
@@ -206,7 +167,40 @@ class OutboxWorker:
             .where(OutboxItem.status == "pending", OutboxItem.target == target)
         )
         if target == "staff":
-            query = query.where(Case.chat_id == chat)
+            # each request's oldest few: a long backlog of one cannot push the others out of the batch
+            first = (
+                select(
+                    OutboxItem.id.label("id"),
+                    func.row_number()
+                    .over(partition_by=OutboxItem.case_id, order_by=OutboxItem.id)
+                    .label("rn"),
+                )
+                .join(Case, Case.id == OutboxItem.case_id)
+                .where(OutboxItem.status == "pending", OutboxItem.target == target, Case.chat_id == chat)
+                .subquery()
+            )
+            # marked by relay.mark_danger and relay.hurry: taken whatever their place in their request's line
+            payload = cast(OutboxItem.payload, String)
+            danger = or_(payload.like('%"danger": true%'), payload.like('%"asked": true%'))
+            query = query.join(first, first.c.id == OutboxItem.id).where(
+                or_(first.c.rn <= fair_relay.PER_CASE_WINDOW, danger)
+            )
+            rows = list((await s.execute(query.order_by(OutboxItem.id).limit(BATCH))).tuples().all())
+            heard = set(
+                (
+                    await s.scalars(
+                        select(OutboxItem.case_id)
+                        .where(
+                            OutboxItem.case_id.in_({case.id for _item, case in rows}),
+                            OutboxItem.status == "sent",
+                            OutboxItem.target == "staff",
+                            OutboxItem.kind.in_(fair_relay.FAMILY_WORDS),
+                        )
+                        .distinct()
+                    )
+                ).all()
+            )
+            return fair_relay.order(rows, self._served, heard)
         elif chat:
             query = query.join(Family, Family.id == Case.family_id).where(Family.tg_user_id == chat)
         else:
@@ -216,12 +210,20 @@ class OutboxWorker:
         return rows
 
     async def _drain(self, lane: tuple[str, int]) -> None:
+        group = lane[0] == "staff"
         while not self._stopping.is_set():
             progressed = False
             held: set[int] = set()
             async with self.sessionmaker() as s:
                 rows = await self._lane_items(s, lane)
                 ids = [(item.id, case.id, item.not_before) for item, case in rows]
+                waiting = await self._backlog(s, lane[1]) if group else {}
+            if group:
+                # a notice about the busy group goes out only when nothing that must not wait is first in line
+                first = rows[0] if rows else None
+                urgent = first is not None and fair_relay.first_in_line(first[0])
+                if not urgent and await self._busy_notices(lane[1], waiting, {c.id: c for _i, c in rows}):
+                    continue  # it took a slot of the budget: read the lane again
             now = utcnow()
             for item_id, case_id, not_before in ids:
                 if case_id in held or self._stopping.is_set():
@@ -245,10 +247,87 @@ class OutboxWorker:
                     await s.commit()
                 if outcome.done:
                     progressed = True
+                    if group:
+                        # one item, then the lane is read again: whoever is new or next in turn goes next
+                        self._served[case_id] = time.monotonic()
+                        break
                 else:
                     held.add(case_id)
             if not progressed:
                 return
+
+    async def _backlog(self, s: AsyncSession, chat: int) -> dict[int, int]:
+        rows = await s.execute(
+            select(OutboxItem.case_id, func.count(OutboxItem.id))
+            .join(Case, Case.id == OutboxItem.case_id)
+            .where(OutboxItem.status == "pending", OutboxItem.target == "staff", Case.chat_id == chat)
+            .group_by(OutboxItem.case_id)
+        )
+        return {case_id: n for case_id, n in rows.all()}
+
+    async def _busy_notices(self, chat: int, waiting: dict[int, int], cases: dict[int, Case]) -> bool:
+        """A group with more waiting than one window's budget, shared by several requests: the group is told once
+        in a while (and a region this busy should have its own group), and a request whose backlog grew long
+        gets one «ещё N сообщений» notice in its topic. Each costs a slot of the budget: at most one is sent per
+        call (True when one was)."""
+        for case_id in [c for c in self._collapsed if waiting.get(c, 0) < fair_relay.COLLAPSE_AT // 2]:
+            self._collapsed.discard(case_id)
+        total, limit = sum(waiting.values()), self.settings.group_messages_per_window
+        if chat is None or total <= limit or len(waiting) < 2:
+            return False
+        now = time.monotonic()
+        try:
+            if now - self._warned.get(chat, -1e9) > max(600.0, 10 * self.settings.group_window_seconds):
+                self._warned[chat] = now
+                with self.staff_locale():
+                    text = ngettext(
+                        "⏳ The group is saturated: {n} message is waiting and Telegram lets a bot post {limit} "
+                        "per {seconds} s into one group. Families take turns, one message each; danger signals "
+                        "and first messages go first. If this happens often, give the region its own group "
+                        "(operator_chat_id in data/regions.yaml).",
+                        "⏳ The group is saturated: {n} messages are waiting and Telegram lets a bot post {limit} "
+                        "per {seconds} s into one group. Families take turns, one message each; danger signals "
+                        "and first messages go first. If this happens often, give the region its own group "
+                        "(operator_chat_id in data/regions.yaml).",
+                        total,
+                    ).format(n=total, limit=limit, seconds=f"{self.settings.group_window_seconds:g}")
+                log.warning("staff group %s saturated: %s relay items waiting", chat, total)
+                await self.bot.send_message(chat, text)
+                return True
+            for case_id, n in sorted(waiting.items(), key=lambda kv: -kv[1]):
+                case = cases.get(case_id)
+                if (
+                    n < fair_relay.COLLAPSE_AT
+                    or case_id in self._collapsed
+                    or case is None
+                    or not case.thread_id
+                ):
+                    continue
+                self._collapsed.add(case_id)
+                from bot.views.callbacks import Backlog
+
+                with self.staff_locale():
+                    text = ngettext(
+                        "📨 {n} more message from this family is waiting: the group is busy, so families take "
+                        "turns. It will follow here in order.",
+                        "📨 {n} more messages from this family are waiting: the group is busy, so families take "
+                        "turns. They will follow here in order.",
+                        n,
+                    ).format(n=n)
+                    button = InlineKeyboardButton(
+                        text=_("Show them now"), callback_data=Backlog(case=case.id).pack()
+                    )
+                await self.bot.send_message(
+                    chat,
+                    text,
+                    message_thread_id=case.thread_id,
+                    reply_parameters=self._on_card(case),
+                    reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]),
+                )
+                return True
+        except (TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter, TelegramNetworkError) as exc:
+            log.warning("busy-group notice not sent: %s", exc)  # a courtesy: the relay goes on without it
+        return False
 
     # ------------------------------------------------------------------ one item
     async def _process(self, s: AsyncSession, item: OutboxItem, case: Case) -> Outcome:
@@ -280,19 +359,6 @@ class OutboxWorker:
         log.warning("relay item %s: %s, attempt %s", item.id, type(exc).__name__, item.attempts)
         return LATER
 
-    @staticmethod
-    def _fail(item: OutboxItem, error: str) -> Outcome:
-        item.status = "failed"
-        item.error = error[:255]
-        log.warning("relay item %s failed: %s", item.id, error)
-        return DONE
-
-    @staticmethod
-    def _sent(item: OutboxItem) -> Outcome:
-        item.status = "sent"
-        item.sent_at = utcnow()
-        return DONE
-
     # ------------------------------------------------------------------ staff side
     async def ensure_topic(self, s: AsyncSession, case: Case) -> int:
         """The case's topic, created with its card if missing. Called only from the case's lane."""
@@ -321,9 +387,6 @@ class OutboxWorker:
     def locale(self) -> str:
         return self.settings.default_locale
 
-    def staff_locale(self):
-        return locale_scope(self.i18n, self.settings.default_locale)
-
     async def post_card(self, s: AsyncSession, case: Case, family: Family | None) -> None:
         owner = await s.get(Staff, case.owner_id) if case.owner_id else None
         previous = await desk.previous_cases(s, case)
@@ -343,7 +406,9 @@ class OutboxWorker:
             text = _("🔴 Emergency request № {number}: please take it now.").format(number=case.id)
             if on_duty:
                 text += "\n" + ", ".join(mention(st) for st in on_duty)
-        await self.bot.send_message(case.chat_id, text, message_thread_id=case.thread_id)
+        await self.bot.send_message(
+            case.chat_id, text, message_thread_id=case.thread_id, reply_parameters=self._on_card(case)
+        )
 
     async def _to_staff(
         self, s: AsyncSession, item: OutboxItem, case: Case, family: Family | None
@@ -367,10 +432,15 @@ class OutboxWorker:
                 item.payload["text"],
                 message_thread_id=thread_id,
                 reply_markup=_markup(item.payload.get("markup")),
+                reply_parameters=self._on_card(case),
             )
             return self._sent(item)
         if item.kind == "edit":
             return await self._edit(s, item, case, case.chat_id)
+        if item.kind == "contact":
+            return await self._contact(s, item, case, family, thread_id)
+        if item.kind == "erase":
+            return await self._erase(item, case, thread_id)
         if item.group_key:
             return await self._album(s, item, case, case.chat_id, thread_id, direction="in")
         return await self._copy(s, item, case, case.chat_id, thread_id, direction="in")
@@ -403,156 +473,6 @@ class OutboxWorker:
         if item.group_key:
             return await self._album(s, item, case, chat, None, direction="out")
         return await self._copy(s, item, case, chat, None, direction="out")
-
-    # ------------------------------------------------------------------ kinds
-    async def _copy(
-        self,
-        s: AsyncSession,
-        item: OutboxItem,
-        case: Case,
-        chat: int,
-        thread_id: int | None,
-        *,
-        direction: str,
-    ) -> Outcome:
-        assert item.from_chat_id is not None and item.from_message_id is not None
-        if await relay.counterpart(
-            s, chat_id=item.from_chat_id, message_id=item.from_message_id, other_chat_id=chat
-        ):
-            return self._sent(item)  # already delivered before a restart
-        reply = None
-        if item.payload.get("reply_to"):
-            twin = await relay.counterpart(
-                s, chat_id=item.from_chat_id, message_id=item.payload["reply_to"], other_chat_id=chat
-            )
-            if twin:
-                reply = ReplyParameters(message_id=twin, allow_sending_without_reply=True)
-        caption = item.payload.get("caption")
-        rest: list[str] = []
-        kwargs: dict[str, Any] = {}
-        if caption and thread_id is not None and len(caption) > TOPIC_CAPTION_LIMIT:
-            head, *rest = split_text(caption, TOPIC_CAPTION_LIMIT)
-            kwargs = {"caption": head, "parse_mode": None}
-        result = await self.bot.copy_message(
-            chat,
-            item.from_chat_id,
-            item.from_message_id,
-            message_thread_id=thread_id,
-            reply_parameters=reply,
-            **kwargs,
-        )
-        relay.link(
-            s,
-            case,
-            from_chat=item.from_chat_id,
-            from_id=item.from_message_id,
-            to_chat=chat,
-            to_id=result.message_id,
-            direction=direction,
-        )
-        self._sent(item)
-        await s.commit()
-        for part in rest:  # the caption's continuation, as replies to the copied media
-            await self.bot.send_message(
-                chat,
-                part,
-                message_thread_id=thread_id,
-                parse_mode=None,
-                reply_parameters=ReplyParameters(
-                    message_id=result.message_id, allow_sending_without_reply=True
-                ),
-            )
-        return DONE
-
-    async def _album(
-        self,
-        s: AsyncSession,
-        item: OutboxItem,
-        case: Case,
-        chat: int,
-        thread_id: int | None,
-        *,
-        direction: str,
-    ) -> Outcome:
-        items = list(
-            (
-                await s.scalars(
-                    select(OutboxItem).where(
-                        OutboxItem.group_key == item.group_key,
-                        OutboxItem.case_id == case.id,
-                        OutboxItem.target == item.target,
-                        OutboxItem.status == "pending",
-                    )
-                )
-            ).all()
-        )
-        newest = max(i.created_at for i in items)
-        if utcnow() - newest < relay.ALBUM_SETTLE:
-            item.not_before = newest + relay.ALBUM_SETTLE
-            return LATER
-        items.sort(key=lambda i: i.from_message_id or 0)
-        result = await self.bot.copy_messages(
-            chat, item.from_chat_id, [i.from_message_id for i in items], message_thread_id=thread_id
-        )
-        for src, dst in zip(items, result, strict=False):
-            relay.link(
-                s,
-                case,
-                from_chat=src.from_chat_id,
-                from_id=src.from_message_id,
-                to_chat=chat,
-                to_id=dst.message_id,
-                direction=direction,
-            )
-            self._sent(src)
-        for src in items[len(result) :]:
-            self._fail(src, "not copied (deleted before it could be sent)")
-        return DONE
-
-    async def _edit(self, s: AsyncSession, item: OutboxItem, case: Case, chat: int) -> Outcome:
-        assert item.from_chat_id is not None and item.from_message_id is not None
-        twin = await relay.counterpart(
-            s, chat_id=item.from_chat_id, message_id=item.from_message_id, other_chat_id=chat
-        )
-        if twin is None:
-            pending = await s.scalar(
-                select(OutboxItem.id).where(
-                    OutboxItem.status == "pending",
-                    OutboxItem.kind == "copy",
-                    OutboxItem.from_chat_id == item.from_chat_id,
-                    OutboxItem.from_message_id == item.from_message_id,
-                )
-            )
-            if pending:
-                item.not_before = utcnow() + timedelta(seconds=1)
-                return LATER
-            return self._fail(item, "the original was never relayed")
-        is_caption = bool(item.payload.get("caption"))
-        text, raw_entities = clip_for_telegram(
-            item.payload["text"], item.payload.get("entities"), TELEGRAM_CAPTION_LIMIT if is_caption else 4096
-        )
-        entities = [MessageEntity.model_validate(e) for e in raw_entities or []] or None
-        try:
-            if is_caption:
-                await self.bot.edit_message_caption(
-                    chat_id=chat,
-                    message_id=twin,
-                    caption=text,
-                    caption_entities=entities,
-                    parse_mode=None,
-                )
-            else:
-                await self.bot.edit_message_text(
-                    chat_id=chat,
-                    message_id=twin,
-                    text=text,
-                    entities=entities,
-                    parse_mode=None,
-                )
-        except TelegramBadRequest as exc:
-            if "not modified" not in exc.message:
-                raise
-        return self._sent(item)
 
     # ------------------------------------------------------------------ errors
     async def _forbidden(
@@ -624,7 +544,3 @@ class OutboxWorker:
                     error=item.error or "?"
                 )
             relay.enqueue_text(s, case, target="staff", text=text)
-
-
-def _markup(data: dict | None) -> InlineKeyboardMarkup | None:
-    return InlineKeyboardMarkup.model_validate(data) if data else None

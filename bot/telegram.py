@@ -7,6 +7,7 @@ import logging
 import random
 import time
 from collections import deque
+from typing import Any, ClassVar
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -22,7 +23,8 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import AnswerCallbackQuery, GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import LinkPreviewOptions
+from aiogram.types import LinkPreviewOptions, Update
+from pydantic import ValidationError
 
 from bot.config import Settings
 
@@ -194,6 +196,43 @@ class PaceMiddleware(BaseRequestMiddleware):
             raise
         finally:
             self.pacer.release(chat_id, n, sent=sent)
+
+
+class GetRawUpdates(GetUpdates):
+    """``getUpdates`` answered as plain dicts: one update that does not fit the Bot API's types (a poll missing a
+    field the specification marks required) must not make the whole batch unreadable. aiogram parses the batch as
+    one list and fails on it, then polling asks for the same batch forever and nobody is answered again; the
+    updates are parsed one by one instead (:func:`parse_updates`)."""
+
+    __returning__: ClassVar[Any] = list[dict[str, Any]]
+
+
+def parse_updates(raw: list[dict[str, Any]], bot: Bot) -> tuple[list[Update], int | None]:
+    """The updates of a raw batch that can be read, and the offset that confirms the whole batch (None: empty).
+
+    An update that cannot be read is logged (its id, type and the fields at fault, never its content), counted for
+    /status and skipped: confirming it with the rest is all Telegram needs to stop sending it."""
+    updates: list[Update] = []
+    last: int | None = None
+    for item in raw:
+        update_id = item.get("update_id") if isinstance(item, dict) else None
+        if isinstance(update_id, int):
+            last = update_id if last is None else max(last, update_id)
+        try:
+            updates.append(Update.model_validate(item, context={"bot": bot}))
+        except ValidationError as exc:
+            unreadable_update(item, exc)
+    return updates, (last + 1 if last is not None else None)
+
+
+def unreadable_update(item: Any, exc: ValidationError) -> None:
+    from bot.services.observability import count
+
+    count("unreadable")
+    kind = next((k for k in item if k != "update_id"), "?") if isinstance(item, dict) else type(item).__name__
+    fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})[:5]
+    update_id = item.get("update_id") if isinstance(item, dict) else None
+    log.error("skipped an unreadable update %s (%s): %s", update_id, kind, ", ".join(fields))
 
 
 _RESPONSE_MODELS: dict[object, type] = {}

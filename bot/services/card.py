@@ -496,6 +496,7 @@ async def erase(session: AsyncSession, family_id: int) -> int:
                 details={"reason": "erased"},
             )
         c.family_id, c.categories, c.notify_offers, c.qr_file_id = None, [], False, None
+        c.number = f"erased-{c.id}"  # the number goes too: a partner checking it now hears «no such card»
     if cards:
         await session.execute(delete(OfferNotice).where(OfferNotice.card_id.in_([c.id for c in cards])))
     await session.execute(

@@ -119,11 +119,25 @@ async def accept_invite(
     member = await session.scalar(select(PartnerMember).where(PartnerMember.tg_user_id == tg_user_id))
     if member is not None and member.active and member.partner_id != partner.id:
         raise CardError("member of another partner")
+    # One conditional UPDATE redeems the invitation: of several people opening the same link at once, only the one
+    # whose statement finds it still unused gets a row back (PostgreSQL re-checks the condition after the row lock;
+    # SQLite runs one writer at a time). A read-then-write let every one of them in.
+    taken = await session.execute(
+        update(PartnerInvite)
+        .where(
+            PartnerInvite.id == invite.id,
+            PartnerInvite.used_at.is_(None),
+            PartnerInvite.expires_at >= now,
+        )
+        .values(used_at=now, used_by=tg_user_id)
+        .execution_options(synchronize_session=False)
+    )
+    if rows_affected(taken) != 1:
+        raise CardError("invalid invite")
     if member is None:
         member = PartnerMember(partner_id=partner.id, tg_user_id=tg_user_id)
         session.add(member)
     member.partner_id, member.active, member.name = partner.id, True, (name or "")[:128] or None
-    invite.used_at, invite.used_by = now, tg_user_id
     await session.flush()
     await audit(
         session,

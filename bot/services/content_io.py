@@ -21,6 +21,7 @@ import yaml
 
 from bot.services import content as content_mod
 from bot.services import places, yamlsafe
+from bot.services.cells import escape, unescape
 from bot.services.content_base import CANNED_DIR, ORGANISATIONS_FILE
 
 KINDS = ("organisations", "canned")
@@ -155,7 +156,7 @@ def _canned_from_row(row: dict[str, str]) -> dict[str, Any]:
 def read_input(kind: str, path: Path) -> list[dict[str, Any]]:
     text = path.read_text(encoding="utf-8-sig")
     if path.suffix.lower() == ".csv":
-        rows = list(csv.DictReader(io.StringIO(text)))
+        rows = [{k: unescape(v) for k, v in r.items()} for r in csv.DictReader(io.StringIO(text))]
         return [(_org_from_row if kind == "organisations" else _canned_from_row)(r) for r in rows]
     raw = yamlsafe.load(text)
     key = "organisations" if kind == "organisations" else "answers"
@@ -312,7 +313,7 @@ def export(kind: str, data_dir: Path, fmt: str) -> str:
             location = o.get("location") or {}
             row["lat"], row["lon"] = location.get("lat", ""), location.get("lon", "")
             row["location_source"] = location.get("source", "")
-            writer.writerow(row)
+            writer.writerow({k: escape(v) for k, v in row.items()})
         return buf.getvalue()
     folder = data_dir / CANNED_DIR
     rows = []
@@ -327,13 +328,16 @@ def export(kind: str, data_dir: Path, fmt: str) -> str:
     for name, a in rows:
         writer.writerow(
             {
-                "code": a["code"],
-                "title_ru": a["title"]["ru"],
-                "title_en": a["title"]["en"],
-                "text_ru": a["text"]["ru"],
-                "text_en": a["text"]["en"],
-                "refs": "; ".join(a.get("refs") or []),
-                "file": name,
+                k: escape(v)
+                for k, v in {
+                    "code": a["code"],
+                    "title_ru": a["title"]["ru"],
+                    "title_en": a["title"]["en"],
+                    "text_ru": a["text"]["ru"],
+                    "text_en": a["text"]["en"],
+                    "refs": "; ".join(a.get("refs") or []),
+                    "file": name,
+                }.items()
             }
         )
     return buf.getvalue()

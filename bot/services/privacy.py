@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, cast, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import utcnow
@@ -101,7 +101,19 @@ async def erase(
     fid, tg_id = family.id, family.tg_user_id
     case_ids = (await session.scalars(select(Case.id).where(Case.family_id == fid))).all()
     counts = {"requests": len(case_ids)}
+    # case → [chat, message id] of the family's words in staff groups (copies and their continuations)
+    relayed: dict[int, list[list[int]]] = {}
     if case_ids:
+        words = select(
+            CaseMessageLink.case_id, CaseMessageLink.to_chat_id, CaseMessageLink.to_message_id
+        ).where(CaseMessageLink.case_id.in_(case_ids), CaseMessageLink.direction == "in")
+        for case_id, chat_id, message_id in (await session.execute(words)).all():
+            relayed.setdefault(case_id, []).append([chat_id, message_id])
+        sent = select(OutboxItem.case_id, OutboxItem.payload).where(
+            OutboxItem.case_id.in_(case_ids), OutboxItem.target == "staff", OutboxItem.status == "sent"
+        )
+        for case_id, payload in (await session.execute(sent)).all():
+            relayed.setdefault(case_id, []).extend((payload or {}).get("parts") or [])  # a caption's rest
         await session.execute(delete(CaseMessageLink).where(CaseMessageLink.case_id.in_(case_ids)))
         await session.execute(delete(OutboxItem).where(OutboxItem.case_id.in_(case_ids)))
         await session.execute(
@@ -117,7 +129,9 @@ async def erase(
                 select(Case).where(Case.id.in_(case_ids), Case.chat_id.is_not(None))
             )
             for case in topics.all():
-                relay.enqueue_text(session, case, target="staff", text=staff_note)
+                # the worker deletes the family's relayed messages from the topics, then posts the note with
+                # what it deleted and what Telegram did not let it delete
+                relay.enqueue_erasure(session, case, messages=relayed.get(case.id, []), note=staff_note)
                 relay.sync_topic(session, case)
     await session.execute(
         update(TriageResult).where(TriageResult.family_id == fid).values(family_id=None, path=[])
@@ -129,7 +143,36 @@ async def erase(
     counts["family_cards_revoked"] = await card.erase(session, fid)
     # the audit trail keeps what happened, but no longer who: the person's id is removed from it
     await session.execute(update(AuditLog).where(AuditLog.actor_tg_id == tg_id).values(actor_tg_id=None))
+    await _scrub_audit_details(session, tg_id)
     await session.delete(family)
     await session.flush()
     await audit(session, actor_tg_id=None, role="family", action=action, obj=("family", fid), details=counts)
     return counts
+
+
+def _without(value: Any, tg_id: int) -> tuple[Any, bool]:
+    """``value`` (audit details) with every occurrence of the Telegram id replaced by None; and whether any was."""
+    if isinstance(value, dict):
+        changed = False
+        out = {}
+        for k, v in value.items():
+            out[k], c = _without(v, tg_id)
+            changed |= c
+        return out, changed
+    if isinstance(value, list):
+        pairs = [_without(v, tg_id) for v in value]
+        return [p[0] for p in pairs], any(p[1] for p in pairs)
+    if (isinstance(value, int) and not isinstance(value, bool) and value == tg_id) or value == str(tg_id):
+        return None, True
+    return value, False
+
+
+async def _scrub_audit_details(session: AsyncSession, tg_id: int) -> None:
+    """The person's Telegram id inside audit details (e.g. a coordinator's «/audit person <id>») goes too."""
+    rows = (
+        await session.scalars(select(AuditLog).where(cast(AuditLog.details, String).like(f"%{tg_id}%")))
+    ).all()
+    for row in rows:
+        details, changed = _without(row.details, tg_id)
+        if changed:
+            row.details = details

@@ -96,6 +96,66 @@ def enqueue_copy(
     )
 
 
+def enqueue_contact(
+    session: AsyncSession,
+    case: Case,
+    *,
+    chat_id: int,
+    message_id: int,
+    phone: str,
+    name: str | None,
+    reply_to: int | None = None,
+) -> OutboxItem:
+    """A contact a family shared, for the operators: the phone number only (and the contact's own name when it
+    is someone else's card). A copy would carry the Telegram id and name of the account, undoing the pseudonym;
+    the worker sends a new contact card without them (``sendContact`` with no ``user_id``)."""
+    payload: dict[str, Any] = {"phone": phone}
+    if name:
+        payload["name"] = name
+    if reply_to is not None:
+        payload["reply_to"] = reply_to
+    return enqueue(
+        session,
+        case,
+        target="staff",
+        kind="contact",
+        from_chat_id=chat_id,
+        from_message_id=message_id,
+        payload=payload,
+    )
+
+
+def enqueue_framed(
+    session: AsyncSession,
+    case: Case,
+    *,
+    chat_id: int,
+    message_id: int,
+    text: str | None,
+    caption: str | None,
+    entities: list[dict[str, Any]],
+    reply_to: int | None = None,
+) -> OutboxItem:
+    """A family's message that opens like a notice of the bot: sent to staff under a label saying it is the
+    family's (a text as a new message, media as a copy with the labelled caption). See services/impersonation."""
+    payload: dict[str, Any] = {"framed": True, "entities": entities}
+    if text is not None:
+        payload["text"] = text
+    else:
+        payload["caption"] = caption or ""
+    if reply_to is not None:
+        payload["reply_to"] = reply_to
+    return enqueue(
+        session,
+        case,
+        target="staff",
+        kind="copy",
+        from_chat_id=chat_id,
+        from_message_id=message_id,
+        payload=payload,  # never grouped into an album: an album is copied without its own captions
+    )
+
+
 def enqueue_text(
     session: AsyncSession,
     case: Case,
@@ -159,6 +219,33 @@ def enqueue_edit(
         from_message_id=message_id,
         payload={"text": text or "", "entities": entities or [], "caption": is_caption},
     )
+
+
+def mark_danger(item: OutboxItem) -> None:
+    """A danger signal and its notice go to the staff group ahead of everything, even of the same request's
+    earlier messages still waiting for the group's budget (services/fair_relay)."""
+    item.payload = {**(item.payload or {}), "danger": True}
+
+
+async def hurry(session: AsyncSession, case: Case) -> int:
+    """Staff asked to read a request's backlog now: its waiting items for the group go ahead of the round robin
+    (services/fair_relay). Returns how many."""
+    items = (
+        await session.scalars(
+            select(OutboxItem).where(
+                OutboxItem.case_id == case.id, OutboxItem.status == "pending", OutboxItem.target == "staff"
+            )
+        )
+    ).all()
+    for item in items:
+        item.payload = {**(item.payload or {}), "asked": True}
+    return len(items)
+
+
+def enqueue_erasure(session: AsyncSession, case: Case, *, messages: list[list[int]], note: str) -> OutboxItem:
+    """After /forget: delete the family's relayed messages (``[chat id, message id]``) from the staff groups, then
+    post ``note`` with what was deleted and what Telegram refused (the worker counts both)."""
+    return enqueue(session, case, target="staff", kind="erase", payload={"messages": messages, "note": note})
 
 
 def ensure_topic(session: AsyncSession, case: Case) -> OutboxItem:

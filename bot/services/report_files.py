@@ -11,6 +11,7 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+from bot.services.cells import escape_row
 from bot.services.reports import N_, SUMMARY_LABELS, Figures
 
 Translate = Callable[[str], str]
@@ -84,14 +85,14 @@ def xlsx_bytes(fig: Figures, t: Translate, value: ValueLabel = _plain) -> bytes:
     wb.remove(wb.active)
     for table in fig.tables:
         ws = wb.create_sheet(title=t(table.title).replace(":", " —").replace("/", "-")[:31])
-        ws.append([t(table.title)])
+        ws.append(escape_row([t(table.title)]))
         ws["A1"].font = Font(bold=True)
-        ws.append([f"{period}: {fig.period.label()}", f"{region}: {fig.region or every}"])
-        ws.append([t(h) for h in table.headers])
+        ws.append(escape_row([f"{period}: {fig.period.label()}", f"{region}: {fig.region or every}"]))
+        ws.append(escape_row([t(h) for h in table.headers]))
         for cell in ws[3]:
             cell.font = Font(bold=True)
         for row in _rows(fig, table.key, t, value):
-            ws.append(row)
+            ws.append(escape_row(row))
         ws.column_dimensions["A"].width = 48
         ws.column_dimensions["B"].width = 22
     buf = io.BytesIO()
@@ -103,12 +104,14 @@ def csv_bytes(fig: Figures, t: Translate, value: ValueLabel = _plain) -> bytes:
     """One CSV with every table: columns table, then the table's own columns (UTF-8 with BOM for Excel)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow([t(N_("Period")), fig.period.label(), t(N_("Region")), fig.region or t(N_("all"))])
+    writer.writerow(
+        escape_row([t(N_("Period")), fig.period.label(), t(N_("Region")), fig.region or t(N_("all"))])
+    )
     for table in fig.tables:
         writer.writerow([])
-        writer.writerow([t(N_("Table")), *(t(h) for h in table.headers)])
+        writer.writerow(escape_row([t(N_("Table")), *(t(h) for h in table.headers)]))
         for row in _rows(fig, table.key, t, value):
-            writer.writerow([t(table.title), *row])
+            writer.writerow(escape_row([t(table.title), *row]))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

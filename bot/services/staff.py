@@ -78,12 +78,35 @@ async def members(session: AsyncSession, *, include_inactive: bool = False) -> l
 async def ensure_for_roles(
     session: AsyncSession, tg_user_id: int, roles: frozenset[str], name: str | None
 ) -> Staff | None:
-    """Coordinators and admins named in the settings act as staff too: give them a record on first use."""
-    staff = await session.scalar(select(Staff).where(Staff.tg_user_id == tg_user_id, Staff.active.is_(True)))
+    """The staff record a person acts under in the operators' group.
+
+    Coordinators and admins named in the settings (COORDINATOR_IDS, ADMIN_IDS) need a record to own requests and
+    sign notes, but their rights come from the settings alone and must go with them: their record is created
+    inactive (``active`` is what grants a role from the table), so removing them from the settings and restarting
+    takes every right away. Only an explicit, audited act (/staff, ``python -m bot staff add``) makes an active
+    record."""
+    staff = await session.scalar(select(Staff).where(Staff.tg_user_id == tg_user_id))
     if staff is None and roles & {"coordinator", "admin"}:
-        staff = await upsert(session, tg_user_id, "admin" if "admin" in roles else "coordinator", name=name)
+        staff = Staff(
+            tg_user_id=tg_user_id,
+            role="admin" if "admin" in roles else "coordinator",
+            active=False,
+            name=(name or "")[:128] or None,
+        )
+        session.add(staff)
+        await session.flush()
+        await audit(
+            session,
+            actor_tg_id=tg_user_id,
+            role=staff.role,
+            action="staff.settings_record",
+            obj=("staff", staff.id),
+            details={"rights": "settings only"},
+        )
+    if staff is not None and not staff.active and not roles & {"coordinator", "admin"}:
+        return None  # a removed member, and no longer in the settings either
     if staff is not None and not staff.name and name:
-        staff.name = name
+        staff.name = name[:128]
     return staff
 
 
@@ -104,3 +127,12 @@ async def coordinator_ids(
     )
     ids.update(rows.all())
     return sorted(ids)
+
+
+async def rights_sources(session: AsyncSession, coordinator_ids: list[int], admin_ids: list[int]) -> dict:
+    """Where each person's rights come from, for /status: the settings, and the staff table (active records,
+    each created by an audited act) by role."""
+    table: dict[str, list[int]] = {}
+    for member in await members(session):
+        table.setdefault(member.role, []).append(member.tg_user_id)
+    return {"coordinator_ids": sorted(coordinator_ids), "admin_ids": sorted(admin_ids), "table": table}

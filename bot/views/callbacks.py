@@ -89,6 +89,12 @@ class CImp(CallbackData, prefix="cimp"):
     a: str  # go | no
 
 
+class Backlog(CallbackData, prefix="blg"):
+    """«Show them now» under the relay's «N more messages» notice in a request's topic."""
+
+    case: int
+
+
 class BcAction(StrEnum):
     """A coordinator's action on a broadcast."""
 

@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.db.base import utcnow
 from bot.db.session import AsyncSession
 from bot.services import observability
+from bot.services import staff as staff_service
 
 router = Router(name="coordinators.status")
 
@@ -26,6 +27,7 @@ def status_text(s: observability.Status, settings: Settings) -> str:
         _("Held back by flood control: {flood}; from paused users: {muted}").format(
             flood=c.get("flood", 0), muted=c.get("muted", 0)
         ),
+        _("Unreadable updates skipped (logged): {n}").format(n=c.get("unreadable", 0)),
         _("Updates handled: {hour} in the last hour, {day} in 24 hours").format(
             hour=s.updates_last_hour, day=s.updates_last_day
         ),
@@ -49,6 +51,25 @@ def status_text(s: observability.Status, settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def rights_text(rights: dict) -> str:
+    """Where each person's rights come from: the settings (taken away by the settings) or the staff list."""
+
+    def ids(values: list[int]) -> str:
+        return ", ".join(str(v) for v in values) or "—"
+
+    lines = [
+        _("<b>Who has rights, and from where</b>"),
+        _("From the settings, COORDINATOR_IDS: {ids}").format(ids=ids(rights["coordinator_ids"])),
+        _("From the settings, ADMIN_IDS: {ids}").format(ids=ids(rights["admin_ids"])),
+    ]
+    for role, members in sorted(rights["table"].items()):
+        lines.append(_("From the staff list ({role}): {ids}").format(role=role, ids=ids(members)))
+    return "\n".join(lines)
+
+
 @router.message(Command("status"))
 async def status_cmd(message: Message, session: AsyncSession, settings: Settings) -> None:
-    await message.answer(status_text(await observability.status(session), settings))
+    rights = await staff_service.rights_sources(session, settings.coordinator_ids, settings.admin_ids)
+    await message.answer(
+        status_text(await observability.status(session), settings) + "\n\n" + rights_text(rights)
+    )

@@ -111,16 +111,17 @@ async def relay_danger(
     changed = hit is not None and records.mark_danger(case, hit)
     if case.urgency != "emergency":
         case.urgency = "emergency"
-        relay.enqueue_text(
+        notice = relay.enqueue_text(
             session,
             case,
             target="staff",
             text=_("⚠️ A danger signal in the family's next message: they were sent emergency contacts."),
         )
+        relay.mark_danger(notice)
         relay.sync_topic(session, case)
     elif changed:
         relay.sync_topic(session, case)
-    relay_message(session, case, message, target="staff")
+    relay.mark_danger(relay_message(session, case, message, target="staff"))
     await desk.note_family_message(session, case, actor_tg_id=message.chat.id)
 
 

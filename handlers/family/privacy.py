@@ -129,8 +129,9 @@ async def erase_family(
 ) -> None:
     with locale_scope(i18n, settings.default_locale):  # the staff groups share one language
         note = _(
-            "The family has erased its data. This request is closed; the family can no longer be reached here, "
-            "and its messages are no longer kept by the bot."
+            "The family has erased its data. This request is closed; the family can no longer be reached here. "
+            "The bot keeps nothing of the family and deletes the family's messages it relayed into the "
+            "operators' topics; staff replies and notes stay."
         )
     await privacy.erase(session, ctx.family, staff_note=note, action=action)
     ctx.family = None

@@ -11,7 +11,7 @@ from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
 from handlers.filters import IsStaff
-from handlers.operators import access, desk, moderation, places
+from handlers.operators import access, backlog, desk, moderation, places
 
 
 class InDeskChat(Filter):
@@ -30,7 +30,7 @@ def get_router() -> Router:
         observer.filter(IsStaff())
         observer.middleware(access.DeskMiddleware())
     staff_side.include_routers(
-        moderation.router, places.router, desk.router
+        moderation.router, places.router, backlog.router, desk.router
     )  # moderation first: desk takes every message
     router.include_routers(staff_side, access.others)
     return router

@@ -408,15 +408,14 @@ async def test_card_application_qr_offers_verification_and_statistics(fake, card
     tap(pavel, "Мои предложения")
     await screen(pavel, "срок истёк")
 
-    # /forget revokes the card: a partner then sees «revoked»
+    # /forget revokes the card and erases its number (issue 21): a partner checking it finds no such card
     anna.send_text("/forget")
     await bot_says(anna, "Удалить ваши данные")
     tap(anna, "Да, удалить")
     await screen(anna, "данные удалены")
-    await check(pavel, number, "отозвана")
-    [(status, family_id, cats)] = db_rows(
-        cardbot, "SELECT status, family_id, categories FROM family_cards WHERE number = ?", number
-    )
+    await check(pavel, number, "Такой карты нет")
+    assert db_rows(cardbot, "SELECT count(*) FROM family_cards WHERE number = ?", number) == [(0,)]
+    [(status, family_id, cats)] = db_rows(cardbot, "SELECT status, family_id, categories FROM family_cards")
     assert status == "revoked" and family_id is None and cats == "[]"
     await db_wait(fake, cardbot, "SELECT count(*) FROM card_applications", until=lambda r: r[0][0] == 0)
 

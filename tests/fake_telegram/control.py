@@ -19,6 +19,7 @@ All endpoints take and return JSON.
 - ``POST /_control/faults``                       — {method, chat_id?, count?, error?, retry_after?, delay?}
 - ``DELETE /_control/faults``
 - ``POST /_control/limits``                       — {enforce: bool}
+- ``POST /_control/updates/malformed``            — {kind, payload}: queue an off-spec update on purpose
 """
 
 from __future__ import annotations
@@ -195,6 +196,10 @@ def add_control_routes(app: web.Application, fake: FakeTelegram) -> None:
         fake.enforce_limits = bool(b.get("enforce", True))
         return web.json_response({"enforce_limits": fake.enforce_limits, "rate_limited": fake.rate_limited})
 
+    async def malformed_update(request: web.Request) -> web.Response:
+        b = await body(request)
+        return web.json_response({"result": fake.queue_malformed_update(b["kind"], b["payload"])})
+
     r = app.router
     r.add_get("/_control/state", state)
     r.add_post("/_control/users", create_user)
@@ -209,3 +214,4 @@ def add_control_routes(app: web.Application, fake: FakeTelegram) -> None:
     r.add_post("/_control/faults", add_fault)
     r.add_delete("/_control/faults", clear_faults)
     r.add_post("/_control/limits", limits)
+    r.add_post("/_control/updates/malformed", malformed_update)

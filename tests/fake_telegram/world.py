@@ -212,6 +212,7 @@ class World:
         self.updates: list[dict[str, Any]] = []
         self.next_update_id = 100_000
         self.sent_updates: dict[int, dict[str, Any]] = {}  # every update ever queued, by id (for redelivery)
+        self.malformed: set[int] = set()  # ids of updates queued off-spec on purpose (not spec violations)
         self.redeliveries: list[dict[str, Any]] = []  # updates to hand out once more, whatever the offset
         self.allowed_updates: tuple[str, ...] = DEFAULT_UPDATE_TYPES
         self.commands: dict[str, list[dict[str, Any]]] = {}

@@ -121,6 +121,8 @@ def test_privacy_notice_has_version_retention_and_rights(content) -> None:
     privacy = content.privacy
     assert privacy.version and privacy.date == date(2026, 12, 5)
     ru, en = privacy.notice_text("ru"), privacy.notice_text("en")
+    # /forget: what happens to the messages already relayed to specialists is said plainly (issue 21)
+    assert "передал специалистам" in ru and "48 часов" in ru and "passed on to specialists" in en
     assert "180 дней" in ru and "3 года" in ru and "180 days" in en and "3 years" in en
     assert (
         "«Как дела у семьи?» — 2 года" in ru and "«How is your family?» — 2 years" in en
