@@ -17,7 +17,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.services import desk
 from bot.services import staff as staff_service
 from bot.services.relay import RELAYABLE
-from bot.views.callbacks import CaseAct
+from bot.views.callbacks import Backlog, CaseAct
 from handlers.operators.desk import staff_help
 
 log = logging.getLogger(__name__)
@@ -72,5 +72,6 @@ async def edit_of_a_stranger(message: Message) -> None:
 
 
 @others.callback_query(CaseAct.filter())
+@others.callback_query(Backlog.filter())
 async def refuse_button(call: CallbackQuery) -> None:
     await call.answer(_("Only the centre's staff can do this."), show_alert=True)
