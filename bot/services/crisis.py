@@ -280,7 +280,10 @@ class CrisisDetector:
 
     @classmethod
     def from_path(cls, path: Path | str = DEFAULT_LEXICON_PATH) -> CrisisDetector:
-        return cls(load_lexicon(path))
+        """The lexicon at ``path`` with the second opinion of ``crisis_model.json`` beside it, if there is one."""
+        model_path = Path(path).with_name(MODEL_FILE)
+        model = CrisisModel.from_path(model_path) if model_path.exists() else None
+        return cls(load_lexicon(path), model=model)
 
     # ------------------------------------------------------------------ tokens
 
@@ -617,9 +620,7 @@ class CrisisDetector:
 
 @functools.lru_cache(maxsize=4)
 def _detector_for(path: str, mtime: float, model_mtime: float) -> CrisisDetector:
-    model_path = Path(path).with_name(MODEL_FILE)
-    model = CrisisModel.from_path(model_path) if model_mtime else None
-    return CrisisDetector(load_lexicon(path), model=model)
+    return CrisisDetector.from_path(path)
 
 
 def load_detector(data_dir: Path | str | None = None) -> CrisisDetector:
@@ -667,5 +668,7 @@ def validate(data_dir: Path) -> list[str]:
         try:
             CrisisModel.from_path(model_path)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            return [f"{MODEL_FILE}: not a model file ({exc}); rebuild it: python -m bot.services.crisis_model"]
+            return [
+                f"{MODEL_FILE}: not a model file ({exc}); rebuild it: python -m bot.services.crisis_model"
+            ]
     return []
