@@ -37,6 +37,7 @@ from bot.services.crisis_lexicon import (
     Pattern,
     _pydantic_problems,
 )
+from bot.services.crisis_model import DOWNGRADE_BELOW, MODEL_FILE, CrisisModel
 from bot.services.crisis_text import (
     _BOT_COMMAND,
     _CYR,
@@ -50,6 +51,7 @@ from bot.services.crisis_text import (
     EN_TYPO_MIN_LEN,
     TYPO_MIN_LEN,
     Token,
+    _en_inflections,
     _one_edit,
     _ru_known,
     _ru_lexeme,
@@ -195,6 +197,9 @@ class CrisisHit:
     matched: list[str]  # the words that matched, as written, one string per match (for the operator)
     severity: int  # higher is more urgent; compare hits with ``hit.severity``
     level: Literal["clear", "possible"] = "clear"
+    # The statistical second opinion (probability of danger) when it was asked: a clear signal from a single
+    # pattern in a message the model reads as harmless is shown as "possible" (the safety check, not silence).
+    second_opinion: float | None = None
 
     @property
     def evidence(self) -> list[str]:
@@ -211,10 +216,13 @@ class CrisisHit:
 class CrisisDetector:
     """Finds danger signals in free text. Create once (loading lemmatises the lexicon) and reuse."""
 
-    def __init__(self, lexicon: Lexicon, *, typos: bool = True, latin: bool = True):
+    def __init__(
+        self, lexicon: Lexicon, *, typos: bool = True, latin: bool = True, model: CrisisModel | None = None
+    ):
         """``typos`` and ``latin`` switch off typo tolerance and the reading of Russian typed in Latin
-        letters (the benchmark measures what each adds)."""
+        letters (the benchmark measures what each adds); ``model`` is the statistical second opinion."""
         self.lexicon = lexicon
+        self.model = model
         self._typos = typos
         self._latin = latin
         self._c = _Compiler(lexicon)
@@ -255,11 +263,13 @@ class CrisisDetector:
         # deletions. A word and a form that share a deletion are one edit apart (a missing, extra, wrong or
         # swapped letter), so lookup costs one probe per letter of the word. The index is two flat arrays
         # (hash of the deletion, sorted; number of the form), some 2 MB instead of 30 MB of dict and sets.
-        en_words = [
-            w for w in self._c.vocab if len(w) >= EN_TYPO_MIN_LEN and w.isalpha() and not _CYR.search(w)
-        ]
+        # English words are indexed with their regular inflections («beats», «leaves», «living»): a typo is made
+        # in the word as written, not in its base form.
+        en_words = [w for w in self._c.vocab if len(w) >= 3 and w.isalpha() and not _CYR.search(w)]
         for word in en_words:
-            self._c.forms.setdefault(word, set()).add(word)
+            for form in _en_inflections(word):
+                if form == word or len(form) >= EN_TYPO_MIN_LEN - 1:
+                    self._c.forms.setdefault(form, set()).add(word)
         self._typo_forms = sorted(f for f in self._c.forms if len(f) >= TYPO_MIN_LEN)
         pairs = sorted(
             (hash(form[:i] + form[i + 1 :]), n)
@@ -271,7 +281,10 @@ class CrisisDetector:
 
     @classmethod
     def from_path(cls, path: Path | str = DEFAULT_LEXICON_PATH) -> CrisisDetector:
-        return cls(load_lexicon(path))
+        """The lexicon at ``path`` with the second opinion of ``crisis_model.json`` beside it, if there is one."""
+        model_path = Path(path).with_name(MODEL_FILE)
+        model = CrisisModel.from_path(model_path) if model_path.exists() else None
+        return cls(load_lexicon(path), model=model)
 
     # ------------------------------------------------------------------ tokens
 
@@ -289,6 +302,8 @@ class CrisisDetector:
             # Not a dictionary word (slang, a typo): pymorphy3 predicts its lemma. A dictionary word that is
             # not in the inflection index cannot be a form of a vocabulary lemma, so it is skipped cheaply.
             result = ru_lemmas(surface) & self._c.vocab or self._typo_lemmas(surface)
+        elif len(surface) == TYPO_MIN_LEN - 1 and self._typos and not _ru_known(surface):
+            result = self._missing_letter_lemmas(surface)
         else:
             result = frozenset()
         if not result and self._typos and lang == "ru" and _DOUBLE.search(surface):  # «ноож»: a held key
@@ -312,6 +327,16 @@ class CrisisDetector:
             # people rarely mistype the first letter; this halves false matches. The distance check also
             # drops the rare hash collision.
             if form[0] == surface[0] and _one_edit(surface, form):
+                lemmas.update(self._c.forms[form])
+                self._typo_read.setdefault(surface, set()).add(form)
+        return frozenset(lemmas)
+
+    def _missing_letter_lemmas(self, surface: str) -> frozenset[str]:
+        """A 4-letter word no dictionary knows that is a 5-letter vocabulary form with one letter left out
+        («ибил», «дврь»); the first letter must be right."""
+        lemmas: set[str] = set()
+        for form in self._forms_with_deletion(surface):
+            if len(form) == TYPO_MIN_LEN and form[0] == surface[0] and _one_edit(surface, form):
                 lemmas.update(self._c.forms[form])
                 self._typo_read.setdefault(surface, set()).add(form)
         return frozenset(lemmas)
@@ -584,18 +609,28 @@ class CrisisDetector:
                 matched.append(words)
         order = {c: i for i, c in enumerate(CRISIS_CATEGORIES)}
         categories = sorted(cat_sev, key=lambda c: (-cat_sev[c], order.get(c, len(order)), c))
-        return CrisisHit(categories, pattern_ids, matched, max(cat_sev.values()), level)
+        opinion = None
+        if level == "clear" and len(pattern_ids) == 1 and self.model is not None:
+            # One pattern alone is where the lexicon's false alarms are (cross-validated on the tune part);
+            # the model never silences a signal, it only softens it to the safety check.
+            opinion = self.model.probability(text)
+            if opinion < DOWNGRADE_BELOW:
+                level = "possible"
+        return CrisisHit(categories, pattern_ids, matched, max(cat_sev.values()), level, opinion)
 
 
 @functools.lru_cache(maxsize=4)
-def _detector_for(path: str, mtime: float) -> CrisisDetector:
+def _detector_for(path: str, mtime: float, model_mtime: float) -> CrisisDetector:
     return CrisisDetector.from_path(path)
 
 
 def load_detector(data_dir: Path | str | None = None) -> CrisisDetector:
-    """The detector for ``data_dir/crisis_lexicon.yaml`` (default: the repository's data/), cached per file."""
+    """The detector for ``data_dir/crisis_lexicon.yaml`` (default: the repository's data/) with the second
+    opinion of ``crisis_model.json`` beside it when that file exists; cached per file."""
     path = Path(data_dir) / LEXICON_FILE if data_dir is not None else DEFAULT_LEXICON_PATH
-    return _detector_for(str(path), path.stat().st_mtime)
+    model_path = path.with_name(MODEL_FILE)
+    model_mtime = model_path.stat().st_mtime if model_path.exists() else 0.0
+    return _detector_for(str(path), path.stat().st_mtime, model_mtime)
 
 
 def load_lexicon(path: Path | str) -> Lexicon:
@@ -629,4 +664,12 @@ def validate(data_dir: Path) -> list[str]:
         load_lexicon(path)
     except LexiconError as exc:
         return [f"{path.name}: {p}" for p in exc.problems]
+    model_path = path.with_name(MODEL_FILE)
+    if model_path.exists():
+        try:
+            CrisisModel.from_path(model_path)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            return [
+                f"{MODEL_FILE}: not a model file ({exc}); rebuild it: python -m bot.services.crisis_model"
+            ]
     return []

@@ -62,6 +62,22 @@ def en_lemmas(word: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def _en_inflections(word: str) -> set[str]:
+    """The word and its regular English inflections (the forms `en_lemmas` reads back to it)."""
+    out = {word}
+    if word.endswith(("s", "x", "ch", "sh")):
+        out.add(word + "es")
+    elif word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        out.update({word[:-1] + "ies", word[:-1] + "ied"})
+    else:
+        out.add(word + "s")
+    if word.endswith("e"):
+        out.update({word + "d", word[:-1] + "ing"})
+    else:
+        out.update({word + "ed", word + "ing"})
+    return out
+
+
 # Latin letters that look like Cyrillic ones; applied only inside a word that already has Cyrillic letters.
 _LOOKALIKE = str.maketrans("aceopxykmthb", "асеорхукмтнв")
 _CYR = re.compile(r"[а-я]")
@@ -163,6 +179,44 @@ def _translit_word(word: str) -> str:
         and _is_infinitive(word + "ь")
     ):  # «zhit»
         word += "ь"
+    return _repair_translit(word)
+
+
+_SOFTENABLE = frozenset("бвдзлмнпрстфчш")
+_HARD_I = frozenset("бвдлмнпрстфзц")  # after these «i» may stand for ы («sina», «smisl», «vipilyus»)
+
+
+@functools.lru_cache(maxsize=8_192)
+def _repair_translit(word: str) -> str:
+    """A transliterated word the dictionary does not know, read the way people who type Latin write Russian:
+    the soft sign left out («do4», «bolwe», «vipilyus») or one too many («menya» read as «менья»), «i» for ы («sina», «smisl») or й («kakoi»), «ii» for ий
+    («poslednii»). Up to two such changes; the first spelling the dictionary knows wins, else the word as is."""
+    if len(word) < 3 or not _CYR.fullmatch(word[0]) or _ru_known(word):
+        return word
+
+    def edits(w: str) -> list[str]:
+        out = []
+        if w.endswith("ии"):
+            out.append(w[:-2] + "ий")
+        for i, ch in enumerate(w):
+            if ch == "ь":  # «menya» read as «менья»
+                out.append(w[:i] + w[i + 1 :])
+            if ch in _SOFTENABLE and (i + 1 == len(w) or (w[i + 1] not in _VOWELS and w[i + 1] != "ь")):
+                out.append(w[: i + 1] + "ь" + w[i + 1 :])
+            if ch == "и" and i and w[i - 1] in _HARD_I:
+                out.append(w[:i] + "ы" + w[i + 1 :])
+            elif ch == "и" and i and w[i - 1] in _VOWELS and (i + 1 == len(w) or w[i + 1] not in _VOWELS):
+                out.append(w[:i] + "й" + w[i + 1 :])  # «kakoi», «moi»
+        return out
+
+    first = edits(word)
+    for candidate in first:
+        if _ru_known(candidate):
+            return candidate
+    for step in first:
+        for candidate in edits(step):
+            if _ru_known(candidate):
+                return candidate
     return word
 
 
@@ -213,7 +267,7 @@ def _russian_in_latin(text: str) -> str:
 
 
 def _read_latin_sentence(low: str) -> str:
-    words = re.findall(r"[a-z']+", low)
+    words = re.findall(r"[a-z4']+", low)  # «do4» is «дочь», not the English «do»
     if not words or sum(w in _EN_FUNCTION_WORDS for w in words) >= max(1, len(words) // 5):
         return low  # English: «my son» is not «мы сон»
     layout = low.translate(_LAYOUT)

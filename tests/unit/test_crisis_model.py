@@ -1,0 +1,79 @@
+"""The statistical second opinion of the danger detector, and the reading of mistyped and Latin-typed words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.services.crisis import DEFAULT_LEXICON_PATH, CrisisDetector, load_lexicon
+from bot.services.crisis_model import DEFAULT_MODEL_PATH, CrisisModel, features, train
+from bot.services.crisis_text import _russian_in_latin
+
+TUNE = Path(__file__).resolve().parent.parent / "data" / "danger_corpus" / "tune.yaml"
+
+
+@pytest.fixture(scope="module")
+def lexicon():  # type: ignore[no-untyped-def]
+    return load_lexicon(DEFAULT_LEXICON_PATH)
+
+
+def test_shipped_model_is_trained_on_the_tune_part_only() -> None:
+    """data/crisis_model.json is what training on tune.yaml gives (deterministic): no held-out message in it."""
+    items = yaml.safe_load(TUNE.read_text(encoding="utf-8"))["messages"]
+    rebuilt = train([i["text"] for i in items], [bool(i["danger"]) for i in items])
+    shipped = CrisisModel.from_path(DEFAULT_MODEL_PATH)
+    assert shipped.bias == rebuilt.bias
+    assert shipped.weights == rebuilt.weights, "rebuild it: python -m bot.services.crisis_model"
+
+
+def test_features_read_latin_typed_russian_and_normalise() -> None:
+    assert "w:бить" in features("muzh menya b'et")
+    assert features("МУЖ БЬЁТ") == features("муж бьет")
+    assert features("") == {} and features("🙂🙂") == {}
+
+
+def test_second_opinion_softens_a_single_pattern_but_never_silences(lexicon) -> None:  # type: ignore[no-untyped-def]
+    harmless = CrisisDetector(lexicon, model=CrisisModel({}, -10.0))  # reads every message as harmless
+    alarmed = CrisisDetector(lexicon, model=CrisisModel({}, 10.0))
+    alone = CrisisDetector(lexicon)
+    text = "он меня бьёт каждый день"
+    base = alone.detect(text)
+    assert base is not None and base.level == "clear" and len(base.pattern_ids) == 1
+    soft = harmless.detect(text)
+    assert soft is not None and soft.level == "possible" and soft.evidence == base.evidence
+    assert soft.second_opinion is not None and soft.second_opinion < 0.01
+    kept = alarmed.detect(text)
+    assert kept is not None and kept.level == "clear" and kept.second_opinion is not None
+    assert harmless.detect("подскажите про пособие на ребёнка") is None  # the model never adds a signal here
+    several = "муж угрожает убить"  # more than one pattern: the lexicon is trusted
+    hit = harmless.detect(several)
+    assert hit is not None and len(hit.pattern_ids) > 1 and hit.level == "clear"
+
+
+@pytest.mark.parametrize(
+    ("latin", "russian"),
+    [
+        (
+            "u4itel trogaet moyu do4",
+            "учитель трогает мою дочь",
+        ),  # the soft sign left out; «do» is not English
+        ("kakoi smisl jit dalwe", "какой смысл жить дальше"),  # й, ы and ь restored
+        ("segodnia poslednii raz bolwe ne mogu", "сегодня последний раз больше не могу"),
+        ("muzh menya bil", "муж меня бил"),  # «menya» is not «менья»
+    ],
+)
+def test_latin_typed_russian_is_read_as_people_write_it(latin: str, russian: str) -> None:
+    assert _russian_in_latin(latin) == russian
+
+
+def test_short_and_inflected_typos(lexicon) -> None:  # type: ignore[no-untyped-def]
+    detector = CrisisDetector(lexicon)
+    plain = CrisisDetector(lexicon, typos=False)
+    assert plain.detect("муж ибил") is None  # what typo tolerance adds, measured against it switched off
+    hit = detector.detect("муж ибил")  # a 4-letter word with a letter left out
+    assert hit is not None and "violence" in hit.categories
+    assert detector.detect("ибис") is None and detector.detect("бил мяч") is None
+    tired = detector.detect("i am so tired of liivng like this")  # a typo in an inflected English form
+    assert tired is not None and "suicide" in tired.categories, tired
