@@ -91,6 +91,15 @@ class Match:
     positions: tuple[int, ...]  # token indexes, ascending
 
 
+def _compiled(lexicon: Lexicon) -> _Compiler:
+    """The lexicon compiled once (expanding every lemma costs about a second): loading checks it, the detector
+    uses it."""
+    if lexicon._compiled is None:
+        lexicon._compiled = _Compiler(lexicon)
+    compiled: _Compiler = lexicon._compiled
+    return compiled
+
+
 class _Compiler:
     """Turns the validated lexicon into slots, expanding every lemma to all its inflected forms."""
 
@@ -225,7 +234,7 @@ class CrisisDetector:
         self.model = model
         self._typos = typos
         self._latin = latin
-        self._c = _Compiler(lexicon)
+        self._c = _compiled(lexicon)
         self.version = lexicon.version
         self.severity: dict[str, int] = {name: spec.severity for name, spec in lexicon.categories.items()}
         self._spelling = {_yo(k.lower()): _yo(v.lower()) for k, v in lexicon.spelling.items()}
@@ -649,7 +658,7 @@ def load_lexicon(path: Path | str) -> Lexicon:
     except ValidationError as exc:
         raise LexiconError(path, _pydantic_problems(exc)) from exc
     # Compile once so that phrases which cannot match anything are reported at load time too.
-    problems = _Compiler(lexicon).problems()
+    problems = _compiled(lexicon).problems()
     if problems:
         raise LexiconError(path, problems)
     return lexicon

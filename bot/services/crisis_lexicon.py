@@ -6,9 +6,17 @@ Split from :mod:`bot.services.crisis` (the detector) so that each stays readable
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 LEXICON_FILE = "crisis_lexicon.yaml"
 DEFAULT_LEXICON_PATH = Path(__file__).resolve().parent.parent.parent / "data" / LEXICON_FILE
@@ -99,6 +107,8 @@ class Lexicon(_Strict):
     groups: dict[str, list[str]] = Field(default_factory=dict)
     patterns: list[Pattern] = Field(min_length=1)
     exceptions: list[Exception_] = Field(default_factory=list)
+    # the compiled form (bot/services/crisis.py), made once: the load's check and the detector share it
+    _compiled: Any = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _cross_check(self) -> Lexicon:

@@ -32,6 +32,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bot.services import yamlsafe
 from bot.services.measures.loader import Catalogue
 from bot.services.measures.search import STOP, _lemma_ru, _stem_en
 
@@ -155,7 +156,7 @@ class IntentsError(Exception):
 def load_intents(data_dir: Path) -> IntentsFile:
     path = Path(data_dir) / INTENTS_FILE
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yamlsafe.load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise IntentsError([f"{path.name}: cannot be read: {exc}"]) from None
     try:

@@ -2,6 +2,9 @@
 
 Plain PyYAML keeps the last of two equal keys and silently drops the first block; a data file with a duplicate key
 is a mistake of an editor, so it is an error here, with the line of both keys.
+
+The parser is libyaml's (``CSafeLoader``, shipped inside PyYAML's wheels) when it is there: the same documents and
+errors, about six times faster than the pure-Python parser, which made up half of the bot's start-up.
 """
 
 from __future__ import annotations
@@ -14,8 +17,11 @@ import yaml
 YAMLError = yaml.YAMLError
 
 
-class UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys in any mapping."""
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class UniqueKeyLoader(_Base):  # type: ignore[misc]
+    """SafeLoader (libyaml's parser when available) that refuses duplicate keys in any mapping."""
 
 
 def _construct_mapping(loader: UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
