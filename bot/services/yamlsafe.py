@@ -20,7 +20,7 @@ YAMLError = yaml.YAMLError
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class UniqueKeyLoader(_Base):  # type: ignore[misc]
+class UniqueKeyLoader(_Base):
     """SafeLoader (libyaml's parser when available) that refuses duplicate keys in any mapping."""
 
 
