@@ -15,6 +15,7 @@ import shutil
 import signal
 import sqlite3
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -397,7 +398,13 @@ async def test_the_same_update_delivered_twice_is_handled_once(fake, tmp_path):
 async def test_kill_9_at_random_points_of_a_family_flow(fake, tmp_path):
     """Promise: killed at any moment of a family's way to a specialist, the bot resumes after a restart: every step
     ends on its screen (at worst the family taps once more), there is one family and one request; and a message
-    the bot had received when it was killed reaches the topic after the restart, exactly once."""
+    the bot had received when it was killed reaches the topic after the restart, exactly once.
+
+    The one duplicate the Bot API leaves possible is counted, not excused: a kill in the few milliseconds between
+    Telegram's answer to a relay send and the commit that records it (Telegram has no idempotency key, so the next
+    process cannot know the copy arrived and sends it again; SECURITY.md). After each kill the test reads which
+    copies in the topic the dead process had not recorded; a message may appear once more for each of those, and
+    any other repeat fails the test."""
     seed = int(os.environ.get("KILL_SEED", time.time()))
     print(f"kill points seed {seed} (KILL_SEED={seed} repeats them)")  # shown by pytest when the test fails
     rng = random.Random(seed)
@@ -442,8 +449,25 @@ async def test_kill_9_at_random_points_of_a_family_flow(fake, tmp_path):
         [(case_id,)] = await db_wait(fake, desk.bot, "SELECT id FROM cases")
         thread = await desk.topic_of(case_id, timeout=20)
         texts = [f"подробность {i}" for i in range(6)]
+        origin: dict[str, int] = {}
+        unrecorded: Counter[str] = Counter()  # copies killed processes sent but never recorded as sent
+
+        def count_unrecorded() -> None:
+            recorded = {
+                m
+                for (m,) in db_rows(
+                    desk.bot, "SELECT from_message_id FROM outbox WHERE target = 'staff' AND status = 'sent'"
+                )
+            }
+            copies = Counter(text_of(m) for m in desk.ops.messages(thread))
+            for text, message_id in origin.items():
+                # sends of one message before its recorded one: 1, 2, … at the kills that end them, then the same
+                # number (copies − the recorded one) at every later kill, so the largest is the count
+                unrecorded[text] = max(unrecorded[text], copies[text] - (message_id in recorded))
+
         for text in texts:
             sent = maria.send_text(text)
+            origin[text] = sent["message_id"]
             if restarts < 5 and rng.random() < 0.4:
                 # killed once the bot has the message (its claim is in the database), at a random moment of
                 # handling it: the next process replays it (see SECURITY.md for the moment before the claim)
@@ -456,14 +480,24 @@ async def test_kill_9_at_random_points_of_a_family_flow(fake, tmp_path):
                 )
                 await asyncio.sleep(rng.uniform(0, 0.05))
                 await desk.bot.kill()
+                count_unrecorded()
                 await desk.bot.start()
                 restarts += 1
         await fake.wait_for(
             lambda: all(any(text_of(m) == t for m in desk.ops.messages(thread)) for t in texts), 60
         )
         await asyncio.sleep(1)
-        got = [text_of(m) for m in desk.ops.messages(thread) if text_of(m).startswith("подробность")]
-        assert sorted(got) == sorted(texts), f"lost or duplicated after {restarts} kill(s): {got}"
+        got = Counter(text_of(m) for m in desk.ops.messages(thread) if text_of(m).startswith("подробность"))
+        lost = [t for t in texts if got[t] == 0]
+        repeated = {t: n for t, n in got.items() if n > 1 + unrecorded[t]}
+        assert not lost and not repeated, (
+            f"after {restarts} kill(s): lost {lost}, repeated {repeated} "
+            f"(sends a kill left unrecorded: {dict(unrecorded)})"
+        )
+        if +unrecorded:
+            print(
+                f"kills between a send and its record: {dict(unrecorded)} (each may repeat that message once)"
+            )
         assert db_rows(desk.bot, "SELECT count(*) FROM families") == [(1,)]
         assert db_rows(desk.bot, "SELECT count(*) FROM cases") == [(1,)]
     finally:
