@@ -59,6 +59,12 @@ def serve(path: str) -> None:
 
     default_embeddings()  # the word vectors' vocabulary (memory-mapped, shared by the children)
     bot.lazy_aiogram.warm_up()  # the models every bot builds at its start (bot/lazy_aiogram.py)
+    from bot.config import Settings
+    from bot.services.crisis import load_detector
+
+    # the crisis detector of the repository's data/ (about a second of lemmatising per start otherwise); cached
+    # per file and modification time, so a test that edits a copy of data/ still gets its own
+    load_detector(Settings.model_fields["data_dir"].default)
 
     children: dict[int, int | None] = {}
 
