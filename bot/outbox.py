@@ -16,6 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -51,6 +52,7 @@ from bot.services import checkin, desk, fair_relay, relay
 from bot.services.audit import audit
 from bot.services.cases import TRANSITIONS, transition
 from bot.services.catalog import Catalog
+from bot.telegram import urgent_sends
 from bot.views.case_card import card_kb, card_text, mention, sync_topic, title_for
 
 log = logging.getLogger(__name__)
@@ -237,7 +239,9 @@ class OutboxWorker(MessageKinds):
                     if item is None or case is None or item.status != "pending":
                         continue
                     try:
-                        outcome = await self._process(s, item, case)
+                        # a danger signal's items take the pacer's urgent lane (bot/telegram.py)
+                        with urgent_sends() if (item.payload or {}).get("danger") else nullcontext():
+                            outcome = await self._process(s, item, case)
                     except Exception as exc:  # a bug must not kill the lane: back off and tell the logs
                         log.exception("relay item %s failed unexpectedly", item_id)
                         await s.rollback()

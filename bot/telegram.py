@@ -7,6 +7,9 @@ import logging
 import random
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 from aiogram import Bot
@@ -86,10 +89,27 @@ def _send_count(method: TelegramMethod) -> int:
     return 1
 
 
+_URGENT: ContextVar[bool] = ContextVar("urgent_sends", default=False)
+
+
+@contextmanager
+def urgent_sends() -> Iterator[None]:
+    """The sends made inside go first in the pacer's line for all chats: a danger answer never waits behind
+    ordinary ones when the bot is at Telegram's ~30 messages a second (the danger lane)."""
+    token = _URGENT.set(True)
+    try:
+        yield
+    finally:
+        _URGENT.reset(token)
+
+
 class Pacer:
     """Keeps the bot under Telegram's limits on its own side: a token bucket per private chat and one for all
     chats together, and a sliding window per group (shared by all topics of a forum). Sends to one chat go
-    one at a time; tokens are taken before a send, group slots are counted when the answer comes back."""
+    one at a time; tokens are taken before a send, group slots are counted when the answer comes back.
+
+    Urgent sends (:func:`urgent_sends`) have a lane of their own in the bucket for all chats: while any of them
+    waits, an ordinary send takes a token only if one is left for each waiting urgent send."""
 
     def __init__(
         self,
@@ -109,6 +129,7 @@ class Pacer:
         self._group: dict[int, deque[float]] = {}
         self._buckets: dict[int | None, tuple[float, float]] = {}  # chat id (None: all chats) → tokens, stamp
         self._blocked_until: dict[int, float] = {}
+        self._urgent_waiting = 0
 
     def _tokens(self, key: int | None, now: float) -> float:
         rate, burst = self.everyone if key is None else self.private
@@ -117,11 +138,12 @@ class Pacer:
         self._buckets[key] = (tokens, now)
         return tokens
 
-    def _wait(self, chat_id: int, n: int, now: float) -> float:
+    def _wait(self, chat_id: int, n: int, now: float, urgent: bool = False) -> float:
         wait = self._blocked_until.get(chat_id, 0.0) - now
         global_tokens = self._tokens(None, now)
-        if global_tokens < n:
-            wait = max(wait, (n - global_tokens) / self.everyone[0])
+        need = n if urgent else n + self._urgent_waiting  # the urgent lane: its waiters' tokens are kept
+        if global_tokens < need:
+            wait = max(wait, (need - global_tokens) / self.everyone[0])
         if chat_id < 0:
             window = self._group.setdefault(chat_id, deque())
             while window and window[0] <= now - self.group_window:
@@ -139,15 +161,18 @@ class Pacer:
         tokens, stamp = self._buckets[key]
         self._buckets[key] = (tokens - n, stamp)
 
-    async def acquire(self, chat_id: int, n: int) -> None:
+    async def acquire(self, chat_id: int, n: int, *, urgent: bool = False) -> None:
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         await lock.acquire()
+        self._urgent_waiting += urgent
         try:
-            while (wait := self._wait(chat_id, n, time.monotonic())) > 0:  # noqa: ASYNC110 (a timed wait)
+            while (wait := self._wait(chat_id, n, time.monotonic(), urgent)) > 0:  # noqa: ASYNC110 (timed)
                 await asyncio.sleep(wait)
         except BaseException:
             lock.release()
             raise
+        finally:
+            self._urgent_waiting -= urgent
         self._take(None, n)
         if chat_id > 0:
             self._take(chat_id, n)
@@ -182,7 +207,7 @@ class PaceMiddleware(BaseRequestMiddleware):
         chat_id = getattr(method, "chat_id", None)
         if not n or not isinstance(chat_id, int):
             return await make_request(bot, method)
-        await self.pacer.acquire(chat_id, n)
+        await self.pacer.acquire(chat_id, n, urgent=_URGENT.get())
         sent = False
         try:
             response = await make_request(bot, method)

@@ -20,6 +20,7 @@ from bot.services import cases, desk, families, records, relay
 from bot.services.catalog import Catalog
 from bot.services.crisis import CrisisHit
 from bot.services.desk import hand_off
+from bot.telegram import urgent_sends
 from bot.views.callbacks import Crisis
 from bot.views.family import crisis_reply_text, discreet, family_kb, org_card, region_of, safety_check_text
 from bot.views.ui import kb, show
@@ -64,14 +65,18 @@ class CrisisMiddleware(BaseMiddleware):
             level=hit.level,
         )
         if not hit.clear:
-            await event.answer(safety_check_text(catalog, ctx, discreet(ctx)), reply_markup=crisis_kb())
+            with (
+                urgent_sends()
+            ):  # the danger lane: before ordinary answers when the bot is at Telegram's pace
+                await event.answer(safety_check_text(catalog, ctx, discreet(ctx)), reply_markup=crisis_kb())
             if ctx.consented:
                 await note_possible_danger(session, ctx, hit)
             log.warning(
                 "possible danger signal (%s): asked whether the family is safe", ",".join(hit.categories)
             )
             return await handler(event, data)  # the message itself goes on: a flow, a relay, a request
-        await event.answer(crisis_reply_text(catalog, ctx, discreet(ctx)), reply_markup=crisis_kb())
+        with urgent_sends():
+            await event.answer(crisis_reply_text(catalog, ctx, discreet(ctx)), reply_markup=crisis_kb())
         if ctx.consented:
             await relay_danger(session, ctx, event, data["desk_chats"], hit)
         data["trace"]["handler"] = f"crisis:{','.join(hit.categories)}"

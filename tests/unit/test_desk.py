@@ -108,3 +108,30 @@ def test_pacer_keeps_a_group_under_its_window():
     stamps = asyncio.run(run())
     for i in range(len(stamps) - 3):
         assert stamps[i + 3] - stamps[i] >= 0.5  # never 4 sends within one window
+
+
+def test_pacer_lets_urgent_sends_pass_ordinary_ones_waiting_for_the_shared_bucket():
+    """The danger lane: with the bucket for all chats empty and ordinary sends to many families already waiting,
+    a danger answer that arrives later still goes before them. Without the lane the waiting sends take free tokens
+    in no set order, so the danger answer lands anywhere in the line (the control below)."""
+
+    async def run(urgent: bool) -> int:
+        pacer = Pacer(group_limit=20, group_window=60, private_rate=100.0, global_rate=200.0, global_burst=1)
+        order: list[str] = []
+
+        async def send(chat: int, name: str, lane: bool) -> None:
+            await pacer.acquire(chat, 1, urgent=lane)
+            order.append(name)
+            pacer.release(chat, 1, sent=True)
+
+        await send(1, "first", False)  # empties the bucket
+        ordinary = [asyncio.create_task(send(10 + i, "ordinary", False)) for i in range(30)]
+        await asyncio.sleep(0.002)  # they are waiting now
+        danger = asyncio.create_task(send(99, "danger", urgent))
+        await asyncio.gather(*ordinary, danger)
+        return order.index("danger")
+
+    lane = [asyncio.run(run(urgent=True)) for _ in range(3)]
+    assert max(lane) <= 2, lane  # at most one ordinary send got its token in between
+    without = [asyncio.run(run(urgent=False)) for _ in range(5)]
+    assert sum(without) / len(without) > 5, without  # the same line without the lane
