@@ -13,13 +13,18 @@ from aiogram.dispatcher.dispatcher import DEFAULT_BACKOFF_CONFIG
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
-from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.db import DbSessionMiddleware, chat_of
 from bot.telegram import GetRawUpdates, parse_updates
 
 log = logging.getLogger(__name__)
 
 
 SHUTDOWN_GRACE_SECONDS = 10
+# Ordinary updates handled at once (the rest wait their turn in arrival order); a danger message never waits.
+ADMITTED = 8
+# The door reads the start of a message for danger (about 0.3 ms): a signal further into a long text is found by
+# the crisis check when the message's turn comes (handlers/family/crisis.py), only not ahead of the line.
+DOOR_READS = 500
 
 
 class ClaimingDispatcher(Dispatcher):
@@ -33,6 +38,42 @@ class ClaimingDispatcher(Dispatcher):
     """
 
     claims: DbSessionMiddleware | None = None
+    _admission: asyncio.Semaphore | None = None
+    _chat_turns: dict[int | None, list[Any]] | None = (
+        None  # chat → [its lock, updates holding or awaiting it]
+    )
+
+    async def feed_update(self, bot: Any, update: Update, **kwargs: Any) -> Any:
+        """Admission at the door, fairness between chats, and the danger lane.
+
+        Under a burst, hundreds of updates handled at once all advance together and all finish late (each waits
+        for the others' turns at the database and the event loop); admitted a few at a time, in arrival order,
+        each finishes in its own time. A chat has one update in the line at a time (its others wait behind it,
+        in order), so one family's flood of messages takes one place in the line, not two hundred, and the
+        other families' answers do not wait for it. A private message with a danger signal waits for nothing
+        (its emergency answer goes first at Telegram's pace too: bot/telegram.py, urgent_sends)."""
+        if self._is_danger(update):
+            return await super().feed_update(bot, update, **kwargs)
+        if self._admission is None or self._chat_turns is None:
+            self._admission, self._chat_turns = asyncio.Semaphore(ADMITTED), {}
+        chat = chat_of(update)
+        turn = self._chat_turns.setdefault(chat, [asyncio.Lock(), 0])
+        turn[1] += 1
+        try:
+            async with turn[0], self._admission:
+                return await super().feed_update(bot, update, **kwargs)
+        finally:
+            turn[1] -= 1
+            if not turn[1]:
+                del self._chat_turns[chat]
+
+    def _is_danger(self, update: Update) -> bool:
+        message = update.message
+        if message is None or message.chat.type != "private":
+            return False
+        text = message.text or message.caption
+        catalog = self.get("catalog")
+        return bool(text) and catalog is not None and catalog.detector.detect(text[:DOOR_READS]) is not None
 
     async def emit_shutdown(self, *args: Any, **kwargs: Any) -> None:
         """Let the updates still being handled finish (up to 10 s) before the shutdown handlers run: aiogram stops

@@ -70,7 +70,7 @@ class DbSessionMiddleware(BaseMiddleware):
             owner=process_token(),
             done=False,
             payload=received.model_dump(mode="json", exclude_none=True, exclude_unset=True),
-            chat_key=_chat_key(_chat_of(received), self.chat_salt),
+            chat_key=_chat_key(chat_of(received), self.chat_salt),
         )
 
     def claim_failed(self, received: Update, exc: Exception) -> None:
@@ -172,7 +172,7 @@ def _chat_key(chat_id: int | None, salt: bytes) -> int | None:
     return int.from_bytes(digest[:8], "big") >> 1
 
 
-def _chat_of(received: Update) -> int | None:
+def chat_of(received: Update) -> int | None:
     try:
         event_ = received.event
     except Exception:  # an update type aiogram does not know

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from tests.e2e.flows import db_rows, db_wait, labels, onboard, screen, tap
@@ -112,3 +113,27 @@ async def test_danger_inside_a_flow_waiting_for_free_text(bot, fake, new_user):
     await olga.wait_for_message("Вот что нашлось")
     levels = [level for (level,) in db_rows(bot, "SELECT level FROM crisis_events ORDER BY id")]
     assert levels == ["possible", "clear"]
+
+
+async def test_a_danger_message_in_a_crowd_is_answered_ahead_of_the_line(bot, fake, new_user):
+    """The danger lane: forty families start the bot in the same instant and one more writes about violence
+    last. Ordinary updates are admitted a few at a time in arrival order (bot/dispatcher.py); the danger message
+    waits for none of them, so its emergency reply comes before most of the welcomes (an order, not a time)."""
+    crowd = [new_user() for _ in range(40)]
+    for family in crowd:
+        family.send_text("/start")
+    teen = new_user()
+    teen.send_text("отчим бьёт меня по голове")
+    seen: list[str] = []
+    welcomed: set[int] = set()
+    while len(welcomed) < len(crowd) or "danger" not in seen:
+        for i, family in enumerate(crowd):
+            if i not in welcomed and any("Семейное окно" in (m.get("text") or "") for m in family.messages()):
+                welcomed.add(i)
+                seen.append("welcome")
+        if "danger" not in seen and any("112" in (m.get("text") or "") for m in teen.messages()):
+            seen.append("danger")
+        await asyncio.sleep(0.01)
+    assert seen.index("danger") < len(crowd) // 2, (
+        f"the emergency reply came after {seen.index('danger')} welcomes"
+    )
