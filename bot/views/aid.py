@@ -301,7 +301,7 @@ def new_request_note(req: AidRequest, region_name: str) -> tuple[str, InlineKeyb
         region=hd.quote(region_name),
         urgency=urgency_label(req.urgency).lower(),
     )
-    return text, kb([(_("Open"), AidDesk(id=req.id, a=AidDeskAction.OPEN))])
+    return text, kb([(_("Open the request"), AidDesk(id=req.id, a=AidDeskAction.OPEN))])
 
 
 def crisis_topic_note(req: AidRequest) -> str:

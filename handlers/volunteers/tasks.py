@@ -52,7 +52,8 @@ async def _screen(session: AsyncSession, vol: Volunteer):
 
 @router.message(Command("tasks"))
 async def tasks_cmd(message: Message, session: AsyncSession, volunteer: Volunteer) -> None:
-    await message.answer(*(await _screen(session, volunteer)))
+    text, markup = await _screen(session, volunteer)
+    await message.answer(text, reply_markup=markup)
 
 
 @router.callback_query(VolTask.filter(F.a == VolTaskAction.LIST))
