@@ -107,14 +107,19 @@ async def details(message: Message, state: FSMContext, ctx: UserContext, catalog
 
 @router.callback_query(AidFlow.city, AidAsk.filter(F.a == AidAskAction.CITY))
 async def city_chosen(
-    call: CallbackQuery, callback_data: AidAsk, state: FSMContext, ctx: UserContext, catalog: Catalog
+    call: CallbackQuery,
+    callback_data: AidAsk,
+    state: FSMContext,
+    ctx: UserContext,
+    catalog: Catalog,
+    settings: Settings,
 ) -> None:
-    name = dict(_cities(catalog, ctx)).get(callback_data.v)
-    if name is None:
+    city = catalog.places.city(callback_data.v) if catalog.places else None
+    if city is None or callback_data.v not in dict(_cities(catalog, ctx)):
         await call.answer(_("This button no longer works."), show_alert=True)
         return
     await call.answer()
-    await state.update_data(aid_city=name)
+    await state.update_data(aid_city=city.name.get(settings.default_locale))  # as the coordinators read it
     await state.set_state(AidFlow.urgency)
     await show(call, views.ask_urgency_text(), views.ask_urgency_kb())
 
