@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import utcnow
-from bot.db.models import AidRequest, Case, Family
+from bot.db.models import AidRequest, Assignment, Case, Family
 from bot.db.statuses import AidStatus
 from bot.services import desk
 from bot.services.audit import audit
@@ -240,3 +240,58 @@ async def figures(session: AsyncSession, since: datetime, until: datetime, regio
         if done_at is not None:
             fig.fulfil_hours.append((done_at - req.created_at).total_seconds() / 3600)
     return fig
+
+
+# --- the family's data: /mydata and /forget ----------------------------------------------------------------------
+
+
+async def export(session: AsyncSession, family_id: int) -> list[dict[str, object]]:
+    rows = await session.scalars(
+        select(AidRequest).where(AidRequest.family_id == family_id).order_by(AidRequest.id)
+    )
+    return [
+        {
+            "number": r.id,
+            "items": r.items,
+            "details": r.details,
+            "city": r.city,
+            "urgency": r.urgency,
+            "status": r.status,
+            "pickup": r.pickup,
+            "created_at": r.created_at.isoformat() if r.created_at else None,
+            "closed_at": r.closed_at.isoformat() if r.closed_at else None,
+        }
+        for r in rows.all()
+    ]
+
+
+async def erase(session: AsyncSession, family_id: int) -> int:
+    """The family's requests stay only as anonymous figures (kind, region, dates): no link, no words, no city.
+    Open ones are cancelled, and so are the volunteers' open tasks for them."""
+    ids = list((await session.scalars(select(AidRequest.id).where(AidRequest.family_id == family_id))).all())
+    if not ids:
+        return 0
+    now = utcnow()
+    await session.execute(
+        update(AidRequest)
+        .where(AidRequest.id.in_(ids), AidRequest.status.in_(OPEN_STATUSES))
+        .values(status=AidStatus.CANCELLED, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(AidRequest)
+        .where(AidRequest.id.in_(ids))
+        .values(family_id=None, details=None, pickup=None, city="")
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Assignment)
+        .where(
+            Assignment.kind == "aid",
+            Assignment.target_id.in_(ids),
+            Assignment.status.in_(("offered", "accepted")),
+        )
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    return len(ids)
