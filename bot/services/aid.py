@@ -94,6 +94,12 @@ async def get(session: AsyncSession, req_id: int) -> AidRequest | None:
     return await session.get(AidRequest, req_id)
 
 
+async def reload(session: AsyncSession, req: AidRequest) -> AidRequest:
+    """The request as stored now (after a change someone else made meanwhile)."""
+    await session.refresh(req)
+    return req
+
+
 async def of_family(session: AsyncSession, family_id: int, req_id: int) -> AidRequest | None:
     """The family's own request, or None: never another family's."""
     return await session.scalar(

@@ -37,6 +37,12 @@ async def get(session: AsyncSession, volunteer_id: int) -> Volunteer | None:
     return await session.get(Volunteer, volunteer_id)
 
 
+async def reload(session: AsyncSession, vol: Volunteer) -> Volunteer:
+    """The volunteer as stored now (after a change someone else made meanwhile)."""
+    await session.refresh(vol)
+    return vol
+
+
 async def active(session: AsyncSession, tg_user_id: int) -> Volunteer | None:
     """An approved or paused volunteer (the one who may open «Мои задания»), else None."""
     return await session.scalar(

@@ -141,7 +141,7 @@ async def aid_action(
     elif a == AidDeskAction.TAKE:
         name = (ctx.staff.name if ctx.staff and ctx.staff.name else None) or ctx.user.full_name
         if not await aid.take(session, req.id, actor_tg_id=ctx.user.id, actor_name=name, role=role_of(ctx)):
-            await session.refresh(req)
+            await aid.reload(session, req)
             await call.answer(
                 _("Already taken by {who}.").format(who=req.taken_by_name or "—"), show_alert=True
             )

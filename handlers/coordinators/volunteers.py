@@ -81,7 +81,7 @@ async def volunteer_action(
         session, vol.id, approve=approve, actor_tg_id=ctx.user.id, role=role_of(ctx)
     )
     if decided is None:
-        await session.refresh(vol)
+        await volunteers.reload(session, vol)
         await call.answer(
             _("Already decided: {status}.").format(status=views.status_label(vol.status)), show_alert=True
         )
