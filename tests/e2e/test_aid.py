@@ -3,11 +3,13 @@ in private chats with the fake Bot API."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import re
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.e2e.flows import db_rows, db_wait, labels, onboard, screen, tap
 from tests.e2e.harness import BotProcess
@@ -216,6 +218,14 @@ async def test_volunteer_approved_and_pram_matched_family_sees_each_status_and_c
     report = await bot_says(coord, "Отчёт за", timeout=20)
     assert "Вещевая помощь: заявок 1 · получено 1 · не удалось 0 · открыто 0" in text_of(report)
     assert "Коляска: 1, не удалось 0" in text_of(report)
+    doc = await coord.wait_for_message(
+        lambda m: m.get("document", {}).get("file_name", "").endswith(".xlsx"), timeout=20
+    )
+    wb = load_workbook(io.BytesIO(fake.world.files[doc["document"]["file_id"]].content))
+    kinds = [list(r) for r in wb["Вещевая помощь по видам вещей"].iter_rows(min_row=4, values_only=True)]
+    assert kinds == [["Коляска", 1, 0]]
+    regions = [list(r) for r in wb["Вещевая помощь по регионам"].iter_rows(min_row=4, values_only=True)]
+    assert regions == [["Пензенская область", 1]]
 
 
 # --- who may enter; stale and forged buttons --------------------------------------------------------------------
