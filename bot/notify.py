@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.db.models import AidRequest
+from bot.i18n import locale_scope
+from bot.services import families
 from bot.services.staff import coordinator_ids
+from bot.views.aid import card_kb, status_note
 
 log = logging.getLogger(__name__)
 
@@ -24,3 +30,34 @@ async def notify_coordinators(
             await bot.send_message(chat_id, text, reply_markup=markup)
         except TelegramAPIError as exc:
             log.info("coordinator %s not notified: %s", chat_id, exc)
+
+
+async def tell(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> bool:
+    """A new private message to one person (a family, a volunteer); one who blocked the bot is logged, not raised."""
+    try:
+        await bot.send_message(chat_id, text, reply_markup=markup)
+    except TelegramAPIError as exc:
+        log.info("%s not told: %s", chat_id, exc)
+        return False
+    return True
+
+
+async def tell_family_of_aid(bot: Bot, session: AsyncSession, req: AidRequest) -> None:
+    """A family learns its material-help request's new status, in its own language (call after the commit)."""
+    family = await families.get(session, req.family_id) if req.family_id else None
+    if family is None or not family.is_active:
+        return
+    with locale_scope(get_i18n(), family.language):
+        text, markup = status_note(req)
+    await tell(bot, family.tg_user_id, text, markup)
+
+
+async def tell_aid_taker(
+    bot: Bot, session: AsyncSession, settings: Settings, req: AidRequest, text: Callable[[], str]
+) -> None:
+    """The coordinator who took a material-help request (or, before anyone took it, every coordinator) reads
+    ``text()`` in the service's language, with the request's card buttons."""
+    with locale_scope(get_i18n(), settings.default_locale):
+        body, markup = text(), card_kb(req)
+    for chat_id in [req.taken_by] if req.taken_by else await coordinator_ids(session, settings):
+        await tell(bot, chat_id, body, markup)

@@ -10,7 +10,7 @@ from bot.config import Settings
 def get_routers(settings: Settings) -> list[Router]:
     from bot.middlewares.abuse import AbuseMiddleware
     from bot.replay import start_replay
-    from handlers import common, coordinators, family, operators, partners
+    from handlers import common, coordinators, family, operators, partners, volunteers
     from handlers.coordinators import cards as card_desk
 
     root = Router(name="root")  # flood control and mutes before any actor's router (staff are exempt)
@@ -25,6 +25,7 @@ def get_routers(settings: Settings) -> list[Router]:
         card_desk.get_router(),  # the family card: coordinators' side (before theirs), then partners'
         partners.get_router(),
         coordinators.get_router(settings),  # before the family router, which takes every private message
+        volunteers.get_router(),  # offering to help (anyone), «Мои задания» (volunteers); refusals last
         family.get_router(),
     )
     return [root]

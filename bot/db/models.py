@@ -564,3 +564,85 @@ class UnansweredQuestion(Base):
     theme: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(8))
     region: Mapped[str | None] = mapped_column(String(16))
+
+
+# --- Volunteers and material help (revision f2b3c4d5e601) -------------------------------------------------------
+
+
+class Volunteer(Base):
+    """Someone who offered to help, known by the Telegram user id (no staff role, no family record needed).
+
+    status: applied → approved | declined (by a coordinator, audited); approved ⇄ paused (by the volunteer).
+    ``skills``: keys of services.volunteers.SKILLS. ``consent_*``: the volunteer's own consent notice.
+    """
+
+    __tablename__ = "volunteers"
+    __table_args__ = (Index("ix_volunteers_status_region", "status", "region"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tg_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str | None] = mapped_column(String(128))
+    language: Mapped[str] = mapped_column(String(8), server_default="ru")
+    region: Mapped[str] = mapped_column(String(16))
+    city: Mapped[str] = mapped_column(String(100))
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    availability: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="applied", server_default="applied")
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    consent_version: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class AidRequest(Base):
+    """A family's request for things («окно помощи»). See AidStatus for the way it goes.
+
+    ``items``: keys of services.aid.ITEMS; ``details``: the family's one line of sizes and ages. ``route``:
+    «coordinators», or «crisis» when the family's open crisis request handles it (its topic is told too).
+    ``place_id``: the collection point of the directory; ``pickup``: the address and hours the family is told.
+    """
+
+    __tablename__ = "aid_requests"
+    __table_args__ = (Index("ix_aid_requests_status_region", "status", "region"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id", ondelete="SET NULL"), index=True)
+    region: Mapped[str | None] = mapped_column(String(16))
+    city: Mapped[str] = mapped_column(String(100))
+    items: Mapped[list[str]] = mapped_column(JSON, default=list)
+    details: Mapped[str | None] = mapped_column(String(500))
+    urgency: Mapped[str] = mapped_column(String(16), server_default="routine")
+    route: Mapped[str] = mapped_column(String(16), server_default="coordinators")
+    status: Mapped[str] = mapped_column(String(16), default="new", server_default="new")
+    taken_by: Mapped[int | None] = mapped_column(BigInteger)
+    taken_by_name: Mapped[str | None] = mapped_column(String(128))
+    place_id: Mapped[str | None] = mapped_column(String(64))
+    pickup: Mapped[str | None] = mapped_column(String(500))
+    unmet_reason: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Assignment(Base):
+    """A task offered to a volunteer. ``kind`` names what ``target_id`` is: «aid» (an aid_requests row); other
+    kinds (an event) can be added without a new table. status: see AssignmentStatus."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        Index("ix_assignments_volunteer_status", "volunteer_id", "status"),
+        Index("ix_assignments_target", "kind", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="offered", server_default="offered")
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -52,3 +52,39 @@ class BroadcastStatus(StrEnum):
     SENDING = "sending"
     DONE = "done"
     CANCELLED = "cancelled"
+
+
+class VolunteerStatus(StrEnum):
+    """A volunteer (volunteers.status): applied → approved | declined; approved ⇄ paused (by the volunteer)."""
+
+    APPLIED = "applied"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    PAUSED = "paused"
+
+
+class AidStatus(StrEnum):
+    """A material-help request (aid_requests.status).
+
+    new → taken (a coordinator works on it) → collecting («собираем») → ready («можно забрать») → handed
+    («передано») → closed (the family confirmed); unmet (could not be met) and cancelled (by the family) end it too.
+    """
+
+    NEW = "new"
+    TAKEN = "taken"
+    COLLECTING = "collecting"
+    READY = "ready"
+    HANDED = "handed"
+    CLOSED = "closed"
+    UNMET = "unmet"
+    CANCELLED = "cancelled"
+
+
+class AssignmentStatus(StrEnum):
+    """A volunteer's task (assignments.status): offered → accepted | declined; accepted → done; cancelled."""
+
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    DONE = "done"
+    CANCELLED = "cancelled"

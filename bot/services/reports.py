@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Broadcast, BroadcastAnswer, BroadcastRecipient, Case, CrisisEvent, Family, FollowUp
-from bot.services import card_partners, unanswered
+from bot.services import aid, card_partners, unanswered
 from bot.services import followup as fu
 
 
@@ -115,6 +115,11 @@ SUMMARY_LABELS = {
     "card_rejected": N_("Card applications not approved"),
     "card_checks": N_("Card checks by partners"),
     "card_redeemed": N_("Discounts given by partners"),
+    "aid_requests": N_("Material help: requests"),
+    "aid_closed": N_("Material help: received (confirmed by the family)"),
+    "aid_unmet": N_("Material help: could not be met"),
+    "aid_open": N_("Material help: open"),
+    "aid_fulfil_median_h": N_("Material help: time to hand over, median (h)"),
 }
 
 
@@ -203,6 +208,7 @@ async def build(session: AsyncSession, period: Period, region: str | None) -> Fi
     not_answered = await unanswered.by_theme(session, period.start, period.end, region)
     cards = await card_partners.programme_stats(session, since=since, until=until, region=region)
     card_totals = cards.totals
+    things = await aid.figures(session, since, until, region)
 
     open_count = sum(n for s, n in by_status.items() if s not in ("closed", "unreachable"))
     summary = {
@@ -234,6 +240,11 @@ async def build(session: AsyncSession, period: Period, region: str | None) -> Fi
         "card_rejected": card_totals["rejected"],
         "card_checks": card_totals["partner_checks"],
         "card_redeemed": card_totals["partner_redeemed"],
+        "aid_requests": things.requests,
+        "aid_closed": things.closed,
+        "aid_unmet": things.unmet,
+        "aid_open": things.open,
+        "aid_fulfil_median_h": things.fulfil_median_h,
     }
     tables = [
         Table("summary", N_("Summary"), [N_("Figure"), N_("Value")], [[k, v] for k, v in summary.items()]),
@@ -318,6 +329,28 @@ async def build(session: AsyncSession, period: Period, region: str | None) -> Fi
             N_("Family card checks by partner"),
             [N_("Partner"), N_("Checks"), N_("Valid cards"), N_("Discounts given")],
             [list(row) for row in cards.partner_rows],
+        ),
+        Table(
+            "aid_items",
+            N_("Material help by kind of thing"),
+            [N_("Kind"), N_("Requests"), N_("Could not be met")],
+            [
+                [k, things.by_item[k], things.unmet_by_item.get(k, 0)]
+                for k in aid.ITEMS
+                if things.by_item.get(k)
+            ],
+        ),
+        Table(
+            "aid_regions",
+            N_("Material help by region"),
+            [N_("Region"), N_("Requests")],
+            _counter_rows(things.by_region),
+        ),
+        Table(
+            "aid_unmet",
+            N_("Material help: why it could not be met"),
+            [N_("Reason"), N_("Requests")],
+            _counter_rows(things.unmet_by_reason, list(aid.UNMET_REASONS)),
         ),
         Table(
             "weekly",

@@ -320,3 +320,103 @@ class MsM(CallbackData, prefix="msm"):
     v: str  # view: c card | w why | h how to apply | d details
     f: str  # from: r screener results | b browsing
     m: str  # measure code (see measure_code)
+
+
+# --- material help («окна помощи») and volunteers ---
+
+
+class AidAskAction(StrEnum):
+    """A family's step in asking for things, and its answers on its own request."""
+
+    START = "start"
+    ITEM = "item"
+    ITEMS_DONE = "items_done"
+    CITY = "city"
+    URGENCY = "urg"
+    SEND = "send"
+    GOT = "got"
+    NOT_GOT = "notgot"
+    CANCEL = "cancel"
+
+
+class AidAsk(CallbackData, prefix="aid"):
+    """A family's step in asking for things (v: an item, city or urgency key) or an answer on request ``id``."""
+
+    a: str  # an AidAskAction
+    v: str = ""
+    id: int = 0
+
+
+class AidDeskAction(StrEnum):
+    """A coordinator's action on a material-help request."""
+
+    LIST = "list"
+    OPEN = "open"
+    TAKE = "take"
+    COLLECT = "collect"
+    READY = "ready"
+    PLACE = "place"
+    PICKUP_TEXT = "pickup"
+    HANDED = "handed"
+    MATCH = "match"
+    ASSIGN = "assign"
+    UNMET = "unmet"
+    UNMET_REASON = "unmet_r"
+
+
+class AidDesk(CallbackData, prefix="aidc"):
+    """A coordinator's action on request ``id`` (v: a region filter, a volunteer id, a place id or a reason)."""
+
+    id: int
+    a: str  # an AidDeskAction
+    v: str = ""
+
+
+class VolSignAction(StrEnum):
+    """A step of offering to volunteer."""
+
+    START = "start"
+    AGREE = "agree"
+    REGION = "region"
+    SKILL = "skill"
+    SKILLS_DONE = "skills_done"
+
+
+class VolSign(CallbackData, prefix="vs"):
+    a: str  # a VolSignAction
+    v: str = ""
+
+
+class VolDeskAction(StrEnum):
+    """A coordinator's action on volunteers."""
+
+    LIST = "list"
+    OPEN = "open"
+    APPROVE = "approve"
+    DECLINE = "decline"
+
+
+class VolDesk(CallbackData, prefix="vd"):
+    """A coordinator's action on volunteer ``id`` (0 for the list; s: status, r: region, k: skill filters)."""
+
+    id: int
+    a: str  # a VolDeskAction
+    s: str = "applied"
+    r: str = ""
+    k: str = ""
+
+
+class VolTaskAction(StrEnum):
+    """A volunteer's action in «Мои задания»."""
+
+    LIST = "list"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    DONE = "done"
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+class VolTask(CallbackData, prefix="vt"):
+    id: int  # the task (0 for the list, pause and resume)
+    a: str  # a VolTaskAction

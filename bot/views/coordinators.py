@@ -16,6 +16,7 @@ from bot.db.models import Broadcast
 from bot.services import broadcasts as bc
 from bot.services import dates
 from bot.services.catalog import Catalog
+from bot.views import aid as aid_views
 from bot.views.callbacks import BcAct, BcAction, BcFamily, Nav
 from bot.views.case_card import category_label, urgency_label
 from bot.views.family import status_label as case_status
@@ -306,6 +307,10 @@ def value_label(table: str, value: Any) -> Any:
         }.get(value, value)
     if table == "crisis":
         return {"free_text": _("free text"), "triage": _("triage answer")}.get(value, value)
+    if table == "aid_items":
+        return aid_views.item_label(str(value))
+    if table == "aid_unmet":
+        return aid_views.unmet_label(str(value))
     return value
 
 
@@ -313,7 +318,7 @@ def report_value_label(catalog: Catalog, locale: str) -> Callable[[str, Any], An
     """`value_label`, plus region names for the card tables (the catalogue knows them)."""
 
     def label(table: str, value: Any) -> Any:
-        if table == "card_regions":
+        if table in ("card_regions", "aid_regions"):
             return region_name(catalog, str(value), locale)
         if table == "unanswered":
             return _("no guess") if value == "none" else catalog.intent_title(str(value), locale)

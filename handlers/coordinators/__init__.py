@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.config import Settings
 from handlers.coordinators import (
     admin,
+    aid,
     broadcast,
     content_import,
     content_review,
@@ -17,6 +18,7 @@ from handlers.coordinators import (
     monitoring,
     stats,
     status,
+    volunteers,
 )
 from handlers.filters import IsCoordinator, refusals
 
@@ -38,6 +40,8 @@ def get_router(settings: Settings) -> Router:
         status.router,
         content_review.router,
         content_import.router,
+        aid.router,
+        volunteers.router,
     )
     # everyone else: the commands and buttons of staff_side, read off its handlers (no list to keep in sync)
     refuse = refusals(staff_side, refusal, name="coordinators.refuse")

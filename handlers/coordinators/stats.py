@@ -16,6 +16,7 @@ from bot.middlewares.context import UserContext
 from bot.services import report_files, reports
 from bot.services.audit import audit
 from bot.services.catalog import Catalog
+from bot.views import aid as aid_views
 from bot.views.callbacks import Stat
 from bot.views.coordinators import region_name, report_value_label, value_label
 from bot.views.ui import chunk, kb, show
@@ -114,6 +115,17 @@ def summary_text(fig: reports.Figures, catalog: Catalog, locale: str) -> str:
             )
             for name, checks, _valid, redeemed in partners[:10]
         ]
+    lines += [
+        "",
+        _("<b>Material help</b>: requests {n} · received {closed} · not met {unmet} · open {open}").format(
+            n=s["aid_requests"], closed=s["aid_closed"], unmet=s["aid_unmet"], open=s["aid_open"]
+        ),
+        _("Time to hand over: median {median} h").format(median=v("aid_fulfil_median_h")),
+    ]
+    lines += [
+        _("{kind}: {n}, not met {unmet}").format(kind=aid_views.item_label(kind), n=n, unmet=unmet)
+        for kind, n, unmet in fig.table("aid_items").rows
+    ]
     not_answered = fig.table("unanswered").rows[:10]
     lines += ["", _("<b>Questions the bot could not answer</b> (by theme)")]
     if not_answered:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from handlers.family import (
+    aid,
     card,
     checkin,
     consent,
@@ -44,6 +45,7 @@ def get_router() -> Router:
         triage.router,
         crisis.router,
         requests.router,
+        aid.router,  # material help: its flow's texts before the hand-off and free-text routers
         places.router,  # «near me»: its screen's location/city answers, before an open request takes them
         handoff.router,
         followup.router,

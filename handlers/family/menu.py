@@ -10,13 +10,14 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
-from bot.db.models import Case
+from bot.db.models import AidRequest, Case
 from bot.db.session import AsyncSession
 from bot.db.statuses import CaseStatus
 from bot.middlewares.context import UserContext
-from bot.services import cases, desk
+from bot.services import aid, cases, desk
 from bot.services.catalog import Catalog
 from bot.services.desk import DeskChats, hand_off
+from bot.views import aid as aid_views
 from bot.views.callbacks import Consent, Dir, Nav, Near, Req, Setting, Specialist
 from bot.views.family import (
     case_who,
@@ -212,15 +213,18 @@ async def my_requests(call: CallbackQuery, ctx: UserContext, session: AsyncSessi
         await show(call, _("You have no requests yet."), family_kb(ctx))
         return
     rows = await cases.recent_of_family(session, ctx.family.id)
-    if not rows:
+    things = await aid.open_of_family(session, ctx.family.id)
+    if not rows and not things:
         await show(call, _("You have no requests yet."), family_kb(ctx))
         return
-    await show(call, *(await requests_screen(session, rows, ctx)))
+    await show(call, *(await requests_screen(session, rows, ctx, things)))
 
 
-async def requests_screen(session: AsyncSession, rows: list[Case], ctx: UserContext):
+async def requests_screen(
+    session: AsyncSession, rows: list[Case], ctx: UserContext, things: list[AidRequest] | None = None
+):
     lines = [_("<b>Your requests</b>")]
-    buttons = []
+    buttons: list[tuple[str, CallbackData]] = []
     for case in rows:
         line = _("№ {number} · {who} · {status}").format(
             number=case.id, who=case_who(case), status=status_label(case.status)
@@ -233,7 +237,10 @@ async def requests_screen(session: AsyncSession, rows: list[Case], ctx: UserCont
             buttons.append((_("Close № {number}").format(number=case.id), Req(case=case.id, a="close")))
         elif case.status == CaseStatus.CLOSED and case.family_id is not None:
             buttons.append((_("Reopen № {number}").format(number=case.id), Req(case=case.id, a="reopen")))
-    return "\n".join(lines), family_kb(ctx, *chunk(buttons[:6], 2))
+    things = things or []
+    aid_rows = [aid_views.family_buttons(req) for req in things[:3]]
+    lines += [aid_views.family_line(req) for req in things]
+    return "\n".join(lines), family_kb(ctx, *chunk(buttons[:6], 2), *[r for r in aid_rows if r])
 
 
 # --- settings and discreet mode (texts: bot/views/family.py) -------------------------------------------

@@ -21,7 +21,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.config import Settings
 from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
-from bot.services import cases, desk, unanswered
+from bot.services import aid, cases, desk, unanswered
 from bot.services import measures as ms
 from bot.services.catalog import Catalog
 from bot.services.desk import hand_off
@@ -235,10 +235,11 @@ async def show_requests(event: Message | CallbackQuery, ctx: UserContext, sessio
         await show(event, _("You have no requests yet."), family_kb(ctx))
         return
     rows = await cases.recent_of_family(session, ctx.family.id)
-    if not rows:
+    things = await aid.open_of_family(session, ctx.family.id)
+    if not rows and not things:
         await show(event, _("You have no requests yet."), family_kb(ctx))
         return
-    await show(event, *(await requests_screen(session, list(rows), ctx)))
+    await show(event, *(await requests_screen(session, list(rows), ctx, things)))
 
 
 async def request(
