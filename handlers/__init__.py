@@ -12,11 +12,16 @@ def get_routers(settings: Settings) -> list[Router]:
     from bot.replay import start_replay
     from handlers import common, coordinators, family, operators, partners, volunteers
     from handlers.coordinators import cards as card_desk
+    from handlers.family.crisis import CrisisMiddleware
 
     root = Router(name="root")  # flood control and mutes before any actor's router (staff are exempt)
     abuse = AbuseMiddleware(settings)
     for observer in (root.message, root.edited_message, root.callback_query):
         observer.outer_middleware(abuse)
+    helpers = volunteers.get_router()
+    helpers.message.outer_middleware(
+        CrisisMiddleware()
+    )  # a danger signal in a volunteer's words, as a family's
     root.startup.register(start_replay)  # updates a killed process claimed but never finished
     root.shutdown.register(abuse.gate.close)
     root.include_routers(
@@ -25,7 +30,7 @@ def get_routers(settings: Settings) -> list[Router]:
         card_desk.get_router(),  # the family card: coordinators' side (before theirs), then partners'
         partners.get_router(),
         coordinators.get_router(settings),  # before the family router, which takes every private message
-        volunteers.get_router(),  # offering to help (anyone), «Мои задания» (volunteers); refusals last
+        helpers,  # offering to help (anyone), «Мои задания» (volunteers); refusals last
         family.get_router(),
     )
     return [root]

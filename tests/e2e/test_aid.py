@@ -359,6 +359,23 @@ async def test_a_danger_signal_in_the_request_goes_the_crisis_way(fake, aidbot):
     assert any("Семья также попросила вещи" in t and "зимняя одежда" in t for t in texts), texts
 
 
+async def test_a_danger_signal_in_a_volunteers_words_gets_the_emergency_contacts(fake, aidbot):
+    """Danger in any message: the volunteer's sign-up takes free text (the city, when), and a signal in it is
+    answered as everywhere, before the step."""
+    fake.bot_proc = aidbot
+    vera = person(fake, "Вера")
+    vera.send_text("/volunteer")
+    await screen(vera, "как мы храним данные волонтёров")
+    tap(vera, "Согласен(на)")
+    await screen(vera, "В каком регионе вы можете помогать")
+    tap(vera, "Пензенская область")
+    await screen(vera, "В каком городе")
+    vera.send_text("Пенза, но сейчас муж бьёт меня, я заперлась в ванной")
+    crisis = await bot_says(vera, "112")
+    assert "Вы сейчас в безопасности?" in text_of(crisis)
+    await db_wait(fake, aidbot, "SELECT level FROM crisis_events", until=lambda rows: rows == [("clear",)])
+
+
 async def test_english_texts_for_the_family_and_the_volunteer(fake, aidbot):
     fake.bot_proc = aidbot
     coord = fake.user(COORD, "Елена")
