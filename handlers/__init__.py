@@ -19,9 +19,8 @@ def get_routers(settings: Settings) -> list[Router]:
     for observer in (root.message, root.edited_message, root.callback_query):
         observer.outer_middleware(abuse)
     helpers = volunteers.get_router()
-    helpers.message.outer_middleware(
-        CrisisMiddleware()
-    )  # a danger signal in a volunteer's words, as a family's
+    # a danger signal in a volunteer's words is answered as in a family's (their router comes first)
+    helpers.message.outer_middleware(CrisisMiddleware())
     root.startup.register(start_replay)  # updates a killed process claimed but never finished
     root.shutdown.register(abuse.gate.close)
     root.include_routers(
