@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import yaml
 from pydantic import ValidationError
 
@@ -280,13 +281,19 @@ class CrisisDetector:
                 if form == word or len(form) >= EN_TYPO_MIN_LEN - 1:
                     self._c.forms.setdefault(form, set()).add(word)
         self._typo_forms = sorted(f for f in self._c.forms if len(f) >= TYPO_MIN_LEN)
-        pairs = sorted(
-            (hash(form[:i] + form[i + 1 :]), n)
-            for n, form in enumerate(self._typo_forms)
-            for i in range(len(form))
+        # built in numpy arrays: a sorted list of 280,000 (hash, number) tuples left the process 35 MB larger
+        lengths = [len(form) for form in self._typo_forms]
+        hashes = np.fromiter(
+            (hash(form[:i] + form[i + 1 :]) for form in self._typo_forms for i in range(len(form))),
+            dtype=np.int64,
+            count=sum(lengths),
         )
-        self._delete_hashes = array("q", (h for h, _ in pairs))
-        self._delete_forms = array("i", (n for _, n in pairs))
+        numbers = np.repeat(np.arange(len(self._typo_forms), dtype=np.int32), lengths)
+        order = np.argsort(hashes, kind="stable")  # ties keep the order of the forms, as the tuples' sort did
+        self._delete_hashes = array("q")
+        self._delete_hashes.frombytes(hashes[order].tobytes())
+        self._delete_forms = array("i")
+        self._delete_forms.frombytes(numbers[order].tobytes())
 
     @classmethod
     def from_path(cls, path: Path | str = DEFAULT_LEXICON_PATH) -> CrisisDetector:
