@@ -428,7 +428,7 @@ def test_regional_measure_only_in_its_region(cat):
     assert ms.screen(facts, "RU-MOW", ON, cat).find("pnz-socialnaya-nyanya") is None
     assert ms.screen(facts, None, ON, cat).find("pnz-socialnaya-nyanya") is None
     r = ms.screen(facts, "RU-MOW", ON, cat)
-    assert r.region_name.ru == "Москва" and "ещё не собрали" in r.regional_note.ru
+    assert r.region_name.ru == "Москва" and "пока только" in r.regional_note.ru
     assert ms.screen(facts, "RU-PNZ", ON, cat).likely[0].level_label.ru == "Мера региона: Пензенская область"
 
 
@@ -529,7 +529,7 @@ def test_browse_by_life_situation_and_level(cat):
     assert "pnz-socialnaya-nyanya" in [m.id for m in ms.by_life_situation("birth", "RU-PNZ", cat)]
     assert "pnz-socialnaya-nyanya" not in birth
     assert [m.id for m in ms.by_level("regional", "RU-PNZ", cat)] == ["pnz-socialnaya-nyanya"]
-    assert ms.by_level("regional", "RU-MOW", cat) == []
+    assert [m.id for m in ms.by_level("regional", "RU-MOW", cat)] == ["mow-kompensaciya-mnogodetnym"]
     assert all(m.level == "federal" for m in ms.by_level("federal", None, cat))
 
 
