@@ -391,7 +391,8 @@ async def test_english_family_screener_and_search(bot, fake, new_user):
     assert "Данные" not in text and "Data as of 5 December 2026." in text
     card = await go(john, fake, "msm:c:r:nalogovyi-vychet-na-detey")
     assert (
-        f"For the first child: 1,400{NBSP}₽ a month from 1 January 2025 (as of 6 January 2026)" in card["text"]
+        f"For the first child: 1,400{NBSP}₽ a month from 1 January 2025 (as of 6 January 2026)"
+        in card["text"]
     )
     assert "Why?" in labels(card) and "How to apply" in labels(card)
     for figure in HIDDEN:

@@ -263,4 +263,6 @@ def test_regional_figures_of_the_december_recheck():
     assert mow == {"three_four": 1782, "five_plus": 2226}  # decree No. 3025-ПП via oms.msk.ru
     sve = {a.id: a.value for a in cat.measure("sve-shkolnaya-forma-mnogodetnym").amounts_on(on)}
     assert sve == {"per_pupil": 6521}  # news.mail.ru 2025-12-25
-    assert cat.measure("mow-kompensaciya-mnogodetnym").amounts_on(date(2027, 1, 15)) == []  # 2027 not known yet
+    assert (
+        cat.measure("mow-kompensaciya-mnogodetnym").amounts_on(date(2027, 1, 15)) == []
+    )  # 2027 not known yet
