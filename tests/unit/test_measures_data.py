@@ -62,7 +62,9 @@ def test_catalogue_contents():
     assert {m.id for m in cat.measures.values() if m.level == "regional"} == {
         "pnz-socialnaya-nyanya",
         "sve-oblastnoy-matkapital",
+        "sve-shkolnaya-forma-mnogodetnym",
         "vgg-roditelskiy-kapital",
+        "mow-kompensaciya-mnogodetnym",
     }
     assert set(cat.regions) == {"RU-VGG", "RU-PNZ", "RU-SVE", "RU-MOW"}
     # the research confirmed nothing on official sites yet: no record may claim `verified`
@@ -252,3 +254,15 @@ def test_load_catalogue_raises_on_broken_data(data_copy):
     _write(data_copy, raw)
     with pytest.raises(ms.CatalogueError):
         ms.load_catalogue(data_copy)
+
+
+def test_regional_figures_of_the_december_recheck():
+    cat = ms.default_catalogue()
+    on = date(2026, 6, 1)
+    mow = {a.id: a.value for a in cat.measure("mow-kompensaciya-mnogodetnym").amounts_on(on)}
+    assert mow == {"three_four": 1782, "five_plus": 2226}  # decree No. 3025-ПП via oms.msk.ru
+    sve = {a.id: a.value for a in cat.measure("sve-shkolnaya-forma-mnogodetnym").amounts_on(on)}
+    assert sve == {"per_pupil": 6521}  # news.mail.ru 2025-12-25
+    assert (
+        cat.measure("mow-kompensaciya-mnogodetnym").amounts_on(date(2027, 1, 15)) == []
+    )  # 2027 not known yet

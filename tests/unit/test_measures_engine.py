@@ -344,7 +344,7 @@ def test_sourced_amount_has_year_and_caveat(cat):
 def test_january_shows_last_years_amount(cat):
     m = cat.measure("posobie-rebenku-prizyvnika")
     assert ms.amount_display(m, "ru", date(2026, 1, 15)) == (
-        "18\u00a0285\u00a0₽ в месяц с 1 февраля 2025 г. (по данным на 12 марта 2026 г.)"
+        "18\u00a0285\u00a0₽ в месяц с 1 февраля 2025 г. (по данным на 5 декабря 2026 г.)"
     )
     birth = cat.measure("posobie-pri-rozhdenii")
     assert "26\u00a0941,71" in ms.amount_display(birth, "ru", date(2026, 1, 15))
@@ -428,7 +428,7 @@ def test_regional_measure_only_in_its_region(cat):
     assert ms.screen(facts, "RU-MOW", ON, cat).find("pnz-socialnaya-nyanya") is None
     assert ms.screen(facts, None, ON, cat).find("pnz-socialnaya-nyanya") is None
     r = ms.screen(facts, "RU-MOW", ON, cat)
-    assert r.region_name.ru == "Москва" and "ещё не собрали" in r.regional_note.ru
+    assert r.region_name.ru == "Москва" and "пока только" in r.regional_note.ru
     assert ms.screen(facts, "RU-PNZ", ON, cat).likely[0].level_label.ru == "Мера региона: Пензенская область"
 
 
@@ -529,7 +529,7 @@ def test_browse_by_life_situation_and_level(cat):
     assert "pnz-socialnaya-nyanya" in [m.id for m in ms.by_life_situation("birth", "RU-PNZ", cat)]
     assert "pnz-socialnaya-nyanya" not in birth
     assert [m.id for m in ms.by_level("regional", "RU-PNZ", cat)] == ["pnz-socialnaya-nyanya"]
-    assert ms.by_level("regional", "RU-MOW", cat) == []
+    assert [m.id for m in ms.by_level("regional", "RU-MOW", cat)] == ["mow-kompensaciya-mnogodetnym"]
     assert all(m.level == "federal" for m in ms.by_level("federal", None, cat))
 
 
@@ -560,9 +560,12 @@ def test_a_family_without_children_is_not_asked_about_a_disabled_child(cat):
 
 
 def test_a_bill_is_not_labelled_a_federal_measure(cat):
-    r = ms.evaluate_measure(
-        cat.measure("yuridicheskaya-pomoshch-mnogodetnym"), ms.resolve_facts({}, ON), ON, cat
-    )
+    # the legal-aid law is in force since April 2025 (Federal Law No. 48-FZ): a federal measure now; the same card
+    # as a bill shows the label a bill gets
+    law = cat.measure("yuridicheskaya-pomoshch-mnogodetnym")
+    assert ms.evaluate_measure(law, {}, ON, cat).level_label.ru == "Федеральная мера"
+    bill = law.model_copy(update={"stage": "bill"})
+    r = ms.evaluate_measure(bill, ms.resolve_facts({}, ON), ON, cat)
     assert r.level_label.ru == "Федеральный закон: ещё не действует"
     assert ms.evaluate_measure(cat.measure("matkapital"), {}, ON, cat).level_label.ru == "Федеральная мера"
 
