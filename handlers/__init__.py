@@ -19,8 +19,9 @@ def get_routers(settings: Settings) -> list[Router]:
     for observer in (root.message, root.edited_message, root.callback_query):
         observer.outer_middleware(abuse)
     helpers = volunteers.get_router()
-    # a danger signal in a volunteer's words is answered as in a family's (their router comes first)
-    helpers.message.outer_middleware(CrisisMiddleware())
+    # a danger signal in a volunteer's words is answered as in a family's (their router comes first); an inner
+    # middleware: it runs only for the messages a volunteers' handler takes (the family router checks the rest)
+    helpers.message.middleware(CrisisMiddleware())
     root.startup.register(start_replay)  # updates a killed process claimed but never finished
     root.shutdown.register(abuse.gate.close)
     root.include_routers(
