@@ -30,6 +30,7 @@ from bot.views.callbacks import AidAsk, AidAskAction, Consent, Nav
 from bot.views.coordinators import region_name
 from bot.views.family import family_kb
 from bot.views.ui import show
+from handlers.choices import toggle_choice
 from handlers.family.common import end_flow
 
 log = logging.getLogger(__name__)
@@ -77,13 +78,7 @@ async def toggle_item(call: CallbackQuery, callback_data: AidAsk, state: FSMCont
         await call.answer(_("This button no longer works."), show_alert=True)
         return
     await call.answer()
-    chosen = list((await state.get_data()).get("aid_items") or [])
-    chosen = (
-        [i for i in chosen if i != callback_data.v]
-        if callback_data.v in chosen
-        else [*chosen, callback_data.v]
-    )
-    await state.update_data(aid_items=chosen)
+    chosen = await toggle_choice(state, "aid_items", callback_data.v)
     await show(call, views.ask_items_text(), views.ask_items_kb(chosen))
 
 

@@ -22,6 +22,7 @@ from bot.views import volunteers as views
 from bot.views.callbacks import Nav, VolSign, VolSignAction
 from bot.views.coordinators import region_name
 from bot.views.ui import show
+from handlers.choices import toggle_choice
 
 router = Router(name="volunteers.signup")
 
@@ -91,13 +92,7 @@ async def skill(call: CallbackQuery, callback_data: VolSign, state: FSMContext) 
         await call.answer(_("This button no longer works."), show_alert=True)
         return
     await call.answer()
-    chosen = list((await state.get_data()).get("vol_skills") or [])
-    chosen = (
-        [s for s in chosen if s != callback_data.v]
-        if callback_data.v in chosen
-        else [*chosen, callback_data.v]
-    )
-    await state.update_data(vol_skills=chosen)
+    chosen = await toggle_choice(state, "vol_skills", callback_data.v)
     await show(call, views.skills_text(), views.skills_kb(chosen))
 
 
