@@ -428,12 +428,30 @@ def zygote() -> Zygote:
     return _zygote
 
 
+_PORTS: itertools.cycle | None = None
+
+
 def free_port() -> int:
+    """A port for a bot's webhook server. Not one the kernel hands out to outgoing connections (its ephemeral
+    range, usually 32768–60999): with four test workers talking to PostgreSQL, Redis and the fake, a port freed
+    here could be taken as a client's local port before the bot binds it. Each pytest worker has its own slice
+    of 1000 ports from 20000 up, and a port is handed out only if it can be bound now."""
     import socket
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    global _PORTS
+    if _PORTS is None:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+        base = 20000 + 1000 * (int(worker) % 12 if worker.isdigit() else 0)
+        _PORTS = itertools.cycle(range(base, base + 1000))
+    for port in itertools.islice(_PORTS, 1000):
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port for a webhook server")
 
 
 class WebhookPusher:

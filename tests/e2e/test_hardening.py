@@ -36,11 +36,6 @@ async def stop(proc) -> None:
         await proc.stop()
 
 
-def sqlite_only(proc) -> None:
-    if not proc.env["DATABASE_URL"].startswith("sqlite"):
-        pytest.skip("locks the SQLite file")
-
-
 def group_texts(group) -> list[str]:
     return [json.dumps(m, ensure_ascii=False) for m in group.messages(from_bot=True)]
 
@@ -504,12 +499,12 @@ async def test_kill_9_at_random_points_of_a_family_flow(fake, tmp_path):
         await stop(desk.bot)
 
 
+@pytest.mark.sqlite
 async def test_a_kill_at_the_moment_a_batch_is_confirmed_loses_none_of_it(fake, tmp_path, new_user):
     """Promise: with long polling Telegram forgets a batch as soon as the bot asks for the next one. The bot asks
     only once every update of the batch is claimed in the database (with a copy), so a kill -9 at exactly that
     moment loses nothing: the next process answers every family of the batch before it polls again."""
     proc = BotProcess(fake, tmp_path)
-    sqlite_only(proc)  # before the start: a skipped test leaves no bot running
     await proc.start()
     db_path = proc.env["DATABASE_URL"].split(":///", 1)[1]
     families = [new_user("ru") for _ in range(12)]
@@ -575,13 +570,13 @@ async def test_slow_telegram_and_outages_are_retried_with_backoff_not_a_busy_loo
         await stop(desk.bot)
 
 
+@pytest.mark.sqlite
 @pytest.mark.timeout(300)
 async def test_database_locked_the_update_waits_or_the_family_is_told(fake, tmp_path, new_user):
     """Promise: while another process holds the database's write lock for a moment, updates wait and then go
     through; held longer than the bot waits, the family is told to try again and nothing is half-written; the
     same tap afterwards works."""
     proc = BotProcess(fake, tmp_path)
-    sqlite_only(proc)
     await proc.start()
     path = proc.env["DATABASE_URL"].split(":///", 1)[1]
     try:
