@@ -13,7 +13,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.broadcaster import BroadcastSender
-from bot.commands import set_commands
+from bot.commands import set_commands, set_coordinator_menu
 from bot.config import Settings
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import ensure_sqlite_dir, upgrade_to_head
@@ -32,6 +32,7 @@ from bot.scheduler import JobContext, start_scheduler, stop_scheduler
 from bot.services import clock
 from bot.services.catalog import Catalog, load_catalog
 from bot.services.desk import DeskChats
+from bot.services.staff import coordinator_ids
 from bot.telegram import build_bot
 from handlers import get_routers
 from handlers.errors import on_error
@@ -119,6 +120,10 @@ async def _on_startup(app: App) -> None:
     me = await app.bot.get_me()
     log.info("started as @%s (id %s)", me.username, me.id)
     await set_commands(app.bot, app.i18n)
+    async with app.sessionmaker() as session:
+        coordinators = await coordinator_ids(session, app.settings)
+    for chat_id in coordinators:
+        await set_coordinator_menu(app.bot, app.i18n, chat_id, on=True)
 
 
 async def run(settings: Settings) -> None:

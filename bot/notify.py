@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -14,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db.models import AidRequest
 from bot.i18n import locale_scope
-from bot.services import families
+from bot.services import aid, families
 from bot.services.staff import coordinator_ids
 from bot.views.aid import card_kb, status_note
+from bot.views.volunteers import erased_note
 
 log = logging.getLogger(__name__)
 
@@ -61,3 +63,19 @@ async def tell_aid_taker(
         body, markup = text(), card_kb(req)
     for chat_id in [req.taken_by] if req.taken_by else await coordinator_ids(session, settings):
         await tell(bot, chat_id, body, markup)
+
+
+async def tell_of_erased_volunteer(
+    bot: Bot, session: AsyncSession, settings: Settings, vol_id: int, still_open: list[tuple[int, str, int]]
+) -> None:
+    """A volunteer erased their data: whoever answers for each unfinished task learns it has no volunteer now
+    (a material-help request's coordinator, else every coordinator). Call after the commit."""
+    for task_id, kind, target in still_open:
+        req = await aid.get(session, target) if kind == "aid" else None
+        if req is not None:
+            note = partial(erased_note, vol_id, task_id, kind, target)
+            await tell_aid_taker(bot, session, settings, req, note)
+            continue
+        with locale_scope(get_i18n(), settings.default_locale):
+            text = erased_note(vol_id, task_id, kind, target)
+        await notify_coordinators(bot, session, settings, text)

@@ -18,8 +18,9 @@ from bot.db.models import (
     Mute,
     OutboxItem,
     TriageResult,
+    Volunteer,
 )
-from bot.services import aid, card, checkin, followup, relay
+from bot.services import aid, card, checkin, followup, relay, volunteers
 from bot.services.audit import audit
 
 
@@ -178,3 +179,13 @@ async def _scrub_audit_details(session: AsyncSession, tg_id: int) -> None:
         details, changed = _without(row.details, tg_id)
         if changed:
             row.details = details
+
+
+async def erase_volunteer(session: AsyncSession, vol: Volunteer) -> list[tuple[int, str, int]]:
+    """Erase a volunteer's data (the offer, the tasks); the audit trail keeps what happened, not who. Returns the
+    open tasks that were cancelled with it (task, kind, target)."""
+    tg_id = vol.tg_user_id
+    still_open = await volunteers.erase(session, vol)
+    await session.execute(update(AuditLog).where(AuditLog.actor_tg_id == tg_id).values(actor_tg_id=None))
+    await _scrub_audit_details(session, tg_id)
+    return still_open

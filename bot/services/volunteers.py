@@ -19,7 +19,7 @@ from bot.services.audit import audit
 
 SKILLS = ("drive", "children", "sort", "legal", "psych", "repairs", "it", "other")
 KINDS = ("aid",)  # what an assignment can point to (events: to be added with their feature)
-CONSENT_VERSION = "2026-12-05"  # the volunteer's own notice (bot/views/volunteers.py); a change asks again
+CONSENT_VERSION = "2026-12-05.2"  # the volunteer's own notice (bot/views/volunteers.py); a change asks again
 MAX_CITY = 100
 MAX_AVAILABILITY = 300
 OPEN_TASKS = frozenset({AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED})
@@ -296,3 +296,63 @@ async def cancel_open(session: AsyncSession, kind: str, target_id: int) -> list[
     for task in rows:
         task.status = AssignmentStatus.CANCELLED
     return rows
+
+
+# --- the volunteer's own data (152-ФЗ) ----------------------------------------------------------------------------
+
+
+async def export(session: AsyncSession, vol: Volunteer) -> dict[str, object]:
+    """Everything kept about the volunteer: the offer, the decision, the tasks (what they point to, by number)."""
+    rows = await session.scalars(
+        select(Assignment).where(Assignment.volunteer_id == vol.id).order_by(Assignment.id)
+    )
+
+    def at(value) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "volunteer_number": vol.id,
+        "name": vol.name,
+        "language": vol.language,
+        "region": vol.region,
+        "city": vol.city,
+        "skills": list(vol.skills or []),
+        "availability": vol.availability,
+        "status": vol.status,
+        "consent": {"given_at": at(vol.consent_at), "notice_version": vol.consent_version},
+        "offered_at": at(vol.created_at),
+        "decided_at": at(vol.decided_at),
+        "tasks": [
+            {
+                "task": t.id,
+                "kind": t.kind,
+                "target": t.target_id,
+                "status": t.status,
+                "offered_at": at(t.created_at),
+                "answered_at": at(t.answered_at),
+                "done_at": at(t.done_at),
+            }
+            for t in rows.all()
+        ],
+    }
+
+
+async def erase(session: AsyncSession, vol: Volunteer) -> list[tuple[int, str, int]]:
+    """Delete the volunteer and every task of theirs; returns (task, kind, target) of the tasks that were still
+    open (offered or accepted), so the coordinators can be told which work is now without a volunteer."""
+    tasks = list((await session.scalars(select(Assignment).where(Assignment.volunteer_id == vol.id))).all())
+    still_open = [(t.id, t.kind, t.target_id) for t in tasks if t.status in OPEN_TASKS]
+    for task in tasks:
+        await session.delete(task)
+    vol_id = vol.id
+    await session.delete(vol)
+    await session.flush()
+    await audit(
+        session,
+        actor_tg_id=None,
+        role="volunteer",
+        action="volunteer.erased",
+        obj=("volunteer", vol_id),
+        details={"tasks": len(tasks), "open_tasks_cancelled": len(still_open)},
+    )
+    return still_open

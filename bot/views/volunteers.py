@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.markdown import html_decoration as hd
 
 from bot.db.models import AidRequest, Assignment, Volunteer
@@ -56,7 +57,8 @@ def consent_text() -> str:
         "• Only the centre's coordinators see it, to approve you and to offer you tasks.\n"
         "• Families do not see your account: a coordinator arranges who meets whom.\n"
         "• Of a family you learn only what a task needs (what to bring, the city, the collection point).\n"
-        "• You can pause at any time in «My tasks»; to erase your data, write to a coordinator.\n\n"
+        "• You can pause at any time in «My tasks». /mydata sends you a copy of what we keep; /forget erases it, "
+        "and your open tasks go back to the coordinators.\n\n"
         "Do you agree?"
     )
 
@@ -238,6 +240,7 @@ def tasks_text(vol: Volunteer, rows: Sequence[tuple[Assignment, AidRequest | Non
     if not rows:
         lines.append(_("No tasks yet. When a coordinator offers one, it comes here."))
     lines += ["", *[task_line(t, r) for t, r in rows]] if rows else []
+    lines += ["", _("Your data as a volunteer: a copy /mydata · erase /forget")]
     return "\n".join(lines)
 
 
@@ -273,3 +276,37 @@ def task_answer_note(vol: Volunteer, task: Assignment) -> str:
         target=task.target_id,
         status=task_status_label(task.status),
     )
+
+
+# --- the volunteer's own data --------------------------------------------------------------------------------------
+
+
+def data_summary(vol: Volunteer, tasks: int) -> str:
+    return "\n".join(
+        [
+            _("<b>As a volunteer</b> (number {id}, {status})").format(
+                id=vol.id, status=status_label(vol.status)
+            ),
+            _("Region and city: {city}").format(city=hd.quote(vol.city)),
+            ngettext("{n} task", "{n} tasks", tasks).format(n=tasks),
+            _("The full copy is in the file above. To erase it, send /forget."),
+        ]
+    )
+
+
+def erase_warning() -> str:
+    return _(
+        "We will also delete your volunteer offer: name, region and city, skills, when you can help, and your "
+        "tasks. Tasks you have not finished go back to the coordinators."
+    )
+
+
+def erased_note(vol_id: int, task_id: int, kind: str, target: int) -> str:
+    if kind == "aid":
+        what = _("material help № {number}").format(number=target)
+    else:
+        what = _("{kind} № {number}").format(kind=kind, number=target)
+    return _(
+        "Volunteer #{id} has erased their data. Task #{task} ({what}) has no volunteer now: "
+        "please offer it to someone else."
+    ).format(id=vol_id, task=task_id, what=what)

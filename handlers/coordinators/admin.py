@@ -5,9 +5,12 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.markdown import html_decoration as hd
 
+from bot.commands import set_coordinator_menu
+from bot.config import Settings
 from bot.db.models import AuditLog
 from bot.db.session import AsyncSession
 from bot.middlewares.context import UserContext
@@ -56,7 +59,12 @@ def staff_help() -> str:
 
 @router.message(Command("staff"))
 async def staff_cmd(
-    message: Message, command: CommandObject, session: AsyncSession, ctx: UserContext
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    ctx: UserContext,
+    i18n: I18n,
+    settings: Settings,
 ) -> None:
     args = (command.args or "").split()
     actor, role = ctx.user.id, role_of(ctx)
@@ -95,6 +103,8 @@ async def staff_cmd(
         member = await staff_service.upsert(
             session, user_id, new_role, specialty=specialty, name=name, actor_tg_id=actor, actor_role=role
         )
+        await session.commit()
+        await refresh_menu(message, session, settings, i18n, user_id)
         await message.answer(
             _("Done: {name} ({id}) is now {role}.").format(
                 name=hd.quote(member.name or "—"),
@@ -108,11 +118,21 @@ async def staff_cmd(
             await message.answer(_("You cannot remove yourself."))
             return
         if await staff_service.deactivate(session, int(args[1]), actor_tg_id=actor, actor_role=role):
+            await session.commit()
+            await refresh_menu(message, session, settings, i18n, int(args[1]))
             await message.answer(_("Done: {id} is no longer staff.").format(id=args[1]))
         else:
             await message.answer(_("There is no active staff member {id}.").format(id=args[1]))
         return
     await message.answer(staff_help())
+
+
+async def refresh_menu(
+    message: Message, session: AsyncSession, settings: Settings, i18n: I18n, user_id: int
+) -> None:
+    """The person's command menu follows their rights (a coordinator named in the settings keeps theirs)."""
+    on = user_id in await staff_service.coordinator_ids(session, settings)
+    await set_coordinator_menu(message.bot, i18n, user_id, on=on)
 
 
 def entry_line(e: AuditLog) -> str:

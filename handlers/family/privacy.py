@@ -1,4 +1,5 @@
-"""/mydata and /forget: the family's own data, on request."""
+"""/mydata and /forget: the person's own data, on request — the family's and, for a volunteer of the centre, the
+volunteer's (one person may be both; either may be alone)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
+from bot.db.models import Volunteer
 from bot.db.session import AsyncSession
 from bot.fsm_storage import SqlStorage
 from bot.i18n import locale_scope
 from bot.middlewares.context import UserContext
-from bot.services import privacy
+from bot.notify import tell_of_erased_volunteer
+from bot.services import privacy, volunteers
+from bot.views import volunteers as volunteer_views
 from bot.views.callbacks import Setting
 from bot.views.family import family_kb
 from bot.views.ui import kb, show
@@ -43,7 +47,8 @@ def summary_text(data: dict) -> str:
 
 @router.message(Command("mydata"))
 async def mydata(message: Message, ctx: UserContext, session: AsyncSession, state: FSMContext) -> None:
-    if not ctx.consented:
+    vol = await volunteers.by_tg(session, message.from_user.id)
+    if not ctx.consented and vol is None:
         data = await state.get_data()
         await message.answer(
             _(
@@ -53,36 +58,46 @@ async def mydata(message: Message, ctx: UserContext, session: AsyncSession, stat
             reply_markup=family_kb(ctx),
         )
         return
-    data = await privacy.export(session, ctx.family)
+    data = await privacy.export(session, ctx.family) if ctx.consented else {}
+    if vol is not None:
+        data["volunteer"] = await volunteers.export(session, vol)
     raw = json.dumps(data, ensure_ascii=False, indent=2).encode()
     await message.answer_document(BufferedInputFile(raw, filename="my-data.json"))
-    await message.answer(summary_text(data), reply_markup=family_kb(ctx))
+    lines = [summary_text(data)] if ctx.consented else []
+    if vol is not None:
+        lines.append(volunteer_views.data_summary(vol, len(data["volunteer"]["tasks"])))
+    await message.answer("\n\n".join(lines), reply_markup=family_kb(ctx))
 
 
 @router.message(Command("forget"))
-async def forget(message: Message, ctx: UserContext) -> None:
-    await ask_forget(message, ctx)
+async def forget(message: Message, ctx: UserContext, session: AsyncSession) -> None:
+    await ask_forget(message, ctx, await volunteers.by_tg(session, message.from_user.id))
 
 
 @router.callback_query(Setting.filter(F.name == "forget"))
-async def forget_cb(call: CallbackQuery, ctx: UserContext) -> None:
+async def forget_cb(call: CallbackQuery, ctx: UserContext, session: AsyncSession) -> None:
     await call.answer()
-    await ask_forget(call, ctx)
+    await ask_forget(call, ctx, await volunteers.by_tg(session, call.from_user.id))
 
 
-async def ask_forget(event: Message | CallbackQuery, ctx: UserContext) -> None:
-    if not ctx.consented:
+async def ask_forget(event: Message | CallbackQuery, ctx: UserContext, vol: Volunteer | None) -> None:
+    if not ctx.consented and vol is None:
         await show(event, _("We keep nothing about you, so there is nothing to erase."), family_kb(ctx))
         return
-    text = _(
-        "<b>Erase your data?</b>\n\n"
-        "We will delete your profile, region, consent, your requests' texts and answers, and settings. "
-        "Requests remain only as anonymous numbers for statistics, with nothing that points to you. "
-        "This cannot be undone."
-    )
+    parts = [_("<b>Erase your data?</b>")]
+    if ctx.consented:
+        parts.append(
+            _(
+                "We will delete your profile, region, consent, your requests' texts and answers, and settings. "
+                "Requests remain only as anonymous numbers for statistics, with nothing that points to you."
+            )
+        )
+    if vol is not None:
+        parts.append(volunteer_views.erase_warning())
+    parts.append(_("This cannot be undone."))
     await show(
         event,
-        text,
+        "\n\n".join(parts),
         kb([(_("Yes, erase"), Setting(name="forget_yes"))], [(_("No, keep"), Setting(name="forget_no"))]),
     )
 
@@ -103,10 +118,19 @@ async def forget_yes(
     i18n: I18n,
     settings: Settings,
 ) -> None:
-    if not ctx.consented:
+    vol = await volunteers.by_tg(session, call.from_user.id)
+    if not ctx.consented and vol is None:
         await call.answer(_("This button no longer works."), show_alert=True)
         return
-    await erase_family(call, ctx, session, state, fsm_storage, i18n, settings, action="family.erased")
+    if ctx.consented:
+        await erase_family(call, ctx, session, state, fsm_storage, i18n, settings, action="family.erased")
+    else:
+        await call.answer()
+    if vol is not None:
+        vol_id = vol.id
+        still_open = await privacy.erase_volunteer(session, vol)
+        await session.commit()
+        await tell_of_erased_volunteer(call.bot, session, settings, vol_id, still_open)
     await show(
         call,
         _(

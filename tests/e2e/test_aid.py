@@ -446,3 +446,94 @@ async def test_english_texts_for_the_family_and_the_volunteer(fake, aidbot):
     tap(coord, "Найти волонтёра")
     match = await screen(coord, f"Волонтёры для № {number}")
     assert "нет свободных одобренных волонтёров" in text_of(match)
+
+
+# --- the volunteer's own data; the coordinators' command menu -------------------------------------------------
+
+
+async def test_a_volunteer_gets_a_copy_of_their_data_and_erases_it(fake, aidbot):
+    fake.bot_proc = aidbot
+    coord = fake.user(COORD, "Елена")
+    coord.send_text("/aid")
+    await bot_says(coord, "Открытых заявок нет")
+    vera = person(fake, "Вера")
+    vol_id = await sign_up_volunteer(fake, coord, vera)
+    anna = person(fake, "Анна")
+    await onboard(anna, "Пензенская область")
+    number = await ask_for_pram(fake, anna)
+    await bot_says(coord, f"Новая заявка на вещи № {number}")
+    coord.send_text("/aid")
+    listing = await bot_says(coord, "Вещевая помощь")
+    coord.press_button(listing, f"№ {number}")
+    await screen(coord, f"Вещевая помощь № {number}")
+    tap(coord, "Взять в работу")
+    await bot_says(anna, f"Координатор взял вашу заявку на вещи № {number}")
+    tap(coord, "Найти волонтёра")
+    await screen(coord, f"Волонтёры для № {number}")
+    tap(coord, "Назначить: Вера")
+    offer = await bot_says(vera, "Координатор предлагает вам задание")
+    [(task_id,)] = db_rows(aidbot, "SELECT id FROM assignments WHERE volunteer_id = ?", vol_id)
+    vera.press_button(offer, f"Беру #{task_id}")
+    await bot_says(coord, f"задание #{task_id}")
+
+    # «Мои задания» says where the data rights are; /mydata sends the volunteer's copy (no family data: none given)
+    vera.send_text("/tasks")
+    assert "/forget" in text_of(await bot_says(vera, "Мои задания"))
+    vera.send_text("/mydata")
+    doc = await vera.wait_for_message(lambda m: "document" in m, timeout=10)
+    data = json.loads(fake.world.files[doc["document"]["file_id"]].content)
+    assert set(data) == {"volunteer"}
+    assert data["volunteer"]["city"] == "Пенза" and data["volunteer"]["availability"] == "по выходным"
+    assert [(t["task"], t["status"]) for t in data["volunteer"]["tasks"]] == [(task_id, "accepted")]
+    summary = await bot_says(vera, "Как волонтёр")
+    assert "1 задание" in text_of(summary)
+
+    # /forget: asked first, then the offer and the tasks are gone; the coordinator learns the task is free again
+    vera.send_text("/forget")
+    ask = await bot_says(vera, "Удалить ваши данные?")
+    assert "анкету волонтёра" in text_of(ask) and "профиль, регион" not in text_of(ask)
+    vera.press_button(ask, "Да, удалить")
+    await screen(vera, "Ваши данные удалены")
+    told = await bot_says(coord, f"Волонтёр #{vol_id} удалил свои данные")
+    assert f"задания #{task_id} (вещевая помощь № {number})" in text_of(told)
+    assert db_rows(aidbot, "SELECT COUNT(*) FROM volunteers WHERE tg_user_id = ?", vera.id) == [(0,)]
+    assert db_rows(aidbot, "SELECT COUNT(*) FROM assignments WHERE volunteer_id = ?", vol_id) == [(0,)]
+    assert db_rows(aidbot, "SELECT COUNT(*) FROM audit_log WHERE actor_tg_id = ?", vera.id) == [(0,)]
+    assert db_rows(
+        aidbot,
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'volunteer.erased' AND object_id = ?",
+        str(vol_id),
+    ) == [(1,)]
+    # the family's request is untouched and can get another volunteer; the erased person is a stranger now
+    assert db_rows(aidbot, "SELECT status FROM aid_requests WHERE id = ?", number) == [("taken",)]
+    vera.send_text("/tasks")
+    await bot_says(vera, "только для волонтёров центра")
+    vera.send_text("/mydata")
+    await bot_says(vera, "Мы ничего о вас не храним")
+
+
+async def test_coordinators_get_their_own_command_menu(fake, aidbot):
+    fake.bot_proc = aidbot
+
+    def menu_of(chat_id: int) -> list[str] | None:
+        key = json.dumps([{"type": "chat", "chat_id": chat_id}, ""], sort_keys=True)
+        commands = fake.world.commands.get(key)
+        return None if commands is None else [c["command"] for c in commands]
+
+    await fake.wait_for(lambda: menu_of(COORD) is not None, 10)
+    assert {"stats", "aid", "volunteers", "broadcast", "staff"} <= set(menu_of(COORD))
+    assert {"menu", "mydata", "forget"} <= set(menu_of(COORD))  # their private chat is a family's one too
+    families = json.dumps([{"type": "all_private_chats"}, "ru"], sort_keys=True)
+    assert "stats" not in {c["command"] for c in fake.world.commands[families]}
+    assert "volunteer" in {c["command"] for c in fake.world.commands[families]}
+
+    # a coordinator named with /staff gets the menu at once, and loses it with the role
+    coord = fake.user(COORD, "Елена")
+    olga = person(fake, "Ольга")
+    coord.send_text(f"/staff add {olga.id} coordinator Ольга")
+    await bot_says(coord, "Готово")
+    await fake.wait_for(lambda: menu_of(olga.id) is not None, 10)
+    assert "stats" in menu_of(olga.id)
+    coord.send_text(f"/staff remove {olga.id}")
+    await bot_says(coord, "больше не сотрудник")
+    await fake.wait_for(lambda: menu_of(olga.id) is None, 10)
