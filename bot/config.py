@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # Support-measure follow-up: days after the results to ask whether the family applied; scan interval.
     followup_after_days: float = Field(default=14, gt=0)
     followup_scan_seconds: float = Field(default=60, gt=0)
+    # Material help: how often to look for status notices a family has not got (cut off by a restart).
+    aid_notice_scan_seconds: float = Field(default=30, gt=0)
+    aid_notice_grace_seconds: float = Field(default=30, gt=0)  # the handler's own send has this long first
     # Wellbeing check-in («Как дела у семьи?»): the opt-in reminder to repeat it, in days; scan interval.
     wellbeing_remind_days: float = Field(default=91, gt=0)
     wellbeing_scan_seconds: float = Field(default=300, gt=0)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import partial
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,13 +45,23 @@ async def tell(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup |
 
 
 async def tell_family_of_aid(bot: Bot, session: AsyncSession, req: AidRequest) -> None:
-    """A family learns its material-help request's new status, in its own language (call after the commit)."""
+    """A family learns its material-help request's new status, in its own language (call after the commit).
+    Delivered, the notice is marked told; one that does not go out now is sent by the job bot/jobs/aid.py."""
     family = await families.get(session, req.family_id) if req.family_id else None
     if family is None or not family.is_active:
         return
+    seq = req.notice_seq
     with locale_scope(get_i18n(), family.language):
         text, markup = status_note(req)
-    await tell(bot, family.tg_user_id, text, markup)
+    try:
+        await bot.send_message(family.tg_user_id, text, reply_markup=markup)
+    except TelegramForbiddenError as exc:  # blocked: nobody to tell, now or later
+        log.info("aid %s: family not told (%s)", req.id, exc)
+    except TelegramAPIError as exc:
+        log.warning("aid %s: family not told now (%s); the notices job retries", req.id, exc)
+        return
+    await aid.mark_told(session, req.id, seq)
+    await session.commit()
 
 
 async def tell_aid_taker(

@@ -624,6 +624,11 @@ class AidRequest(Base):
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the family's notices of status changes: each change counts up ``notice_seq`` and stamps ``status_at``; a
+    # notice delivered sets ``told_seq`` to it. What a restart cut off is sent by the job bot/jobs/aid.py.
+    notice_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    told_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    status_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Assignment(Base):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +41,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # the family confirms (closed) or says it got nothing (back to work)
     AidStatus.HANDED: frozenset({AidStatus.CLOSED, AidStatus.TAKEN}),
 }
+# what the family is told about (the rest it did itself: sent, confirmed, cancelled)
+TOLD = frozenset({AidStatus.TAKEN, AidStatus.COLLECTING, AidStatus.READY, AidStatus.HANDED, AidStatus.UNMET})
 MAX_DETAILS = 300
 MAX_CITY = 100
 MAX_PICKUP = 400
@@ -143,7 +145,12 @@ async def take(session: AsyncSession, req_id: int, *, actor_tg_id: int, actor_na
         update(AidRequest)
         .where(AidRequest.id == req_id, AidRequest.status == AidStatus.NEW)
         .values(
-            status=AidStatus.TAKEN, taken_by=actor_tg_id, taken_by_name=actor_name[:128], taken_at=utcnow()
+            status=AidStatus.TAKEN,
+            taken_by=actor_tg_id,
+            taken_by_name=actor_name[:128],
+            taken_at=utcnow(),
+            notice_seq=AidRequest.notice_seq + 1,
+            status_at=utcnow(),
         )
         .execution_options(synchronize_session=False)
     )
@@ -172,7 +179,9 @@ async def move(
     if new_status not in TRANSITIONS.get(old, frozenset()):
         raise AidError(f"{old} → {new_status} is not allowed")
     now = utcnow()
-    values: dict[str, object] = {"status": new_status}
+    values: dict[str, object] = {"status": new_status, "status_at": now}
+    if new_status in TOLD:
+        values["notice_seq"] = AidRequest.notice_seq + 1
     if new_status == AidStatus.READY:
         values.update(
             pickup=(pickup or req.pickup or "")[:MAX_PICKUP] or None, place_id=place_id or req.place_id
@@ -200,6 +209,39 @@ async def move(
     await audit(
         session, actor_tg_id=actor_tg_id, role=role, action="aid.status", obj=("aid", req.id), details=details
     )
+
+
+# --- the family's notices ------------------------------------------------------------------------------------------
+
+
+async def mark_told(session: AsyncSession, req_id: int, seq: int) -> None:
+    """The family got the notice of change ``seq`` (an older confirmation never moves it back)."""
+    await session.execute(
+        update(AidRequest)
+        .where(AidRequest.id == req_id, AidRequest.told_seq < seq)
+        .values(told_seq=seq)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def untold(
+    session: AsyncSession, *, grace_seconds: float, now: datetime | None = None, limit: int = 50
+) -> list[AidRequest]:
+    """Requests whose latest change the family was not told of (its send cut off by a restart or refused by
+    Telegram), changed at least ``grace_seconds`` ago so that the handler's own send is not doubled."""
+    now = now or utcnow()
+    rows = await session.scalars(
+        select(AidRequest)
+        .where(
+            AidRequest.told_seq < AidRequest.notice_seq,
+            AidRequest.family_id.is_not(None),
+            AidRequest.status.in_(TOLD),
+            AidRequest.status_at < now - timedelta(seconds=grace_seconds),
+        )
+        .order_by(AidRequest.id)
+        .limit(limit)
+    )
+    return list(rows.all())
 
 
 # --- figures for /stats and the report -------------------------------------------------------------------------

@@ -3,6 +3,7 @@ in private chats with the fake Bot API."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 import json
@@ -537,3 +538,51 @@ async def test_coordinators_get_their_own_command_menu(fake, aidbot):
     coord.send_text(f"/staff remove {olga.id}")
     await bot_says(coord, "больше не сотрудник")
     await fake.wait_for(lambda: menu_of(olga.id) is None, 10)
+
+
+async def test_a_status_notice_cut_off_by_a_kill_reaches_the_family_after_the_restart(fake, tmp_path):
+    """Promise: the family learns each change of its request even when the bot dies between the change and the
+    notice: the change is committed with a notice to tell; after the restart the notices job sends it, once."""
+    proc = BotProcess(
+        fake,
+        tmp_path,
+        COORDINATOR_IDS=str(COORD),
+        AID_NOTICE_SCAN_SECONDS="0.5",
+        AID_NOTICE_GRACE_SECONDS="1",
+    )
+    await proc.start()
+    fake.bot_proc = proc
+    coord = fake.user(COORD, "Елена")
+    coord.send_text("/aid")
+    await bot_says(coord, "Открытых заявок нет")
+    anna = person(fake, "Анна")
+    await onboard(anna, "Пензенская область")
+    number = await ask_for_pram(fake, anna)
+    await bot_says(coord, f"Новая заявка на вещи № {number}")
+    coord.send_text("/aid")
+    listing = await bot_says(coord, "Вещевая помощь")
+    coord.press_button(listing, f"№ {number}")
+    await screen(coord, f"Вещевая помощь № {number}")
+
+    # Telegram does not answer the family's notice; the bot is killed while it waits
+    hang = fake.fail_next("sendMessage", chat_id=anna.id, error="timeout", delay=120)
+    tap(coord, "Взять в работу")
+    await fake.wait_for(lambda: hang.fired, 10)
+    await proc.kill()
+    assert db_rows(proc, "SELECT status, notice_seq, told_seq FROM aid_requests WHERE id = ?", number) == [
+        ("taken", 1, 0)
+    ]
+    fake.clear_faults()
+    await proc.start()
+    await bot_says(anna, f"Координатор взял вашу заявку на вещи № {number}", timeout=15)
+    await db_wait(
+        fake,
+        proc,
+        "SELECT told_seq FROM aid_requests WHERE id = ?",
+        number,
+        until=lambda rows: rows[0][0] == 1,
+    )
+    await asyncio.sleep(2)  # a few more scans of the job: told once
+    told = [m for m in anna.messages() if f"взял вашу заявку на вещи № {number}" in text_of(m)]
+    assert len(told) == 1
+    await proc.stop()
