@@ -115,6 +115,18 @@ async def ask_for_pram(fake, family) -> int:
     return number
 
 
+async def coordinator_opens_a_pram_request(fake, coord, anna) -> int:
+    """The coordinator (whose chat exists) learns of a family's new pram request and opens its card from /aid."""
+    await onboard(anna, "Пензенская область")
+    number = await ask_for_pram(fake, anna)
+    await bot_says(coord, f"Новая заявка на вещи № {number}")
+    coord.send_text("/aid")
+    listing = await bot_says(coord, "Вещевая помощь")
+    coord.press_button(listing, f"№ {number}")
+    await screen(coord, f"Вещевая помощь № {number}")
+    return number
+
+
 # --- the whole way ----------------------------------------------------------------------------------------------
 
 
@@ -460,13 +472,7 @@ async def test_a_volunteer_gets_a_copy_of_their_data_and_erases_it(fake, aidbot)
     vera = person(fake, "Вера")
     vol_id = await sign_up_volunteer(fake, coord, vera)
     anna = person(fake, "Анна")
-    await onboard(anna, "Пензенская область")
-    number = await ask_for_pram(fake, anna)
-    await bot_says(coord, f"Новая заявка на вещи № {number}")
-    coord.send_text("/aid")
-    listing = await bot_says(coord, "Вещевая помощь")
-    coord.press_button(listing, f"№ {number}")
-    await screen(coord, f"Вещевая помощь № {number}")
+    number = await coordinator_opens_a_pram_request(fake, coord, anna)
     tap(coord, "Взять в работу")
     await bot_says(anna, f"Координатор взял вашу заявку на вещи № {number}")
     tap(coord, "Найти волонтёра")
@@ -556,13 +562,7 @@ async def test_a_status_notice_cut_off_by_a_kill_reaches_the_family_after_the_re
     coord.send_text("/aid")
     await bot_says(coord, "Открытых заявок нет")
     anna = person(fake, "Анна")
-    await onboard(anna, "Пензенская область")
-    number = await ask_for_pram(fake, anna)
-    await bot_says(coord, f"Новая заявка на вещи № {number}")
-    coord.send_text("/aid")
-    listing = await bot_says(coord, "Вещевая помощь")
-    coord.press_button(listing, f"№ {number}")
-    await screen(coord, f"Вещевая помощь № {number}")
+    number = await coordinator_opens_a_pram_request(fake, coord, anna)
 
     # Telegram does not answer the family's notice; the bot is killed while it waits
     hang = fake.fail_next("sendMessage", chat_id=anna.id, error="timeout", delay=120)
