@@ -7,15 +7,18 @@ from collections.abc import Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import AidRequest
+from bot.db.models import AidRequest, Event, EventRegistration, Family
 from bot.i18n import locale_scope
-from bot.services import families
+from bot.services import events, families
+from bot.services.catalog import Catalog
 from bot.services.staff import coordinator_ids
+from bot.views import events as event_views
 from bot.views.aid import card_kb, status_note
 
 log = logging.getLogger(__name__)
@@ -61,3 +64,38 @@ async def tell_aid_taker(
         body, markup = text(), card_kb(req)
     for chat_id in [req.taken_by] if req.taken_by else await coordinator_ids(session, settings):
         await tell(bot, chat_id, body, markup)
+
+
+async def send_event_place(bot: Bot, chat_id: int, ev: Event, catalog: Catalog, locale: str) -> None:
+    """The place as a venue (a place of the directory) and the .ics file; a failure is logged, not raised."""
+    try:
+        found = event_views.venue(ev, catalog, locale)
+        if found is not None:
+            lat, lon, title, address = found
+            await bot.send_venue(chat_id, latitude=lat, longitude=lon, title=title, address=address)
+        name, data = event_views.ics_file(ev, catalog, locale)
+        await bot.send_document(
+            chat_id, BufferedInputFile(data, filename=name), caption=_("Add it to your calendar")
+        )
+    except TelegramAPIError as exc:
+        log.info("event %s: the place was not sent to %s (%s)", ev.id, chat_id, exc)
+
+
+async def tell_promoted(
+    bot: Bot, session: AsyncSession, catalog: Catalog, reg: EventRegistration | None
+) -> None:
+    """The family promoted from the waiting list learns it has a seat, in its own language (after the commit)."""
+    if reg is None:
+        return
+    family: Family | None = await families.get(session, reg.family_id)
+    ev = await events.get(session, reg.event_id)
+    if family is None or ev is None or not family.is_active:
+        return
+    with locale_scope(get_i18n(), family.language):
+        await tell(
+            bot,
+            family.tg_user_id,
+            event_views.promoted_text(ev, catalog, family.language),
+            event_views.reminder_kb(reg.id),
+        )
+        await send_event_place(bot, family.tg_user_id, ev, catalog, family.language)

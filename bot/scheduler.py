@@ -32,6 +32,7 @@ JOB_MODULES: list[str] = [
     "bot.jobs.retention",
     "bot.jobs.checkin",
     "bot.jobs.content_digest",
+    "bot.jobs.events",
 ]
 
 

@@ -646,3 +646,70 @@ class Assignment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# --- Events, courses and clubs (revision a7c8d9e0f102) ----------------------------------------------------------
+
+
+class Event(Base):
+    """One session of an event (a holiday, a lecture, a parents' school, a club meeting, a course lesson).
+
+    A series (a weekly club, a course) is several rows with the same ``series_id`` (the first row's id) and their
+    ``session_no``. Times are UTC; they are shown in the region's time zone. ``taken``: seats held by registered
+    families, changed only by conditional UPDATEs (services/events), so two families never get the last seat.
+    ``audience``: profile tags (services/broadcasts.PROFILE_TAGS); empty: every family of the region.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_region_starts", "region", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    session_no: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    sessions: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(2000), default="", server_default="")
+    kind: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str] = mapped_column(String(16))
+    city: Mapped[str] = mapped_column(String(100))
+    place_id: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(300))
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_min: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    seats: Mapped[int] = mapped_column(Integer)
+    taken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    audience: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reg_opens_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reg_closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class EventRegistration(Base):
+    """A family's place at one session: registered or on the waiting list (see RegistrationStatus).
+
+    ``queued_at``: the place in the waiting list (promotion goes by it, then by id). ``reminded_day_at``,
+    ``reminded_soon_at``, ``feedback_asked_at``: claimed (set and committed) before the message goes out, so a
+    restart never sends one twice. ``attended``: marked by a coordinator; ``useful``: the family's one tap after.
+    """
+
+    __tablename__ = "event_registrations"
+    __table_args__ = (
+        UniqueConstraint("event_id", "family_id", name="uq_event_registration"),
+        Index("ix_event_registrations_event_status", "event_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attended: Mapped[bool | None] = mapped_column(Boolean)
+    useful: Mapped[bool | None] = mapped_column(Boolean)
+    reminded_day_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_soon_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    feedback_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

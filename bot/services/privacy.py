@@ -19,7 +19,7 @@ from bot.db.models import (
     OutboxItem,
     TriageResult,
 )
-from bot.services import aid, card, checkin, followup, relay
+from bot.services import aid, card, checkin, events, followup, relay
 from bot.services.audit import audit
 
 
@@ -87,6 +87,7 @@ async def export(session: AsyncSession, family: Family) -> dict[str, Any]:
         "family_card": await card.export(session, family.id),
         "wellbeing_checkin": await checkin.export(session, family.id),
         "material_help": await aid.export(session, family.id),
+        "event_registrations": await events.export(session, family.id),
     }
 
 
@@ -141,6 +142,7 @@ async def erase(
     await followup.erase(session, fid)
     counts["wellbeing_checkins"] = await checkin.erase(session, fid)
     counts["material_help"] = await aid.erase(session, fid)
+    counts["event_registrations"] = await events.erase(session, fid)
     await session.execute(delete(Mute).where(Mute.tg_user_id == tg_id))
     counts["family_cards_revoked"] = await card.erase(session, fid)
     # the audit trail keeps what happened, but no longer who: the person's id is removed from it

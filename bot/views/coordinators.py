@@ -103,6 +103,8 @@ def segment_lines(segment: dict[str, Any], catalog: Catalog, locale: str) -> lis
         if days
         else _("any time")
     )
+    if seg.get("event"):
+        return [_("Families registered for event № {id}").format(id=seg["event"])]
     return [
         _("Region: {value}").format(value=hd.quote(regions)),
         _("Family: {value}").format(value=hd.quote(profile)),
