@@ -68,7 +68,7 @@ def card_text(
         _("Seats: {taken} of {seats} taken · waiting list: {waiting}").format(
             taken=ev.taken, seats=ev.seats, waiting=counts.get(RegistrationStatus.WAITING, 0)
         ),
-        _("Registration: {state}").format(state=_("open") if events.registration_open(ev) else _("closed")),
+        _("Registration: open") if events.registration_open(ev) else _("Registration: closed"),
     ]
     if tasks:
         lines.append(_("Volunteers:"))
