@@ -216,7 +216,9 @@ async def test_reminders_are_claimed_once_at_the_local_times(session):
     [due] = await events.claim_due(session, zones)
     assert (due.what, due.tg_user_id) == ("day", 500)
     assert await events.claim_due(session, zones) == []  # claimed: never twice
-    clock.set_offset_days((ev.starts_at - timedelta(hours=2) - datetime.now(UTC)).total_seconds() / 86400 + 0.001)
+    clock.set_offset_days(
+        (ev.starts_at - timedelta(hours=2) - datetime.now(UTC)).total_seconds() / 86400 + 0.001
+    )
     [due] = await events.claim_due(session, zones)
     assert due.what == "soon"
     clock.set_offset_days((ev.starts_at + timedelta(hours=3) - datetime.now(UTC)).total_seconds() / 86400)
