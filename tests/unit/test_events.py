@@ -250,3 +250,31 @@ async def test_mydata_lists_and_forget_deletes_registrations_and_frees_the_seat(
     assert [r.family_id for r in rows] == [waiting.id]
     await session.refresh(w)
     assert w.status == RegistrationStatus.REGISTERED
+
+
+async def test_the_export_keeps_a_typed_formula_as_text(session):
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.services import event_files
+
+    ev = await one_event(session, title="=1+1 праздник", seats=1)
+    sly = await family(session, 800)
+    sly.display_name, sly.share_name = '=HYPERLINK("http://evil.example","x")', True
+    await events.register(session, ev, sly)
+    await events.register(session, ev, await family(session, 801))
+    people = await events.registrants(session, ev.id)
+    data = event_files.registrations_xlsx(
+        ev,
+        people,
+        ["f", "s", "w", "c", "u", "r"],
+        family=lambda f: f.display_name or str(f.id),
+        status=str,
+        yes_no=str,
+    )
+    ws = load_workbook(io.BytesIO(data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "'=1+1 праздник"
+    assert rows[2][:3] == ('\'=HYPERLINK("http://evil.example","x")', "registered", None)
+    assert rows[3][1:3] == ("waiting", 1)
