@@ -28,6 +28,7 @@ from bot.services.event_times import due_reminder, series_starts
 
 KINDS = ("holiday", "lecture", "parents_school", "club", "course", "other")
 CLOSE_BEFORE = (0, 120, 1440)  # registration closes this many minutes before the start
+OPEN_BEFORE = (0, 7, 14)  # registration opens this many days before the session (0: at once)
 MAX_TITLE = 200
 MAX_DESCRIPTION = 2000
 MAX_CITY = 100
@@ -39,7 +40,7 @@ FEEDBACK_WITHIN = timedelta(days=3)  # not asked later than that (the bot was do
 
 
 class EventError(ValueError):
-    """What a registration or a change cannot do now: ``reason`` is closed | cancelled | changed | not_yours."""
+    """What a registration or a change cannot do now: ``reason`` is not_yet | closed | cancelled | changed."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -73,6 +74,7 @@ class Draft:
     online_url: str | None = None
     audience: list[str] = field(default_factory=list)
     close_before_min: int = 0
+    open_before_days: int = 0
 
 
 async def create_series(
@@ -85,7 +87,8 @@ async def create_series(
         raise ValueError("an event needs a place or an online link")
     starts = series_starts(draft.first_day, draft.at, tz, draft.sessions, draft.every_days)
     close = timedelta(minutes=draft.close_before_min if draft.close_before_min in CLOSE_BEFORE else 0)
-    opened = now()
+    created = now()
+    ahead = timedelta(days=draft.open_before_days if draft.open_before_days in OPEN_BEFORE else 0)
     rows: list[Event] = []
     for number, starts_at in enumerate(starts, 1):
         ev = Event(
@@ -104,7 +107,7 @@ async def create_series(
             seats=draft.seats,
             taken=0,
             audience=[t for t in PROFILE_TAGS if t in draft.audience],
-            reg_opens_at=opened,
+            reg_opens_at=max(created, starts_at - ahead) if ahead else created,
             reg_closes_at=starts_at - close,
             status=EventStatus.OPEN,
             created_by=actor_tg_id,
@@ -121,7 +124,14 @@ async def create_series(
         role=role,
         action="event.created",
         obj=("event", rows[0].id),
-        details={"sessions": len(rows), "kind": draft.kind, "region": draft.region, "seats": draft.seats},
+        details={
+            "sessions": len(rows),
+            "kind": draft.kind,
+            "region": draft.region,
+            "seats": draft.seats,
+            "opens_days_before": draft.open_before_days,
+            "closes_min_before": draft.close_before_min,
+        },
     )
     return rows
 
@@ -133,6 +143,10 @@ async def get(session: AsyncSession, event_id: int) -> Event | None:
 async def reload(session: AsyncSession, ev: Event) -> Event:
     await session.refresh(ev)
     return ev
+
+
+def registration_not_yet(ev: Event, at: datetime | None = None) -> bool:
+    return ev.status == EventStatus.OPEN and (at or now()) < ev.reg_opens_at
 
 
 def registration_open(ev: Event, at: datetime | None = None) -> bool:
@@ -200,6 +214,8 @@ async def register(session: AsyncSession, ev: Event, family: Family) -> EventReg
     at = now()
     if ev.status != EventStatus.OPEN:
         raise EventError("cancelled")
+    if registration_not_yet(ev, at):
+        raise EventError("not_yet")
     if not registration_open(ev, at):
         raise EventError("closed")
     reg = await registration_of(session, ev.id, family.id)

@@ -455,6 +455,7 @@ class EvDeskAction(StrEnum):
     AUDIENCE = "aud"  # v: a profile tag
     AUDIENCE_DONE = "aud_done"
     CLOSE = "close"  # v: minutes before the start
+    OPENS = "opens"  # v: days before the start
     SAVE = "save"
     WHO = "who"
     ATTEND = "attend"  # v: a registration id

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.markdown import html_decoration as hd
 
 from bot.db.models import Assignment, Event, Volunteer
@@ -19,7 +20,7 @@ from bot.services.events import Draft, Registrant
 from bot.views.aid import task_status_label
 from bot.views.callbacks import EvDesk, EvDeskAction
 from bot.views.coordinators import profile_label
-from bot.views.events import event_head, kind_label, when_text
+from bot.views.events import event_head, kind_label, opens_text, when_text
 from bot.views.ui import Row, chunk, kb
 
 
@@ -68,12 +69,18 @@ def card_text(
         _("Seats: {taken} of {seats} taken · waiting list: {waiting}").format(
             taken=ev.taken, seats=ev.seats, waiting=counts.get(RegistrationStatus.WAITING, 0)
         ),
-        _("Registration: open") if events.registration_open(ev) else _("Registration: closed"),
+        registration_line(ev, catalog),
     ]
     if tasks:
         lines.append(_("Volunteers:"))
         lines += [f"• {hd.quote(v.name or f'#{v.id}')} — {task_status_label(a.status)}" for a, v in tasks]
     return "\n".join(lines)
+
+
+def registration_line(ev: Event, catalog: Catalog) -> str:
+    if events.registration_not_yet(ev):
+        return _("Registration opens {when}").format(when=opens_text(ev, catalog))
+    return _("Registration: open") if events.registration_open(ev) else _("Registration: closed")
 
 
 def card_kb(ev: Event) -> InlineKeyboardMarkup:
@@ -232,10 +239,16 @@ def ask_audience(chosen: Sequence[str]) -> tuple[str, InlineKeyboardMarkup]:
     )
 
 
+def ask_opens() -> tuple[str, InlineKeyboardMarkup]:
+    labels = {0: _("Right now"), 7: _("A week before"), 14: _("Two weeks before")}
+    buttons = [(labels[d], EvDesk(a=EvDeskAction.OPENS, v=str(d))) for d in events.OPEN_BEFORE]
+    return _("When does registration open (for each session)?"), kb(buttons)
+
+
 def ask_close() -> tuple[str, InlineKeyboardMarkup]:
     labels = {0: _("At the start"), 120: _("2 hours before"), 1440: _("A day before")}
     buttons = [(labels[m], EvDesk(a=EvDeskAction.CLOSE, v=str(m))) for m in events.CLOSE_BEFORE]
-    return _("Registration opens now. When does it close?"), kb(buttons)
+    return _("When does registration close?"), kb(buttons)
 
 
 def summary_text(d: Draft, region: str, where: str, zone_name: str) -> str:
@@ -248,6 +261,13 @@ def summary_text(d: Draft, region: str, where: str, zone_name: str) -> str:
         _("Starts: {day:%d.%m.%Y} {time:%H:%M} ({zone})").format(day=d.first_day, time=d.at, zone=zone_name),
         _("Sessions: {n}, weekly").format(n=d.sessions) if d.sessions > 1 else _("A single session"),
         _("Seats: {n}").format(n=d.seats),
+        _("Registration opens: right now")
+        if not d.open_before_days
+        else ngettext(
+            "Registration opens: {days} day before each session",
+            "Registration opens: {days} days before each session",
+            d.open_before_days,
+        ).format(days=d.open_before_days),
         _("For: {who}").format(
             who=", ".join(profile_label(t) for t in d.audience) if d.audience else _("every family")
         ),

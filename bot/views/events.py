@@ -14,6 +14,7 @@ from aiogram.utils.markdown import html_decoration as hd
 
 from bot.db.models import Event, EventRegistration
 from bot.db.statuses import EventStatus, RegistrationStatus
+from bot.services import events
 from bot.services.catalog import Catalog
 from bot.services.event_times import ics, local
 from bot.views.callbacks import Ev, EvAction, Nav
@@ -43,6 +44,11 @@ def weekday(at: datetime) -> str:
 def when_text(ev: Event, catalog: Catalog) -> str:
     at = local(ev.starts_at, zone(catalog, ev.region))
     return f"{weekday(at)}, {at:%d.%m.%Y %H:%M}"
+
+
+def opens_text(ev: Event, catalog: Catalog) -> str:
+    at = local(ev.reg_opens_at, zone(catalog, ev.region))
+    return f"{at:%d.%m.%Y %H:%M}"
 
 
 def where_text(ev: Event, catalog: Catalog, locale: str) -> str:
@@ -117,6 +123,8 @@ def card_text(
     if ev.description:
         lines += ["", hd.quote(ev.description)]
     lines += ["", seats_text(ev)]
+    if events.registration_not_yet(ev) and reg is None:
+        lines.append(_("Registration opens {when} (local time).").format(when=opens_text(ev, catalog)))
     if reg is not None and reg.status == RegistrationStatus.REGISTERED:
         lines.append(_("✅ You are registered."))
     elif reg is not None and reg.status == RegistrationStatus.WAITING:

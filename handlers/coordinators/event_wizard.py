@@ -42,6 +42,7 @@ class EventFlow(StatesGroup):
     sessions = State()
     seats = State()
     audience = State()
+    opens = State()
     close = State()
     confirm = State()
 
@@ -207,6 +208,18 @@ async def audience(call: CallbackQuery, callback_data: EvDesk, state: FSMContext
 @router.callback_query(EventFlow.audience, EvDesk.filter(F.a == EvDeskAction.AUDIENCE_DONE))
 async def audience_done(call: CallbackQuery, state: FSMContext) -> None:
     await call.answer()
+    await state.set_state(EventFlow.opens)
+    await show(call, *views.ask_opens())
+
+
+@router.callback_query(EventFlow.opens, EvDesk.filter(F.a == EvDeskAction.OPENS))
+async def opens(call: CallbackQuery, callback_data: EvDesk, state: FSMContext) -> None:
+    days = _number(callback_data.v, 0, 14)
+    if days not in events.OPEN_BEFORE:
+        await call.answer(_stale(), show_alert=True)
+        return
+    await call.answer()
+    await state.update_data(ev_opens=days)
     await state.set_state(EventFlow.close)
     await show(call, *views.ask_close())
 
@@ -227,6 +240,7 @@ def _draft(data: dict) -> Draft:
         online_url=data.get("ev_link"),
         audience=list(data.get("ev_audience") or []),
         close_before_min=int(data.get("ev_close") or 0),
+        open_before_days=int(data.get("ev_opens") or 0),
     )
 
 

@@ -88,7 +88,10 @@ async def join(
     try:
         reg = await events.register(session, ev, ctx.family)
     except EventError as exc:
-        text = _("This event is cancelled.") if exc.reason == "cancelled" else _("Registration is closed.")
+        text = {
+            "cancelled": _("This event is cancelled."),
+            "not_yet": _("Registration has not opened yet."),
+        }.get(exc.reason, _("Registration is closed."))
         await call.answer(text, show_alert=True)
         await show(call, *(await _card(session, ctx, catalog, ev)))
         return

@@ -60,10 +60,12 @@ async def shows(user, contains: str, timeout: float = 8) -> dict:
     return found[-1]
 
 
-async def create_series(coord, first_day: date, *, sessions: int = 3, seats: int = 2) -> list[int]:
+async def create_series(
+    coord, first_day: date, *, sessions: int = 3, seats: int = 2, opens: str = "Сразу"
+) -> list[int]:
     """/events → «Новое мероприятие» → every step of the wizard → «Создать»; returns the sessions' numbers."""
     coord.send_text("/events")
-    await bot_says(coord, "Ничего не запланировано")
+    await bot_says(coord, "Мероприятия")
     tap(coord, "➕ Новое мероприятие")
     await screen(coord, "Как оно называется")
     coord.send_text("Школа молодых родителей")
@@ -88,7 +90,9 @@ async def create_series(coord, first_day: date, *, sessions: int = 3, seats: int
     coord.send_text(str(seats))
     await screen(coord, "Для кого оно")
     tap(coord, "Дальше »")
-    await screen(coord, "Когда её закрыть")
+    await screen(coord, "Когда открыть запись")
+    tap(coord, opens)
+    await screen(coord, "Когда закрыть запись")
     tap(coord, "В момент начала")
     summary = await screen(coord, "Проверьте мероприятие")
     assert f"Начало: {first_day:%d.%m.%Y} 19:00 (Asia/Yekaterinburg)" in text_of(summary)
@@ -430,3 +434,37 @@ async def test_texts_in_english(fake, evbot):
     assert "School for parents" in text_of(card) and "2 seats left" in text_of(card)
     tap(john, "Register")
     await bot_says(john, "We will remind you the day before and two hours before")
+
+
+async def test_registration_opens_a_week_before_each_session(fake, evbot):
+    coord = fake.user(COORD, "Елена")
+    first_day = datetime.now(YEKB).date() + timedelta(days=5)
+    first, second = await create_series(coord, first_day, sessions=2, opens="За неделю")
+    opens = datetime.combine(first_day + timedelta(weeks=1), time(19, 0), YEKB) - timedelta(days=7)
+    [(stored,)] = db_rows(evbot, "SELECT reg_opens_at FROM events WHERE id = ?", second)
+    assert as_utc(stored) == opens.astimezone(UTC)
+    anna = person(fake, "Анна")
+    await onboard(anna, REGION)
+    anna.send_text("/menu")
+    await bot_says(anna, "Чем мы можем помочь")
+    tap(anna, "Мероприятия")
+    await screen(anna, "Мероприятия в вашем регионе")
+    second_day = first_day + timedelta(weeks=1)
+    tap(anna, f"{second_day:%d.%m} 19:00 · Школа молодых родителей")
+    card = await screen(anna, "Запись откроется")
+    assert f"Запись откроется {opens:%d.%m.%Y %H:%M} (по местному времени)" in text_of(card)
+    assert "Записаться" not in labels(card) and "Встать в лист ожидания" not in labels(card)
+    q = anna.press(card, f"ev:join:{second}:", forge=True)
+    assert "Запись ещё не открылась" in await answer_of(fake, anna, q)
+    tap(anna, "« Мероприятия")
+    await screen(anna, "Мероприятия в вашем регионе")
+    tap(anna, f"{first_day:%d.%m} 19:00 · Школа молодых родителей")
+    await screen(anna, "Осталось 2 места")
+    tap(anna, "Записаться")
+    await bot_says(anna, "Вы записаны на")
+    coord.send_text("/events")
+    listing = await bot_says(coord, "Мероприятия (начиная")
+    coord.press_button(listing, f"№ {second}")
+    card = await screen(coord, f"Мероприятие № {second}")
+    assert f"Запись откроется {opens:%d.%m.%Y %H:%M}" in text_of(card)
+    assert registrations(evbot, first) == {anna.id: "registered"} and registrations(evbot, second) == {}

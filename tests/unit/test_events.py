@@ -193,6 +193,22 @@ async def test_registration_closes_and_a_cancelled_event_takes_no_one(session):
     assert err.value.reason == "cancelled"
 
 
+async def test_registration_opens_before_each_session_of_a_series(session):
+    first_day = date.today() + timedelta(days=3)
+    rows = await events.create_series(
+        session, draft(first_day=first_day, sessions=3, open_before_days=7), YEKB, actor_tg_id=1, role="c"
+    )
+    # the first session is less than a week ahead: open now; the later ones open a week before each
+    assert events.registration_open(rows[0]) and not events.registration_open(rows[2])
+    assert rows[2].reg_opens_at == rows[2].starts_at - timedelta(days=7)
+    f = await family(session, 310)
+    with pytest.raises(EventError) as err:
+        await events.register(session, rows[2], f)
+    assert err.value.reason == "not_yet"
+    clock.set_offset_days(((rows[2].reg_opens_at - datetime.now(UTC)).total_seconds() + 60) / 86400)
+    assert (await events.register(session, rows[2], f)).status == "registered"
+
+
 async def test_a_family_sees_events_of_its_region_and_profile_only(session):
     for_all = await one_event(session)
     for_large = await one_event(session, audience=["large_family"])
