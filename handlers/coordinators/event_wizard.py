@@ -290,3 +290,9 @@ async def save(
         ),
         kb([(_("Open № {id}").format(id=rows[0].id), EvDesk(a=EvDeskAction.OPEN, id=rows[0].id))]),
     )
+
+
+@router.callback_query(EvDesk.filter())
+async def stale(call: CallbackQuery) -> None:
+    """A wizard's button after its step (or the flow) is over, or a forged one."""
+    await call.answer(_stale(), show_alert=True)

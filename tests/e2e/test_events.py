@@ -156,6 +156,12 @@ async def test_series_registrations_waiting_list_reminders_attendance_and_export
     assert starts[0].hour == 14  # 19:00 in Yekaterinburg is 14:00 UTC
     first = numbers[0]
 
+    # a button of a step already passed, and a forged one: a polite answer, nothing created
+    for stale in ("evc:kind:0:club", "evc:save:0:", "evc:fly:0:"):
+        q = coord.press(coord.last_message(), stale, forge=True)
+        assert "не работает" in await answer_of(fake, coord, q)
+    assert len(db_rows(evbot, "SELECT id FROM events")) == 3
+
     # families register until it is full; the third joins the waiting list
     anna, boris, vera = (person(fake, n) for n in ("Анна", "Борис", "Вера"))
     for family in (anna, boris, vera):
