@@ -66,14 +66,17 @@ async def tell_aid_taker(
         await tell(bot, chat_id, body, markup)
 
 
-async def send_event_place(bot: Bot, chat_id: int, ev: Event, catalog: Catalog, locale: str) -> None:
-    """The place as a venue (a place of the directory) and the .ics file; a failure is logged, not raised."""
+async def send_event_place(
+    bot: Bot, chat_id: int, ev: Event, catalog: Catalog, locale: str, *, more: list[Event] | None = None
+) -> None:
+    """The place as a venue (a place of the directory) and the .ics file (of ``more`` sessions of the series when
+    given); a failure is logged, not raised."""
     try:
         found = event_views.venue(ev, catalog, locale)
         if found is not None:
             lat, lon, title, address = found
             await bot.send_venue(chat_id, latitude=lat, longitude=lon, title=title, address=address)
-        name, data = event_views.ics_file(ev, catalog, locale)
+        name, data = event_views.ics_file(more or [ev], catalog, locale)
         await bot.send_document(
             chat_id, BufferedInputFile(data, filename=name), caption=_("Add it to your calendar")
         )

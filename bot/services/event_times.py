@@ -6,7 +6,9 @@ when the zone's offset changes. No database, no Telegram here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 MAX_SESSIONS = 20
@@ -79,39 +81,49 @@ def _stamp(at: datetime) -> str:
     return local(at, ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
 
 
-def ics(
-    *,
-    uid: str,
-    title: str,
-    starts_at: datetime,
-    duration_min: int,
-    location: str,
-    description: str,
-    url: str | None = None,
-    stamp: datetime | None = None,
-) -> bytes:
-    """A calendar file with one event (times in UTC, so every calendar shows them in its own zone)."""
+@dataclass(frozen=True)
+class CalendarEntry:
+    uid: str
+    title: str
+    starts_at: datetime
+    duration_min: int
+    location: str
+    description: str
+    url: str | None = None
+
+
+def calendar(entries: list[CalendarEntry], stamp: datetime | None = None) -> bytes:
+    """A calendar file with the entries (times in UTC, so every calendar shows them in its own zone)."""
+    stamped = _stamp(stamp or datetime.now(UTC))
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Semeynoe okno//events//RU",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:{uid}",
-        f"DTSTAMP:{_stamp(stamp or datetime.now(UTC))}",
-        f"DTSTART:{_stamp(starts_at)}",
-        f"DTEND:{_stamp(starts_at + timedelta(minutes=duration_min))}",
-        f"SUMMARY:{_ics_text(title)}",
-        f"LOCATION:{_ics_text(location)}",
-        f"DESCRIPTION:{_ics_text(description)}",
-        *([f"URL:{url}"] if url else []),
-        "BEGIN:VALARM",
-        "TRIGGER:-PT2H",
-        "ACTION:DISPLAY",
-        f"DESCRIPTION:{_ics_text(title)}",
-        "END:VALARM",
-        "END:VEVENT",
-        "END:VCALENDAR",
     ]
+    for e in entries:
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{e.uid}",
+            f"DTSTAMP:{stamped}",
+            f"DTSTART:{_stamp(e.starts_at)}",
+            f"DTEND:{_stamp(e.starts_at + timedelta(minutes=e.duration_min))}",
+            f"SUMMARY:{_ics_text(e.title)}",
+            f"LOCATION:{_ics_text(e.location)}",
+            f"DESCRIPTION:{_ics_text(e.description)}",
+            *([f"URL:{e.url}"] if e.url else []),
+            "BEGIN:VALARM",
+            "TRIGGER:-PT2H",
+            "ACTION:DISPLAY",
+            f"DESCRIPTION:{_ics_text(e.title)}",
+            "END:VALARM",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
     return ("\r\n".join(part for line in lines for part in _fold(line)) + "\r\n").encode()
+
+
+def ics(*, stamp: datetime | None = None, **entry: Any) -> bytes:
+    """A calendar file with one event (see :class:`CalendarEntry` for the fields)."""
+    return calendar([CalendarEntry(**entry)], stamp)

@@ -242,6 +242,36 @@ async def register(session: AsyncSession, ev: Event, family: Family) -> EventReg
     return reg
 
 
+async def series_ahead(session: AsyncSession, ev: Event) -> list[Event]:
+    """The sessions of the event's series still open for registration now, the soonest first."""
+    rows = await session.scalars(
+        select(Event)
+        .where(
+            Event.series_id == (ev.series_id or ev.id),
+            Event.status == EventStatus.OPEN,
+            Event.starts_at > now(),
+        )
+        .order_by(Event.starts_at, Event.id)
+    )
+    return [s for s in rows.all() if registration_open(s)]
+
+
+async def register_series(
+    session: AsyncSession, ev: Event, family: Family
+) -> list[tuple[Event, EventRegistration]]:
+    """Every session of the series open now (a course, a club): a seat in each, or the waiting list where it is
+    full. Sessions whose registration is not open (yet or any more) are left out; none open: EventError."""
+    out = []
+    for one in await series_ahead(session, ev):
+        try:
+            out.append((one, await register(session, one, family)))
+        except EventError:  # closed meanwhile
+            continue
+    if not out:
+        raise EventError("closed")
+    return out
+
+
 async def waiting_position(session: AsyncSession, reg: EventRegistration) -> int:
     """1 for the first of the waiting list."""
     ahead = await session.scalar(

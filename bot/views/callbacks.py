@@ -431,6 +431,7 @@ class EvAction(StrEnum):
     LIST = "list"
     OPEN = "open"  # id: the event
     JOIN = "join"  # id: the event
+    JOIN_ALL = "join_all"  # id: a session of the series
     CANCEL = "cancel"  # id: the family's registration
     USEFUL = "useful"  # id: the registration, v: 1 | 0
 

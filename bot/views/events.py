@@ -16,7 +16,7 @@ from bot.db.models import Event, EventRegistration
 from bot.db.statuses import EventStatus, RegistrationStatus
 from bot.services import events
 from bot.services.catalog import Catalog
-from bot.services.event_times import ics, local
+from bot.services.event_times import CalendarEntry, calendar, local
 from bot.views.callbacks import Ev, EvAction, Nav
 from bot.views.ui import Row, kb
 
@@ -139,6 +139,8 @@ def card_kb(ev: Event, reg: EventRegistration | None, can_register: bool) -> Inl
     elif can_register:
         label = _("Register") if ev.taken < ev.seats else _("Join the waiting list")
         rows.append([(label, Ev(a=EvAction.JOIN, id=ev.id))])
+    if ev.sessions > 1 and ev.status == EventStatus.OPEN:
+        rows.append([(_("Register for every session"), Ev(a=EvAction.JOIN_ALL, id=ev.id))])
     rows.append([(_("« Events"), Ev(a=EvAction.LIST)), (_("« Menu"), Nav(to="menu"))])
     return kb(*rows)
 
@@ -147,6 +149,26 @@ def registered_text(ev: Event) -> str:
     return _(
         "You are registered for «{title}». We will remind you the day before and two hours before."
     ).format(title=hd.quote(ev.title))
+
+
+def series_registered_text(ev: Event, registered: int, waiting: int) -> str:
+    lines = [
+        ngettext(
+            "You are registered for {n} session of «{title}».",
+            "You are registered for {n} sessions of «{title}».",
+            registered,
+        ).format(n=registered, title=hd.quote(ev.title))
+    ]
+    if waiting:
+        lines.append(
+            ngettext(
+                "For {n} session there are no free seats: you are on its waiting list.",
+                "For {n} sessions there are no free seats: you are on their waiting lists.",
+                waiting,
+            ).format(n=waiting)
+        )
+    lines.append(_("We will remind you before each session. The calendar file has them all."))
+    return "\n".join(lines)
 
 
 def waiting_text(ev: Event, position: int) -> str:
@@ -198,18 +220,24 @@ def feedback_kb(reg_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def ics_file(ev: Event, catalog: Catalog, locale: str) -> tuple[str, bytes]:
-    """The calendar file: its name and bytes."""
-    data = ics(
+def calendar_entry(ev: Event, catalog: Catalog, locale: str) -> CalendarEntry:
+    title = ev.title + (f" ({series_text(ev)})" if ev.sessions > 1 else "")
+    return CalendarEntry(
         uid=f"event-{ev.id}@semeynoe-okno",
-        title=ev.title,
+        title=title,
         starts_at=ev.starts_at,
         duration_min=ev.duration_min,
         location=ev.online_url or where_text(ev, catalog, locale),
         description=ev.description,
         url=ev.online_url,
     )
-    return f"event-{ev.id}.ics", data
+
+
+def ics_file(evs: Sequence[Event], catalog: Catalog, locale: str) -> tuple[str, bytes]:
+    """The calendar file of one session or several of a series: its name and bytes."""
+    data = calendar([calendar_entry(ev, catalog, locale) for ev in evs])
+    name = f"event-{evs[0].id}.ics" if len(evs) == 1 else f"events-{evs[0].id}-{evs[-1].id}.ics"
+    return name, data
 
 
 def venue(ev: Event, catalog: Catalog, locale: str) -> tuple[float, float, str, str] | None:

@@ -108,6 +108,33 @@ async def join(
         await tell(call.bot, call.from_user.id, views.waiting_text(ev, position))
 
 
+@router.callback_query(Ev.filter(F.a == EvAction.JOIN_ALL))
+async def join_all(
+    call: CallbackQuery, callback_data: Ev, ctx: UserContext, session: AsyncSession, catalog: Catalog
+) -> None:
+    ev = await _event(call, ctx, session, callback_data.id)
+    if ev is None:
+        return
+    try:
+        done = await events.register_series(session, ev, ctx.family)
+    except EventError:
+        await call.answer(_("Registration is closed."), show_alert=True)
+        return
+    await session.commit()
+    registered = [one for one, reg in done if reg.status == RegistrationStatus.REGISTERED]
+    await call.answer(_("You are registered!") if registered else _("You are on the waiting list."))
+    await show(call, *(await _card(session, ctx, catalog, ev)))
+    await tell(
+        call.bot,
+        call.from_user.id,
+        views.series_registered_text(ev, len(registered), len(done) - len(registered)),
+    )
+    if registered:
+        await send_event_place(
+            call.bot, call.from_user.id, registered[0], catalog, ctx.locale, more=registered
+        )
+
+
 @router.callback_query(Ev.filter(F.a == EvAction.CANCEL))
 async def cancel(
     call: CallbackQuery, callback_data: Ev, ctx: UserContext, session: AsyncSession, catalog: Catalog

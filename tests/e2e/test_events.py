@@ -474,3 +474,24 @@ async def test_registration_opens_a_week_before_each_session(fake, evbot):
     card = await screen(coord, f"Мероприятие № {second}")
     assert f"Запись откроется {opens:%d.%m.%Y %H:%M}" in text_of(card)
     assert registrations(evbot, first) == {anna.id: "registered"} and registrations(evbot, second) == {}
+
+
+async def test_a_family_registers_for_a_whole_course_at_once(fake, evbot):
+    coord = fake.user(COORD, "Елена")
+    first_day = datetime.now(YEKB).date() + timedelta(days=2)
+    numbers = await create_series(coord, first_day, sessions=3, seats=2)
+    anna = person(fake, "Анна")
+    await onboard(anna, REGION)
+    card = await open_event(anna, numbers[0], first_day)
+    assert "занятие 1 из 3" in text_of(card)
+    tap(anna, "Записаться на все занятия")
+    await bot_says(anna, "Вы записаны на 3 занятия «Школа молодых родителей».")
+    doc = await anna.wait_for_message(
+        lambda m: m.get("document", {}).get("file_name", "").endswith(".ics"), timeout=8
+    )
+    ics_text = fake.world.files[doc["document"]["file_id"]].content.decode().replace("\r\n ", "")
+    assert ics_text.count("BEGIN:VEVENT") == 3
+    for week in range(3):
+        at = datetime.combine(first_day + timedelta(weeks=week), time(19, 0), YEKB).astimezone(UTC)
+        assert f"DTSTART:{at:%Y%m%dT%H%M%SZ}" in ics_text
+    assert [registrations(evbot, n) for n in numbers] == [{anna.id: "registered"}] * 3

@@ -18,8 +18,18 @@ from bot.db.statuses import RegistrationStatus
 from bot.services import broadcasts, clock, events, privacy
 from bot.services.event_times import day_before_at, due_reminder, ics, series_starts
 from bot.services.events import Draft, EventError
+from bot.views import events as views
 
 YEKB = ZoneInfo("Asia/Yekaterinburg")
+
+
+def catalog():
+    from bot.config import ROOT
+    from bot.services.catalog import load_catalog
+
+    return load_catalog(ROOT / "data")
+
+
 MSK = ZoneInfo("Europe/Moscow")
 
 
@@ -207,6 +217,29 @@ async def test_registration_opens_before_each_session_of_a_series(session):
     assert err.value.reason == "not_yet"
     clock.set_offset_days(((rows[2].reg_opens_at - datetime.now(UTC)).total_seconds() + 60) / 86400)
     assert (await events.register(session, rows[2], f)).status == "registered"
+
+
+async def test_a_family_registers_for_every_open_session_of_a_series(session):
+    rows = await events.create_series(session, draft(sessions=4, seats=1), YEKB, actor_tg_id=1, role="c")
+    first, second = await family(session, 320), await family(session, 321)
+    await events.register(session, rows[1], first)  # the second session is full for the other family
+    await events.cancel_event(session, rows[3], actor_tg_id=1, role="c")  # a cancelled one is left out
+    done = await events.register_series(session, rows[0], second)
+    assert [(ev.id, reg.status) for ev, reg in done] == [
+        (rows[0].id, "registered"),
+        (rows[1].id, "waiting"),
+        (rows[2].id, "registered"),
+    ]
+    again = await events.register_series(session, rows[2], second)  # nothing changes the second time
+    assert [reg.id for _ev, reg in again] == [reg.id for _ev, reg in done]
+    from bot.config import ROOT
+    from bot.i18n import locale_scope, make_i18n
+
+    with locale_scope(make_i18n(ROOT / "locales", "ru"), "ru"):
+        name, data = views.ics_file([ev for ev, _reg in done], catalog(), "ru")
+    text = data.decode().replace("\r\n ", "")
+    assert text.count("BEGIN:VEVENT") == 3 and name == f"events-{rows[0].id}-{rows[2].id}.ics"
+    assert "SUMMARY:Клуб молодых мам (занятие 3 из 4)" in text
 
 
 async def test_a_family_sees_events_of_its_region_and_profile_only(session):
