@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -220,7 +221,8 @@ async def test_series_registrations_waiting_list_reminders_attendance_and_export
     await bot_says(boris, "сменную обувь", timeout=15)
     await bot_says(vera, "сменную обувь", timeout=15)
     assert said(anna, "сменную обувь") == []
-    assert db_rows(evbot, "SELECT segment FROM broadcasts") == [(f'{{"event": {first}}}',)]
+    [(segment,)] = db_rows(evbot, "SELECT segment FROM broadcasts")
+    assert (json.loads(segment) if isinstance(segment, str) else segment) == {"event": first}
 
     # the day before at 18:00 Yekaterinburg time: «завтра»; not earlier, and nothing twice across restarts
     day_before = datetime.combine(first_day - timedelta(days=1), time(18, 0), YEKB)
@@ -319,6 +321,11 @@ async def test_a_volunteer_is_assigned_to_an_event_and_accepts(fake, evbot):
     [number] = await create_series(coord, first_day, sessions=1, seats=10)
     gleb = person(fake, "Глеб")
     await sign_up_volunteer(fake, coord, gleb)
+    anna = person(fake, "Анна")
+    await onboard(anna, REGION)
+    await open_event(anna, number, first_day)
+    tap(anna, "Записаться")
+    await bot_says(anna, "Вы записаны на")
     coord.send_text("/events")
     listing = await bot_says(coord, "Мероприятия (начиная")
     coord.press_button(listing, f"№ {number}")
@@ -351,6 +358,17 @@ async def test_a_volunteer_is_assigned_to_an_event_and_accepts(fake, evbot):
     coord.press_button(listing, f"№ {number}")
     card = await screen(coord, f"Мероприятие № {number}")
     assert "Глеб — принято" in text_of(card)
+
+    # the coordinator cancels the event: the registered family is told, the volunteer's task ends
+    tap(coord, "Отменить мероприятие")
+    await screen(coord, f"Отменить мероприятие № {number}?")
+    tap(coord, "Да, отменить")
+    await screen(coord, "❌ Отменено")
+    await bot_says(anna, "К сожалению, это мероприятие отменено")
+    assert registrations(evbot, number) == {anna.id: "cancelled"}
+    assert db_rows(evbot, "SELECT status FROM assignments WHERE id = ?", task_id) == [("cancelled",)]
+    q = anna.press(anna.last_message(), f"ev:join:{number}:", forge=True)
+    assert "отменено" in await answer_of(fake, anna, q)
 
 
 # --- who may enter; stale, forged and closed ----------------------------------------------------------------------
