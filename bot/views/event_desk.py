@@ -21,7 +21,9 @@ from bot.views.aid import task_status_label
 from bot.views.callbacks import EvDesk, EvDeskAction
 from bot.views.coordinators import profile_label
 from bot.views.events import event_head, kind_label, opens_text, when_text
-from bot.views.ui import Row, chunk, kb
+from bot.views.ui import Row, chunk, clip, kb
+
+MAX_MARKS = 96  # attendance buttons on one screen (Telegram takes at most 100 buttons)
 
 
 def family_label(f) -> str:
@@ -109,7 +111,7 @@ def registrants_text(ev: Event, people: Sequence[Registrant], positions: dict[in
     lines += ["", _("<b>Waiting list</b>: {n}").format(n=len(waiting))]
     lines += [f"{positions.get(p.reg.id, 0)}. {hd.quote(family_label(p.family))}" for p in waiting]
     lines += ["", _("Tap a family to mark that it came (✅) or take the mark back.")]
-    return "\n".join(lines)
+    return clip("\n".join(lines))
 
 
 def registrants_kb(ev: Event, people: Sequence[Registrant]) -> InlineKeyboardMarkup:
@@ -121,7 +123,7 @@ def registrants_kb(ev: Event, people: Sequence[Registrant]) -> InlineKeyboardMar
         for p in people
         if p.reg.status == RegistrationStatus.REGISTERED
     ]
-    return kb(*chunk(marks, 3), [(_("« Event"), EvDesk(a=EvDeskAction.OPEN, id=ev.id))])
+    return kb(*chunk(marks[:MAX_MARKS], 3), [(_("« Event"), EvDesk(a=EvDeskAction.OPEN, id=ev.id))])
 
 
 def match_text(ev: Event, free: Sequence[Volunteer]) -> str:

@@ -145,7 +145,9 @@ async def event_action(
             status=views.status_label,
             yes_no=lambda v: "" if v is None else (_("yes") if v else _("no")),
         )
-        await call.message.answer_document(
+        chat_id = call.message.chat.id if call.message else call.from_user.id
+        await call.bot.send_document(
+            chat_id,
             BufferedInputFile(data, filename=f"event-{ev.id}.xlsx"),
             caption=_("Registrations for event № {id}").format(id=ev.id),
         )
