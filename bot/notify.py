@@ -87,9 +87,11 @@ async def send_event_place(
 async def tell_promoted(
     bot: Bot, session: AsyncSession, catalog: Catalog, reg: EventRegistration | None
 ) -> None:
-    """The family promoted from the waiting list learns it has a seat, in its own language (after the commit)."""
-    if reg is None:
+    """The family promoted from the waiting list learns it has a seat, in its own language (after the commit); the
+    claim makes it once, whether here or by the job (bot/jobs/events.py)."""
+    if reg is None or not await events.claim_promotion(session, reg.id):
         return
+    await session.commit()  # claimed: the job will not tell it again
     family: Family | None = await families.get(session, reg.family_id)
     ev = await events.get(session, reg.event_id)
     if family is None or ev is None or not family.is_active:

@@ -67,3 +67,7 @@ class EventRegistration(Base):
     reminded_day_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_soon_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     feedback_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # given a seat from the waiting list
+    promoted_told_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime()
+    )  # claimed before the family is told

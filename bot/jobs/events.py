@@ -1,4 +1,5 @@
-"""Scheduler job: events' reminders (the day before at 18:00 local, two hours before) and «было полезно?» after.
+"""Scheduler job: events' reminders (the day before at 18:00 local, two hours before), «было полезно?» after, and
+the news of a seat from the waiting list when nobody could tell it at once (a family erased its data, a crash).
 
 Each scan claims what is due (the registration's mark is set and committed before anything goes out, so a
 restart or a second instance never sends it twice), then sends it in the family's language with the place and
@@ -31,11 +32,14 @@ async def send_event_reminders(ctx: JobContext) -> None:
             with locale_scope(ctx.i18n, item.language):
                 if item.what == "feedback":
                     text, markup = views.feedback_text(item.event), views.feedback_kb(item.reg_id)
+                elif item.what == "promoted":
+                    text = views.promoted_text(item.event, ctx.catalog, item.language)
+                    markup = views.reminder_kb(item.reg_id)
                 else:
                     text = views.reminder_text(item.what, item.event, ctx.catalog, item.language)
                     markup = views.reminder_kb(item.reg_id)
                 await ctx.bot.send_message(item.tg_user_id, text, reply_markup=markup)
-                if item.what == "day":
+                if item.what in ("day", "promoted"):
                     await send_event_place(ctx.bot, item.tg_user_id, item.event, ctx.catalog, item.language)
         except TelegramAPIError as exc:  # claimed: not sent again (a duplicate is worse than a gap)
             log.info(

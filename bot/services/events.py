@@ -229,6 +229,7 @@ async def register(session: AsyncSession, ev: Event, family: Family) -> EventReg
         reg.status = status
         reg.queued_at = utcnow()
         reg.cancelled_at = reg.reminded_day_at = reg.reminded_soon_at = reg.feedback_asked_at = None
+        reg.promoted_at = reg.promoted_told_at = None
     await session.flush()
     await session.refresh(ev)
     await audit(
@@ -303,7 +304,7 @@ async def _promote(session: AsyncSession, ev: Event) -> EventRegistration | None
         won = await session.execute(
             update(EventRegistration)
             .where(EventRegistration.id == first.id, EventRegistration.status == RegistrationStatus.WAITING)
-            .values(status=RegistrationStatus.REGISTERED)
+            .values(status=RegistrationStatus.REGISTERED, promoted_at=utcnow())
             .execution_options(synchronize_session=False)
         )
         if rows_affected(won) == 1:
@@ -356,6 +357,21 @@ async def cancel(
     promoted = await _promote(session, ev)
     await session.refresh(ev)
     return promoted
+
+
+async def claim_promotion(session: AsyncSession, reg_id: int) -> bool:
+    """Whoever tells a promoted family claims it first (the handler at once, else the job): told exactly once."""
+    won = await session.execute(
+        update(EventRegistration)
+        .where(
+            EventRegistration.id == reg_id,
+            EventRegistration.promoted_at.is_not(None),
+            EventRegistration.promoted_told_at.is_(None),
+        )
+        .values(promoted_told_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return rows_affected(won) == 1
 
 
 async def of_family(session: AsyncSession, family_id: int) -> list[tuple[EventRegistration, Event]]:
@@ -476,7 +492,7 @@ async def cancel_event(session: AsyncSession, ev: Event, *, actor_tg_id: int, ro
 
 @dataclass
 class Due:
-    what: str  # day | soon | feedback
+    what: str  # day | soon | feedback | promoted
     reg_id: int
     tg_user_id: int
     language: str
@@ -503,6 +519,25 @@ async def claim_due(session: AsyncSession, zones: dict[str, ZoneInfo], limit: in
         )
     ).all()
     claimed: list[Due] = []
+    promoted = (
+        await session.execute(
+            select(EventRegistration, Event, Family)
+            .join(Event, Event.id == EventRegistration.event_id)
+            .join(Family, Family.id == EventRegistration.family_id)
+            .where(
+                EventRegistration.status == RegistrationStatus.REGISTERED,
+                EventRegistration.promoted_at.is_not(None),
+                EventRegistration.promoted_told_at.is_(None),
+                Event.status == EventStatus.OPEN,
+                Event.starts_at > at,
+                Family.is_active.is_(True),
+            )
+            .limit(limit)
+        )
+    ).all()
+    for reg, ev, family in promoted:  # a seat given when nobody could tell at once (an erasure, a crash)
+        if await claim_promotion(session, reg.id):
+            claimed.append(Due("promoted", reg.id, family.tg_user_id, family.language, ev))
     for reg, ev, family in rows:
         what = due_reminder(ev.starts_at, zones.get(ev.region, ZoneInfo("Europe/Moscow")), at)
         column = {"day": "reminded_day_at", "soon": "reminded_soon_at"}.get(what or "")

@@ -64,6 +64,8 @@ def upgrade() -> None:
         sa.Column("reminded_day_at", bot.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("reminded_soon_at", bot.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("feedback_asked_at", bot.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("promoted_at", bot.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("promoted_told_at", bot.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["event_id"],
             ["events.id"],

@@ -207,6 +207,8 @@ async def test_series_registrations_waiting_list_reminders_attendance_and_export
         vera.id: "registered",
     }
     assert db_rows(evbot, "SELECT taken FROM events WHERE id = ?", first) == [(2,)]
+    await _quiet(fake, 1.5)  # the reminders' job scans meanwhile: the news is claimed once, told once
+    assert len(said(vera, "Освободилось место")) == 1
 
     # the coordinator writes to everyone registered: through the broadcast queue, to Boris and Vera only
     coord.send_text("/events")

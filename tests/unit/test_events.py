@@ -146,6 +146,9 @@ async def test_seats_fill_then_the_waiting_list_is_promoted_in_its_order(session
     assert await events.cancel(session, regs[3], actor_tg_id=fams[3].tg_user_id) is None
     promoted = await events.cancel(session, regs[0], actor_tg_id=fams[0].tg_user_id)
     assert promoted is not None and promoted.id == regs[2].id and promoted.status == "registered"
+    assert await events.claim_promotion(session, promoted.id)  # told once: by the handler or the job
+    assert not await events.claim_promotion(session, promoted.id)
+    assert not await events.claim_promotion(session, regs[1].id)  # registered directly: nothing to tell
     promoted = await events.cancel(session, regs[1], actor_tg_id=fams[1].tg_user_id)
     assert promoted is not None and promoted.id == regs[4].id
     await session.refresh(ev)
@@ -298,7 +301,12 @@ async def test_mydata_lists_and_forget_deletes_registrations_and_frees_the_seat(
     rows = (await session.scalars(select(EventRegistration))).all()
     assert [r.family_id for r in rows] == [waiting.id]
     await session.refresh(w)
-    assert w.status == RegistrationStatus.REGISTERED
+    assert w.status == RegistrationStatus.REGISTERED and w.promoted_at is not None
+    # nobody could tell the promoted family during the erasure: the job does, once
+    [due] = await events.claim_due(session, {"RU-SVE": YEKB})
+    assert (due.what, due.tg_user_id) == ("promoted", 701)
+    assert await events.claim_due(session, {"RU-SVE": YEKB}) == []
+    assert not await events.claim_promotion(session, w.id)
 
 
 async def test_the_export_keeps_a_typed_formula_as_text(session):
