@@ -97,6 +97,9 @@ async def tell_promoted(
     if family is None or ev is None or not family.is_active:
         return
     with locale_scope(get_i18n(), family.language):
+        if family.discreet:  # neutral words, no place, no file
+            await tell(bot, family.tg_user_id, *event_views.discreet_note("promoted", ev, reg.id, catalog))
+            return
         await tell(
             bot,
             family.tg_user_id,

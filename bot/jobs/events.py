@@ -30,7 +30,9 @@ async def send_event_reminders(ctx: JobContext) -> None:
     for item in due:
         try:
             with locale_scope(ctx.i18n, item.language):
-                if item.what == "feedback":
+                if item.discreet:
+                    text, markup = views.discreet_note(item.what, item.event, item.reg_id, ctx.catalog)
+                elif item.what == "feedback":
                     text, markup = views.feedback_text(item.event), views.feedback_kb(item.reg_id)
                 elif item.what == "promoted":
                     text = views.promoted_text(item.event, ctx.catalog, item.language)
@@ -39,7 +41,7 @@ async def send_event_reminders(ctx: JobContext) -> None:
                     text = views.reminder_text(item.what, item.event, ctx.catalog, item.language)
                     markup = views.reminder_kb(item.reg_id)
                 await ctx.bot.send_message(item.tg_user_id, text, reply_markup=markup)
-                if item.what in ("day", "promoted"):
+                if item.what in ("day", "promoted") and not item.discreet:
                     await send_event_place(ctx.bot, item.tg_user_id, item.event, ctx.catalog, item.language)
         except TelegramAPIError as exc:  # claimed: not sent again (a duplicate is worse than a gap)
             log.info(

@@ -497,6 +497,7 @@ class Due:
     tg_user_id: int
     language: str
     event: Event
+    discreet: bool = False  # neutral words: no title, no place, no file (the family's discreet mode)
 
 
 async def claim_due(session: AsyncSession, zones: dict[str, ZoneInfo], limit: int = 100) -> list[Due]:
@@ -537,7 +538,9 @@ async def claim_due(session: AsyncSession, zones: dict[str, ZoneInfo], limit: in
     ).all()
     for reg, ev, family in promoted:  # a seat given when nobody could tell at once (an erasure, a crash)
         if await claim_promotion(session, reg.id):
-            claimed.append(Due("promoted", reg.id, family.tg_user_id, family.language, ev))
+            claimed.append(
+                Due("promoted", reg.id, family.tg_user_id, family.language, ev, bool(family.discreet))
+            )
     for reg, ev, family in rows:
         what = due_reminder(ev.starts_at, zones.get(ev.region, ZoneInfo("Europe/Moscow")), at)
         column = {"day": "reminded_day_at", "soon": "reminded_soon_at"}.get(what or "")
@@ -553,7 +556,7 @@ async def claim_due(session: AsyncSession, zones: dict[str, ZoneInfo], limit: in
             .execution_options(synchronize_session=False)
         )
         if rows_affected(won) == 1 and what is not None:
-            claimed.append(Due(what, reg.id, family.tg_user_id, family.language, ev))
+            claimed.append(Due(what, reg.id, family.tg_user_id, family.language, ev, bool(family.discreet)))
         if len(claimed) >= limit:
             break
     return claimed

@@ -207,17 +207,31 @@ def reminder_kb(reg_id: int) -> InlineKeyboardMarkup:
     return kb([(_("Cancel my registration"), Ev(a=EvAction.CANCEL, id=reg_id))])
 
 
+def discreet_note(what: str, ev: Event, reg_id: int, catalog: Catalog) -> tuple[str, InlineKeyboardMarkup]:
+    """What a family in discreet mode gets from the job: neutral words, the time, a way in, «Скрыть»."""
+    hide: Row = [(_("Hide"), Nav(to="hide"))]
+    if what == "feedback":
+        text = _("A short question from us: was it useful? One tap is enough.")
+        return text, kb(feedback_row(reg_id), hide)
+    text = _("A reminder of your entry: {when} (local time). The details are in the bot.").format(
+        when=when_text(ev, catalog)
+    )
+    return text, kb([(_("Open it"), Ev(a=EvAction.OPEN, id=ev.id))], hide)
+
+
 def feedback_text(ev: Event) -> str:
     return _("How was «{title}»? Was it useful?").format(title=hd.quote(ev.title))
 
 
+def feedback_row(reg_id: int) -> Row:
+    return [
+        (_("Yes, it was useful"), Ev(a=EvAction.USEFUL, id=reg_id, v="1")),
+        (_("Not really"), Ev(a=EvAction.USEFUL, id=reg_id, v="0")),
+    ]
+
+
 def feedback_kb(reg_id: int) -> InlineKeyboardMarkup:
-    return kb(
-        [
-            (_("Yes, it was useful"), Ev(a=EvAction.USEFUL, id=reg_id, v="1")),
-            (_("Not really"), Ev(a=EvAction.USEFUL, id=reg_id, v="0")),
-        ]
-    )
+    return kb(feedback_row(reg_id))
 
 
 def calendar_entry(ev: Event, catalog: Catalog, locale: str) -> CalendarEntry:

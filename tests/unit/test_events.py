@@ -335,3 +335,25 @@ async def test_the_export_keeps_a_typed_formula_as_text(session):
     assert rows[0][0] == "'=1+1 праздник"
     assert rows[2][:3] == ('\'=HYPERLINK("http://evil.example","x")', "registered", None)
     assert rows[3][1:3] == ("waiting", 1)
+
+
+async def test_a_discreet_family_gets_neutral_reminders_without_the_title(session):
+    from bot.config import ROOT
+    from bot.i18n import locale_scope, make_i18n
+
+    first_day = date.today() + timedelta(days=3)
+    ev = await one_event(session, first_day=first_day, title="Группа поддержки после насилия")
+    hidden = await family(session, 900)
+    hidden.discreet = True
+    await events.register(session, ev, hidden)
+    clock.set_offset_days(
+        (day_before_at(ev.starts_at, YEKB) - datetime.now(UTC)).total_seconds() / 86400 + 0.001
+    )
+    [due] = await events.claim_due(session, {"RU-SVE": YEKB})
+    assert due.discreet
+    with locale_scope(make_i18n(ROOT / "locales", "ru"), "ru"):
+        text, markup = views.discreet_note(due.what, due.event, due.reg_id, catalog())
+        full = views.reminder_text(due.what, due.event, catalog(), "ru")
+    assert "насилия" not in text and "насилия" in full
+    assert f"{first_day:%d.%m.%Y} 18:30" in text
+    assert [b.text for row in markup.inline_keyboard for b in row] == ["Открыть", "Скрыть"]
