@@ -36,6 +36,7 @@ def coordinator_commands(i18n: I18n, locale: str) -> list[BotCommand]:
     with locale_scope(i18n, locale):
         items = [
             ("stats", _("Figures and the report for a period")),
+            ("events", _("Events, courses and clubs")),
             ("aid", _("Material help requests")),
             ("volunteers", _("Volunteers")),
             ("broadcast", _("A new broadcast")),

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # Wellbeing check-in («Как дела у семьи?»): the opt-in reminder to repeat it, in days; scan interval.
     wellbeing_remind_days: float = Field(default=91, gt=0)
     wellbeing_scan_seconds: float = Field(default=300, gt=0)
+    # Events: the scan for reminders (the day before, two hours before) and «было полезно?» after.
+    events_scan_seconds: float = Field(default=60, gt=0)
     retention_checkin_days: float | None = Field(default=None, gt=0)
     # Operator desk: Telegram pace, reminders and thresholds (minutes per urgency: "emergency=2,urgent=10,…").
     group_messages_per_window: int = 20

@@ -8,15 +8,18 @@ from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.db.models import AidRequest
+from bot.db.models import AidRequest, Event, EventRegistration, Family
 from bot.i18n import locale_scope
-from bot.services import aid, families
+from bot.services import aid, events, families
+from bot.services.catalog import Catalog
 from bot.services.staff import coordinator_ids
+from bot.views import events as event_views
 from bot.views.aid import card_kb, status_note
 from bot.views.volunteers import erased_note
 
@@ -89,3 +92,46 @@ async def tell_of_erased_volunteer(
         with locale_scope(get_i18n(), settings.default_locale):
             text = erased_note(vol_id, task_id, kind, target)
         await notify_coordinators(bot, session, settings, text)
+
+
+async def send_event_place(
+    bot: Bot, chat_id: int, ev: Event, catalog: Catalog, locale: str, *, more: list[Event] | None = None
+) -> None:
+    """The place as a venue (a place of the directory) and the .ics file (of ``more`` sessions of the series when
+    given); a failure is logged, not raised."""
+    try:
+        found = event_views.venue(ev, catalog, locale)
+        if found is not None:
+            lat, lon, title, address = found
+            await bot.send_venue(chat_id, latitude=lat, longitude=lon, title=title, address=address)
+        name, data = event_views.ics_file(more or [ev], catalog, locale)
+        await bot.send_document(
+            chat_id, BufferedInputFile(data, filename=name), caption=_("Add it to your calendar")
+        )
+    except TelegramAPIError as exc:
+        log.info("event %s: the place was not sent to %s (%s)", ev.id, chat_id, exc)
+
+
+async def tell_promoted(
+    bot: Bot, session: AsyncSession, catalog: Catalog, reg: EventRegistration | None
+) -> None:
+    """The family promoted from the waiting list learns it has a seat, in its own language (after the commit); the
+    claim makes it once, whether here or by the job (bot/jobs/events.py)."""
+    if reg is None or not await events.claim_promotion(session, reg.id):
+        return
+    await session.commit()  # claimed: the job will not tell it again
+    family: Family | None = await families.get(session, reg.family_id)
+    ev = await events.get(session, reg.event_id)
+    if family is None or ev is None or not family.is_active:
+        return
+    with locale_scope(get_i18n(), family.language):
+        if family.discreet:  # neutral words, no place, no file
+            await tell(bot, family.tg_user_id, *event_views.discreet_note("promoted", ev, reg.id, catalog))
+            return
+        await tell(
+            bot,
+            family.tg_user_id,
+            event_views.promoted_text(ev, catalog, family.language),
+            event_views.reminder_kb(reg.id),
+        )
+        await send_event_place(bot, family.tg_user_id, ev, catalog, family.language)

@@ -33,6 +33,7 @@ JOB_MODULES: list[str] = [
     "bot.jobs.checkin",
     "bot.jobs.content_digest",
     "bot.jobs.aid",
+    "bot.jobs.events",
 ]
 
 

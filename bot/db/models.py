@@ -651,3 +651,8 @@ class Assignment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# --- Events, courses and clubs (revision a7c8d9e0f102): in bot/db/event_models.py, registered here with the rest ---
+from bot.db.event_models import Event as Event  # noqa: E402
+from bot.db.event_models import EventRegistration as EventRegistration  # noqa: E402

@@ -88,3 +88,22 @@ class AssignmentStatus(StrEnum):
     DECLINED = "declined"
     DONE = "done"
     CANCELLED = "cancelled"
+
+
+class EventStatus(StrEnum):
+    """An event, one session of a series (events.status): open → cancelled (by a coordinator)."""
+
+    OPEN = "open"
+    CANCELLED = "cancelled"
+
+
+class RegistrationStatus(StrEnum):
+    """A family's place at an event (event_registrations.status).
+
+    registered (holds a seat) | waiting (the waiting list, promoted in order) → cancelled (by the family, or the
+    event was cancelled); a cancelled registration may register again (a new place at the end of the queue).
+    """
+
+    REGISTERED = "registered"
+    WAITING = "waiting"
+    CANCELLED = "cancelled"

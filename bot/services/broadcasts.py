@@ -16,7 +16,8 @@ that moment, so a family who opted out after the scheduling is left out). The li
 
 Segments: a dict of lists; within one dimension any value matches, dimensions combine with AND. Keys: ``regions``
 (region codes), ``profile`` (see :data:`PROFILE_TAGS`), ``categories`` (triage or request categories),
-``languages``, ``active_days`` (seen within that many days; 0 or absent: any time).
+``languages``, ``active_days`` (seen within that many days; 0 or absent: any time), ``event`` (an event session's id:
+the families registered for it: a coordinator's message to them, paced like any broadcast).
 """
 
 from __future__ import annotations
@@ -30,8 +31,16 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import rows_affected, utcnow
-from bot.db.models import Broadcast, BroadcastAnswer, BroadcastRecipient, Case, Family, TriageResult
-from bot.db.statuses import BroadcastStatus
+from bot.db.models import (
+    Broadcast,
+    BroadcastAnswer,
+    BroadcastRecipient,
+    Case,
+    EventRegistration,
+    Family,
+    TriageResult,
+)
+from bot.db.statuses import BroadcastStatus, RegistrationStatus
 from bot.services.audit import audit
 
 DRAFT, SCHEDULED, SENDING, DONE, CANCELLED = (s.value for s in BroadcastStatus)
@@ -65,7 +74,7 @@ PROFILE_FLAGS = (
 )
 AGE_BANDS = {"age_0_2": (0, 2), "age_3_6": (3, 6), "age_7_17": (7, 17)}
 PROFILE_TAGS = (*AGE_BANDS, *PROFILE_FLAGS)
-SEGMENT_KEYS = ("regions", "profile", "categories", "languages", "active_days")
+SEGMENT_KEYS = ("regions", "profile", "categories", "languages", "active_days", "event")
 
 
 class BroadcastError(ValueError):
@@ -91,6 +100,9 @@ def clean_segment(raw: dict[str, Any] | None) -> dict[str, Any]:
     days = int(raw.get("active_days") or 0)
     if days > 0:
         seg["active_days"] = days
+    event = int(raw.get("event") or 0)
+    if event > 0:
+        seg["event"] = event
     return seg
 
 
@@ -128,6 +140,15 @@ async def audience(
     seg = clean_segment(segment)
     now = now or utcnow()
     query = select(Family.id, Family.profile, Family.discreet).where(*_eligible())
+    if seg.get("event"):
+        query = query.where(
+            Family.id.in_(
+                select(EventRegistration.family_id).where(
+                    EventRegistration.event_id == seg["event"],
+                    EventRegistration.status == RegistrationStatus.REGISTERED,
+                )
+            )
+        )
     if seg.get("regions"):
         query = query.where(Family.region.in_(seg["regions"]))
     if seg.get("languages"):

@@ -1,7 +1,8 @@
 """The date the bot's content goes by: which amounts are in force, what is past its review date.
 
 `CLOCK_OFFSET_DAYS` moves this clock forward (or back) for a rehearsal: how the bot will look on 1 February 2027,
-whether the stale-content digest fires. It touches nothing else (database timestamps, reminders, Telegram).
+whether the stale-content digest fires, when events' registrations close and their reminders fall due
+(services/events). It touches nothing else (database timestamps, other reminders, Telegram).
 Leave it at 0 in production.
 """
 

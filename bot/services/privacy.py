@@ -20,7 +20,7 @@ from bot.db.models import (
     TriageResult,
     Volunteer,
 )
-from bot.services import aid, card, checkin, followup, relay, volunteers
+from bot.services import aid, card, checkin, events, followup, relay, volunteers
 from bot.services.audit import audit
 
 
@@ -88,6 +88,7 @@ async def export(session: AsyncSession, family: Family) -> dict[str, Any]:
         "family_card": await card.export(session, family.id),
         "wellbeing_checkin": await checkin.export(session, family.id),
         "material_help": await aid.export(session, family.id),
+        "event_registrations": await events.export(session, family.id),
     }
 
 
@@ -142,6 +143,7 @@ async def erase(
     await followup.erase(session, fid)
     counts["wellbeing_checkins"] = await checkin.erase(session, fid)
     counts["material_help"] = await aid.erase(session, fid)
+    counts["event_registrations"] = await events.erase(session, fid)
     await session.execute(delete(Mute).where(Mute.tg_user_id == tg_id))
     counts["family_cards_revoked"] = await card.erase(session, fid)
     # the audit trail keeps what happened, but no longer who: the person's id is removed from it

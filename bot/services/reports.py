@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Broadcast, BroadcastAnswer, BroadcastRecipient, Case, CrisisEvent, Family, FollowUp
-from bot.services import aid, card_partners, unanswered
+from bot.services import aid, card_partners, events, unanswered
 from bot.services import followup as fu
 
 
@@ -120,6 +120,10 @@ SUMMARY_LABELS = {
     "aid_unmet": N_("Material help: could not be met"),
     "aid_open": N_("Material help: open"),
     "aid_fulfil_median_h": N_("Material help: time to hand over, median (h)"),
+    "events_held": N_("Events: sessions held"),
+    "event_registrations": N_("Events: families registered"),
+    "event_attended": N_("Events: families who came"),
+    "event_useful": N_("Events: «it was useful» answers"),
 }
 
 
@@ -209,6 +213,7 @@ async def build(session: AsyncSession, period: Period, region: str | None) -> Fi
     cards = await card_partners.programme_stats(session, since=since, until=until, region=region)
     card_totals = cards.totals
     things = await aid.figures(session, since, until, region)
+    gatherings = await events.figures(session, since, until, region)
 
     open_count = sum(n for s, n in by_status.items() if s not in ("closed", "unreachable"))
     summary = {
@@ -245,6 +250,10 @@ async def build(session: AsyncSession, period: Period, region: str | None) -> Fi
         "aid_unmet": things.unmet,
         "aid_open": things.open,
         "aid_fulfil_median_h": things.fulfil_median_h,
+        "events_held": gatherings.held,
+        "event_registrations": gatherings.registrations,
+        "event_attended": gatherings.attended,
+        "event_useful": gatherings.useful_yes,
     }
     tables = [
         Table("summary", N_("Summary"), [N_("Figure"), N_("Value")], [[k, v] for k, v in summary.items()]),
@@ -351,6 +360,16 @@ async def build(session: AsyncSession, period: Period, region: str | None) -> Fi
             N_("Material help: why it could not be met"),
             [N_("Reason"), N_("Requests")],
             _counter_rows(things.unmet_by_reason, list(aid.UNMET_REASONS)),
+        ),
+        Table(
+            "event_kinds",
+            N_("Events by kind"),
+            [N_("Kind"), N_("Sessions held"), N_("Families who came")],
+            [
+                [k, gatherings.by_kind[k], gatherings.attended_by_kind.get(k, 0)]
+                for k in events.KINDS
+                if gatherings.by_kind.get(k)
+            ],
         ),
         Table(
             "weekly",

@@ -3,8 +3,8 @@
 A volunteer is known by the Telegram user id; no staff role. Decisions and task changes are audited, and every
 change two people could race for is a conditional UPDATE on the status read.
 
-Tasks are ``assignments`` rows: ``kind`` names what ``target_id`` is. Only «aid» (a material-help request) exists
-here; another kind (an event) adds its name to KINDS and its own screens, the table stays.
+Tasks are ``assignments`` rows: ``kind`` names what ``target_id`` is: «aid» (a material-help request) or «event» (one
+session of an event, bot/services/events.py); another kind adds its name to KINDS and its own screens.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bot.db.statuses import AssignmentStatus, VolunteerStatus
 from bot.services.audit import audit
 
 SKILLS = ("drive", "children", "sort", "legal", "psych", "repairs", "it", "other")
-KINDS = ("aid",)  # what an assignment can point to (events: to be added with their feature)
+KINDS = ("aid", "event")  # what an assignment can point to: an aid_requests row, an events row (one session)
 CONSENT_VERSION = "2026-12-05.2"  # the volunteer's own notice (bot/views/volunteers.py); a change asks again
 MAX_CITY = 100
 MAX_AVAILABILITY = 300

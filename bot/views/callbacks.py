@@ -420,3 +420,57 @@ class VolTaskAction(StrEnum):
 class VolTask(CallbackData, prefix="vt"):
     id: int  # the task (0 for the list, pause and resume)
     a: str  # a VolTaskAction
+
+
+# --- events, courses and clubs ---
+
+
+class EvAction(StrEnum):
+    """A family's step in «Мероприятия»."""
+
+    LIST = "list"
+    OPEN = "open"  # id: the event
+    JOIN = "join"  # id: the event
+    JOIN_ALL = "join_all"  # id: a session of the series
+    CANCEL = "cancel"  # id: the family's registration
+    USEFUL = "useful"  # id: the registration, v: 1 | 0
+
+
+class Ev(CallbackData, prefix="ev"):
+    a: str  # an EvAction
+    id: int = 0
+    v: str = ""
+
+
+class EvDeskAction(StrEnum):
+    """A coordinator's action on events (and a step of creating one)."""
+
+    LIST = "list"
+    OPEN = "open"
+    NEW = "new"
+    KIND = "kind"
+    REGION = "region"
+    PLACE = "place"  # v: a place id of the directory
+    ONLINE = "online"
+    ADDRESS = "address"
+    AUDIENCE = "aud"  # v: a profile tag
+    AUDIENCE_DONE = "aud_done"
+    CLOSE = "close"  # v: minutes before the start
+    OPENS = "opens"  # v: days before the start
+    SAVE = "save"
+    WHO = "who"
+    ATTEND = "attend"  # v: a registration id
+    MESSAGE = "msg"
+    EXPORT = "xlsx"
+    MATCH = "match"
+    ASSIGN = "assign"  # v: a volunteer id
+    CANCEL = "cancel"
+    CANCEL_SURE = "cancel_ok"
+
+
+class EvDesk(CallbackData, prefix="evc"):
+    """A coordinator's action on event ``id`` (0: the list or the wizard; v: a key of the step)."""
+
+    a: str  # an EvDeskAction
+    id: int = 0
+    v: str = ""

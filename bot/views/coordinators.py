@@ -17,6 +17,7 @@ from bot.services import broadcasts as bc
 from bot.services import dates
 from bot.services.catalog import Catalog
 from bot.views import aid as aid_views
+from bot.views import events as event_views
 from bot.views.callbacks import BcAct, BcAction, BcFamily, Nav
 from bot.views.case_card import category_label, urgency_label
 from bot.views.family import status_label as case_status
@@ -103,6 +104,8 @@ def segment_lines(segment: dict[str, Any], catalog: Catalog, locale: str) -> lis
         if days
         else _("any time")
     )
+    if seg.get("event"):
+        return [_("Families registered for event № {id}").format(id=seg["event"])]
     return [
         _("Region: {value}").format(value=hd.quote(regions)),
         _("Family: {value}").format(value=hd.quote(profile)),
@@ -311,6 +314,8 @@ def value_label(table: str, value: Any) -> Any:
         return aid_views.item_label(str(value))
     if table == "aid_unmet":
         return aid_views.unmet_label(str(value))
+    if table == "event_kinds":
+        return event_views.kind_label(str(value))
     return value
 
 

@@ -116,7 +116,7 @@ def main_menu_kb(ctx: UserContext) -> InlineKeyboardMarkup:
         [(_("Family card"), Nav(to="card")), (_("Contacts"), Nav(to="contacts"))],
         [(_("My requests"), Nav(to="requests")), (_("Settings"), Nav(to="settings"))],
         [(_("How is your family?"), Nav(to="checkin")), (_("Things for the family"), Nav(to="aid"))],
-        [(_("Become a volunteer"), Nav(to="volunteer"))],
+        [(_("Family events"), Nav(to="events")), (_("Become a volunteer"), Nav(to="volunteer"))],
     ]
     if discreet(ctx):
         rows.append([(_("Hide"), Nav(to="hide"))])

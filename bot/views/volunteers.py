@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from aiogram.utils.markdown import html_decoration as hd
 
-from bot.db.models import AidRequest, Assignment, Volunteer
+from bot.db.models import AidRequest, Assignment, Event, Volunteer
 from bot.db.statuses import AssignmentStatus, VolunteerStatus
 from bot.services import volunteers
 from bot.services.catalog import Catalog
+from bot.views import events as event_views
 from bot.views.aid import items_text, task_status_label
 from bot.views.callbacks import VolDesk, VolDeskAction, VolSign, VolSignAction, VolTask, VolTaskAction
 from bot.views.ui import Row, chunk, kb
@@ -219,8 +220,21 @@ def new_volunteer_note(v: Volunteer, region: str) -> tuple[str, InlineKeyboardMa
 # --- «Мои задания» ------------------------------------------------------------------------------------------------
 
 
-def task_line(task: Assignment, req: AidRequest | None) -> str:
-    if task.kind == "aid" and req is not None:
+def event_task_text(ev: Event, catalog: Catalog) -> str:
+    """What a volunteer reads of an event task: which event, when (local time) and where."""
+    return _("Event № {number}: {title} · {when} · {where}").format(
+        number=ev.id,
+        title=hd.quote(ev.title),
+        when=event_views.when_text(ev, catalog),
+        where=hd.quote(ev.online_url or event_views.where_text(ev, catalog, get_i18n().current_locale)),
+    )
+
+
+def task_line(task: Assignment, req: AidRequest | str | None) -> str:
+    """``req``: the material-help request of an «aid» task, or the rendered event of an «event» task."""
+    if isinstance(req, str):
+        what = req
+    elif task.kind == "aid" and req is not None:
         what = _("Things № {number}: {items} · {city}").format(
             number=req.id, items=hd.quote(items_text(req.items)), city=hd.quote(req.city)
         )
@@ -233,7 +247,7 @@ def task_line(task: Assignment, req: AidRequest | None) -> str:
     return f"{what}\n" + _("Status: {status}").format(status=task_status_label(task.status))
 
 
-def tasks_text(vol: Volunteer, rows: Sequence[tuple[Assignment, AidRequest | None]]) -> str:
+def tasks_text(vol: Volunteer, rows: Sequence[tuple[Assignment, AidRequest | str | None]]) -> str:
     lines = [_("<b>My tasks</b> · {status}").format(status=status_label(vol.status))]
     if vol.status == VolunteerStatus.PAUSED:
         lines.append(_("You are on a pause: coordinators do not offer you new tasks."))
@@ -264,12 +278,21 @@ def tasks_kb(vol: Volunteer, tasks: Sequence[Assignment]) -> InlineKeyboardMarku
     return kb(*rows)
 
 
-def offered_note(task: Assignment, req: AidRequest | None) -> tuple[str, InlineKeyboardMarkup]:
-    text = _("A coordinator offers you a task:") + "\n\n" + task_line(task, req)
+def offered_note(
+    task: Assignment, req: AidRequest | None, *, event_line: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    text = _("A coordinator offers you a task:") + "\n\n" + task_line(task, event_line or req)
     return text, kb(task_buttons(task))
 
 
 def task_answer_note(vol: Volunteer, task: Assignment) -> str:
+    if task.kind == "event":
+        return _("Volunteer {name} on task #{id} (event № {target}): {status}").format(
+            name=hd.quote(vol.name or f"#{vol.id}"),
+            id=task.id,
+            target=task.target_id,
+            status=task_status_label(task.status),
+        )
     return _("Volunteer {name} on task #{id} (material help № {target}): {status}").format(
         name=hd.quote(vol.name or f"#{vol.id}"),
         id=task.id,
@@ -305,7 +328,7 @@ def erased_note(vol_id: int, task_id: int, kind: str, target: int) -> str:
     if kind == "aid":
         what = _("material help № {number}").format(number=target)
     else:
-        what = _("{kind} № {number}").format(kind=kind, number=target)
+        what = _("event № {number}").format(number=target)
     return _(
         "Volunteer #{id} has erased their data. Task #{task} ({what}) has no volunteer now: "
         "please offer it to someone else."

@@ -14,6 +14,8 @@ from handlers.coordinators import (
     broadcast,
     content_import,
     content_review,
+    event_wizard,
+    events,
     family,
     monitoring,
     stats,
@@ -42,6 +44,8 @@ def get_router(settings: Settings) -> Router:
         content_import.router,
         aid.router,
         volunteers.router,
+        events.router,
+        event_wizard.router,
     )
     # everyone else: the commands and buttons of staff_side, read off its handlers (no list to keep in sync)
     refuse = refusals(staff_side, refusal, name="coordinators.refuse")

@@ -126,6 +126,15 @@ def summary_text(fig: reports.Figures, catalog: Catalog, locale: str) -> str:
         _("{kind}: {n}, not met {unmet}").format(kind=aid_views.item_label(kind), n=n, unmet=unmet)
         for kind, n, unmet in fig.table("aid_items").rows
     ]
+    lines += [
+        "",
+        _("<b>Events</b>: held {held} · registrations {n} · came {came} · «useful» {useful}").format(
+            held=s["events_held"],
+            n=s["event_registrations"],
+            came=s["event_attended"],
+            useful=s["event_useful"],
+        ),
+    ]
     not_answered = fig.table("unanswered").rows[:10]
     lines += ["", _("<b>Questions the bot could not answer</b> (by theme)")]
     if not_answered:

@@ -10,6 +10,7 @@ from handlers.family import (
     checkin,
     consent,
     crisis,
+    events,
     fallback,
     followup,
     handoff,
@@ -45,6 +46,7 @@ def get_router() -> Router:
         triage.router,
         crisis.router,
         requests.router,
+        events.router,
         aid.router,  # material help: its flow's texts before the hand-off and free-text routers
         places.router,  # «near me»: its screen's location/city answers, before an open request takes them
         handoff.router,

@@ -10,15 +10,18 @@ import logging
 from aiogram import F, Router
 from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from bot.db.models import AidRequest, Assignment, Volunteer
 from bot.db.session import AsyncSession
 from bot.db.statuses import AidStatus, AssignmentStatus, VolunteerStatus
-from bot.notify import tell_aid_taker, tell_family_of_aid
-from bot.services import aid, volunteers
+from bot.i18n import locale_scope
+from bot.notify import tell, tell_aid_taker, tell_family_of_aid
+from bot.services import aid, events, volunteers
 from bot.services.aid import AidError
+from bot.services.catalog import Catalog
 from bot.services.volunteers import VolunteerError
 from bot.views import volunteers as views
 from bot.views.callbacks import VolTask, VolTaskAction
@@ -42,29 +45,37 @@ router.message.filter(IsVolunteer())
 router.callback_query.filter(IsVolunteer())
 
 
-async def _screen(session: AsyncSession, vol: Volunteer):
+async def _target(session: AsyncSession, catalog: Catalog, task: Assignment) -> AidRequest | str | None:
+    """The task's request (material help) or its event, rendered."""
+    if task.kind == "aid":
+        return await aid.get(session, task.target_id)
+    ev = await events.get(session, task.target_id) if task.kind == "event" else None
+    return views.event_task_text(ev, catalog) if ev is not None else None
+
+
+async def _screen(session: AsyncSession, vol: Volunteer, catalog: Catalog):
     tasks = await volunteers.tasks(session, vol)
-    rows: list[tuple[Assignment, AidRequest | None]] = [
-        (t, await aid.get(session, t.target_id) if t.kind == "aid" else None) for t in tasks
-    ]
+    rows = [(t, await _target(session, catalog, t)) for t in tasks]
     return views.tasks_text(vol, rows), views.tasks_kb(vol, tasks)
 
 
 @router.message(Command("tasks"))
-async def tasks_cmd(message: Message, session: AsyncSession, volunteer: Volunteer) -> None:
-    text, markup = await _screen(session, volunteer)
+async def tasks_cmd(message: Message, session: AsyncSession, volunteer: Volunteer, catalog: Catalog) -> None:
+    text, markup = await _screen(session, volunteer, catalog)
     await message.answer(text, reply_markup=markup)
 
 
 @router.callback_query(VolTask.filter(F.a == VolTaskAction.LIST))
-async def tasks_list(call: CallbackQuery, session: AsyncSession, volunteer: Volunteer) -> None:
+async def tasks_list(
+    call: CallbackQuery, session: AsyncSession, volunteer: Volunteer, catalog: Catalog
+) -> None:
     await call.answer()
-    await show(call, *(await _screen(session, volunteer)))
+    await show(call, *(await _screen(session, volunteer, catalog)))
 
 
 @router.callback_query(VolTask.filter(F.a.in_({VolTaskAction.PAUSE, VolTaskAction.RESUME})))
 async def pause(
-    call: CallbackQuery, callback_data: VolTask, session: AsyncSession, volunteer: Volunteer
+    call: CallbackQuery, callback_data: VolTask, session: AsyncSession, volunteer: Volunteer, catalog: Catalog
 ) -> None:
     try:
         await volunteers.set_paused(session, volunteer, callback_data.a == VolTaskAction.PAUSE)
@@ -74,7 +85,7 @@ async def pause(
     await session.commit()
     paused = volunteer.status == VolunteerStatus.PAUSED
     await call.answer(_("You are on a pause.") if paused else _("Welcome back!"))
-    await show(call, *(await _screen(session, volunteer)))
+    await show(call, *(await _screen(session, volunteer, catalog)))
 
 
 ANSWERS = {
@@ -91,6 +102,7 @@ async def answer(
     session: AsyncSession,
     settings: Settings,
     volunteer: Volunteer,
+    catalog: Catalog,
 ) -> None:
     task = await volunteers.task_of(session, volunteer, callback_data.id)
     if task is None:
@@ -100,7 +112,7 @@ async def answer(
         await volunteers.answer(session, volunteer, task, ANSWERS[VolTaskAction(callback_data.a)])
     except VolunteerError:
         await call.answer(_("This task has changed meanwhile."), show_alert=True)
-        await show(call, *(await _screen(session, volunteer)))
+        await show(call, *(await _screen(session, volunteer, catalog)))
         return
     req = await aid.get(session, task.target_id) if task.kind == "aid" else None
     handed = False
@@ -115,15 +127,22 @@ async def answer(
         {
             AssignmentStatus.ACCEPTED: _("Thank you! The coordinator is told."),
             AssignmentStatus.DECLINED: _("All right, the coordinator is told."),
-        }.get(AssignmentStatus(task.status), _("Thank you! The family will be asked to confirm."))
+        }.get(
+            AssignmentStatus(task.status),
+            _("Thank you!") if task.kind == "event" else _("Thank you! The family will be asked to confirm."),
+        )
     )
-    await show(call, *(await _screen(session, volunteer)))
+    await show(call, *(await _screen(session, volunteer, catalog)))
     if req is not None:
         await tell_aid_taker(
             call.bot, session, settings, req, lambda: views.task_answer_note(volunteer, task)
         )
         if handed:
             await tell_family_of_aid(call.bot, session, req)
+    elif task.kind == "event" and task.created_by:
+        with locale_scope(get_i18n(), settings.default_locale):
+            note = views.task_answer_note(volunteer, task)
+        await tell(call.bot, task.created_by, note)
 
 
 @router.callback_query(VolTask.filter())

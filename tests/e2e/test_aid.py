@@ -528,7 +528,7 @@ async def test_coordinators_get_their_own_command_menu(fake, aidbot):
         return None if commands is None else [c["command"] for c in commands]
 
     await fake.wait_for(lambda: menu_of(COORD) is not None, 10)
-    assert {"stats", "aid", "volunteers", "broadcast", "staff"} <= set(menu_of(COORD))
+    assert {"stats", "events", "aid", "volunteers", "broadcast", "staff"} <= set(menu_of(COORD))
     assert {"menu", "mydata", "forget"} <= set(menu_of(COORD))  # their private chat is a family's one too
     families = json.dumps([{"type": "all_private_chats"}, "ru"], sort_keys=True)
     assert "stats" not in {c["command"] for c in fake.world.commands[families]}

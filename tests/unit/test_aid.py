@@ -140,7 +140,7 @@ async def test_volunteers_are_decided_once_tasks_only_for_the_approved_and_answe
     assert await volunteers.active(session, 100) is not None
 
     with pytest.raises(ValueError):
-        await volunteers.assign(session, v, kind="event", target_id=1, actor_tg_id=9, role="coordinator")
+        await volunteers.assign(session, v, kind="party", target_id=1, actor_tg_id=9, role="coordinator")
     task = await volunteers.assign(session, v, kind="aid", target_id=7, actor_tg_id=9, role="coordinator")
     again = await volunteers.assign(session, v, kind="aid", target_id=7, actor_tg_id=9, role="coordinator")
     assert again.id == task.id  # the same open task is not offered twice

@@ -19,7 +19,9 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("danger_corpus_generate", HERE.parent / "danger_corpus" / "generate.py")
+_spec = importlib.util.spec_from_file_location(
+    "danger_corpus_generate", HERE.parent / "danger_corpus" / "generate.py"
+)
 assert _spec and _spec.loader
 corpus = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(corpus)
