@@ -25,12 +25,12 @@ from bot.notify import tell, tell_family_of_aid
 from bot.services import aid, families, volunteers
 from bot.services.aid import AidError
 from bot.services.catalog import Catalog
-from bot.services.volunteers import VolunteerError
 from bot.views import aid as views
 from bot.views import volunteers as vol_views
 from bot.views.callbacks import AidDesk, AidDeskAction
 from bot.views.coordinators import region_name
 from bot.views.ui import kb, show
+from handlers.coordinators.assigning import offer_task
 from handlers.filters import role_of
 
 log = logging.getLogger(__name__)
@@ -237,19 +237,10 @@ async def assign(
     catalog: Catalog,
     settings: Settings,
 ) -> None:
-    vol = await volunteers.get(session, int(volunteer_id)) if volunteer_id.isdigit() else None
-    if vol is None:
-        await call.answer(_("This button no longer works."), show_alert=True)
+    offered = await offer_task(call, volunteer_id, kind="aid", target_id=req.id, ctx=ctx, session=session)
+    if offered is None:
         return
-    try:
-        task = await volunteers.assign(
-            session, vol, kind="aid", target_id=req.id, actor_tg_id=ctx.user.id, role=role_of(ctx)
-        )
-    except VolunteerError:
-        await call.answer(_("This volunteer cannot take tasks now."), show_alert=True)
-        return
-    await session.commit()
-    await call.answer(_("The task is offered to the volunteer."))
+    task, vol = offered
     await show(call, *(await _card_screen(session, catalog, settings, req)))
     with locale_scope(get_i18n(), vol.language):
         text, markup = vol_views.offered_note(task, req)

@@ -23,12 +23,12 @@ from bot.services import broadcasts as bc
 from bot.services import event_files, events, volunteers
 from bot.services.catalog import Catalog
 from bot.services.events import EventError
-from bot.services.volunteers import VolunteerError
 from bot.views import event_desk as views
 from bot.views import events as event_views
 from bot.views import volunteers as vol_views
 from bot.views.callbacks import EvDesk, EvDeskAction
 from bot.views.ui import kb, show
+from handlers.coordinators.assigning import offer_task
 from handlers.filters import role_of
 
 router = Router(name="coordinators.events")
@@ -178,19 +178,10 @@ async def _assign(
     catalog: Catalog,
     settings: Settings,
 ) -> None:
-    vol = await volunteers.get(session, int(volunteer_id)) if volunteer_id.isdigit() else None
-    if vol is None:
-        await call.answer(_("This button no longer works."), show_alert=True)
+    offered = await offer_task(call, volunteer_id, kind="event", target_id=ev.id, ctx=ctx, session=session)
+    if offered is None:
         return
-    try:
-        task = await volunteers.assign(
-            session, vol, kind="event", target_id=ev.id, actor_tg_id=ctx.user.id, role=role_of(ctx)
-        )
-    except VolunteerError:
-        await call.answer(_("This volunteer cannot take tasks now."), show_alert=True)
-        return
-    await session.commit()
-    await call.answer(_("The task is offered to the volunteer."))
+    task, vol = offered
     await show(call, *(await _card_screen(session, catalog, settings, ev)))
     with locale_scope(get_i18n(), vol.language):
         text, markup = vol_views.offered_note(task, None, event_line=vol_views.event_task_text(ev, catalog))
