@@ -38,7 +38,7 @@ from bot.services.crisis_lexicon import (
     Pattern,
     _pydantic_problems,
 )
-from bot.services.crisis_model import DOWNGRADE_BELOW, MODEL_FILE, CrisisModel
+from bot.services.crisis_model import DOWNGRADE_BELOW, MODEL_FILE, RAISE_ABOVE, CrisisModel
 from bot.services.crisis_text import (
     _BOT_COMMAND,
     _CYR,
@@ -543,22 +543,24 @@ class CrisisDetector:
         """Every accepted match as (pattern id, phrase, matched words) — for debugging and the bench."""
         return [(m.phrase.owner, m.phrase.source, w) for m, w in self._accepted(text)]
 
-    def _accepted(self, text: str) -> list[tuple[Match, str]]:
+    def _accepted(self, text: str, rejected: list[Match] | None = None) -> list[tuple[Match, str]]:
+        """Accepted matches; ``rejected`` (when given) collects the matches an exception, a negation or the
+        length limit cancelled."""
         if not text or not text.strip():
             return []
         text = _BOT_COMMAND.sub(
             "", text, count=1
         )  # «/help» is a command, not a cry for help; its argument is text
-        out = self._accepted_in(text)
+        out = self._accepted_in(text, rejected)
         converted = _russian_in_latin(text) if self._latin else text
         if (
             converted != text
         ):  # Russian typed in Latin letters: English patterns on the text, Russian on its reading
             seen = {m.phrase.owner for m, _ in out}
-            out += [(m, w) for m, w in self._accepted_in(converted) if m.phrase.owner not in seen]
+            out += [(m, w) for m, w in self._accepted_in(converted, rejected) if m.phrase.owner not in seen]
         return out
 
-    def _accepted_in(self, text: str) -> list[tuple[Match, str]]:
+    def _accepted_in(self, text: str, rejected: list[Match] | None = None) -> list[tuple[Match, str]]:
         tokens = self.tokenize(text)
         if not tokens:
             return []
@@ -586,6 +588,8 @@ class CrisisDetector:
         for pattern, phrase in phrases_to_try:
             for m in self._match_phrase(phrase, tokens, index, cache):
                 if benign.intersection(m.positions):
+                    if rejected is not None:
+                        rejected.append(m)
                     continue
                 # «бьёт.» alone, or as a sentence of its own inside a longer message
                 if pattern.same_clause and tokens[m.positions[0]].clause != tokens[m.positions[-1]].clause:
@@ -598,6 +602,8 @@ class CrisisDetector:
                     if count > pattern.max_words:
                         continue
                 if pattern.negatable and self._negated(m, tokens):
+                    if rejected is not None:
+                        rejected.append(m)
                     continue
                 out.append((m, " ".join(tokens[p].original for p in m.positions)))
                 break  # one match per phrase is enough
@@ -605,9 +611,12 @@ class CrisisDetector:
 
     def detect(self, text: str) -> CrisisHit | None:
         """The danger signal in ``text``, or None. Safe on empty, emoji-only and very long texts."""
-        accepted = self._accepted(text)
+        rejected: list[Match] = []
+        accepted = self._accepted(text, rejected)
         if not accepted:
-            return None
+            # Where the lexicon found danger words and ruled them out (a negation, a benign use), it has an
+            # opinion; the model, which reads a bag of words, does not overrule it.
+            return None if rejected else self._raised(text)
         by_id = self._by_id
         cat_sev: dict[str, int] = {}
         pattern_ids: list[str] = []
@@ -633,6 +642,24 @@ class CrisisDetector:
             if opinion < DOWNGRADE_BELOW:
                 level = "possible"
         return CrisisHit(categories, pattern_ids, matched, max(cat_sev.values()), level, opinion)
+
+    def _raised(self, text: str) -> CrisisHit | None:
+        """A "possible" signal (the safety check) for a message in which the lexicon found nothing but the second
+        opinion reads as danger (probability at least RAISE_ABOVE, chosen by grouped cross-validation)."""
+        if self.model is None or not text or not text.strip():
+            return None
+        opinion = self.model.opinion(text)
+        if opinion.probability < RAISE_ABOVE:
+            return None
+        category = self.model.category(opinion.evidence) or "suicide"
+        return CrisisHit(
+            [category],
+            ["model"],
+            opinion.evidence[:3],
+            self.severity.get(category, 1),
+            "possible",
+            opinion.probability,
+        )
 
 
 @functools.lru_cache(maxsize=4)

@@ -369,7 +369,9 @@ def test_corpus_is_large_labelled_and_generated() -> None:
             assert item["category"] in CRISIS_CATEGORIES and item["level"] in {"clear", "possible"}, item
         else:
             assert item["category"] in {"hard", "plain"} and item["level"] is None, item
-    assert sum(any("a" <= ch <= "z" for ch in i["text"].lower()) for i in items) >= 150  # English, Latin-typed
+    assert (
+        sum(any("a" <= ch <= "z" for ch in i["text"].lower()) for i in items) >= 150
+    )  # English, Latin-typed
     # every variant of a base is labelled alike (grouped cross-validation keeps a base in one fold)
     labels: dict[str, tuple] = {}
     for item in items:

@@ -295,7 +295,9 @@ def main() -> None:
     for split in ("first", "second", "extra", "own"):
         part = [i for i in items if i["part"] == split]
         danger = sum(i["danger"] for i in part)
-        print(f"{split}: {danger} danger, {len(part) - danger} benign, {len({i['base'] for i in part})} bases")
+        print(
+            f"{split}: {danger} danger, {len(part) - danger} benign, {len({i['base'] for i in part})} bases"
+        )
 
 
 if __name__ == "__main__":
