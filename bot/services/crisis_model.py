@@ -182,7 +182,7 @@ def train(
     import numpy as np
 
     texts_list, labels_list = list(texts), [bool(v) for v in labels]
-    cats = list(categories) if categories is not None else [None] * len(texts_list)
+    cats: list[str | None] = list(categories) if categories is not None else [None] * len(texts_list)
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
