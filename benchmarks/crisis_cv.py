@@ -16,7 +16,8 @@ not see it. Printed:
    BEFORE it was edited for them (read with git) on those bases, with the cross-validated model:
    - the lexicon of 990a602 on parts «own» (never seen by it) and «second» (the old held-out part: looked at
      before, not tuned on);
-   - the lexicon of 0bc9db7 (with the general patterns and the raising model) on part «own2».
+   - the lexicon of 0bc9db7 (with the general patterns and the raising model) on part «own2»;
+   - the lexicon of f34380e on part «own3» (longer, indirect danger; harmless messages built to look like danger).
    Each lexicon was improved afterwards, so these are estimates for the detector of that time; the later one is
    the closer to today's. They are the figures to compare with the independent judge set.
 """
@@ -44,7 +45,7 @@ from bot.services.crisis_model import (  # noqa: E402
 
 FOLDS = 5
 # (the lexicon before it was edited for them, the parts of the corpus it had never been edited for)
-ROUNDS = (("990a602", ("own", "second")), ("0bc9db7", ("own2",)))
+ROUNDS = (("990a602", ("own", "second")), ("0bc9db7", ("own2",)), ("f34380e", ("own3",)))
 
 
 class _FoldOpinion(CrisisModel):
@@ -130,7 +131,9 @@ def estimate(verbose: bool = False) -> dict:
     det = cv_detector(DEFAULT_LEXICON_PATH, items, prob, models)
     hits = [det.detect(i["text"]) for i in items]
     out["all"] = figures(hits, items)
-    out["parts"] = {p: figures(hits, items, (p,)) for p in ("first", "second", "extra", "own", "own2")}
+    out["parts"] = {
+        p: figures(hits, items, (p,)) for p in ("first", "second", "extra", "own", "own2", "own3")
+    }
     alone = CrisisDetector(det.lexicon)
     lex_hits = [alone.detect(i["text"]) for i in items]
     out["lexicon_alone"] = figures(lex_hits, items)

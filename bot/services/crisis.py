@@ -539,6 +539,17 @@ class CrisisDetector:
             return True
         return False
 
+    def _frame_negated(self, match: Match, tokens: list[Token]) -> bool:
+        """A negation right before an exception's first word («не шучу»), or before a preposition there («не до
+        шуток», «не в игре»). Only right before: «не хочу жить с родителями» still reads «жить с родителями»."""
+        i = match.positions[0] - 1
+        if i >= 0 and tokens[i].text in {"до", "в", "во", "на", "a", "in"}:
+            i -= 1
+        if i < 0 or tokens[i].clause != tokens[match.positions[0]].clause:
+            return False
+        # «не», not «нет»: «нет еды для кошки» is about the cat
+        return tokens[i].text in {"не", "ни", "not", "no", "never"}
+
     def explain(self, text: str) -> list[tuple[str, str, str]]:
         """Every accepted match as (pattern id, phrase, matched words) — for debugging and the bench."""
         return [(m.phrase.owner, m.phrase.source, w) for m, w in self._accepted(text)]
@@ -575,6 +586,9 @@ class CrisisDetector:
         benign: set[int] = set()
         for phrase, reach in exceptions:
             for m in self._match_phrase(phrase, tokens, index, cache):
+                # «я не шучу», «это не шутка», «не до шуток»: a negated benign frame is no benign frame
+                if self._frame_negated(m, tokens):
+                    continue
                 benign.update(m.positions)
                 if reach:
                     sent = tokens[m.positions[0]].sentence
@@ -649,7 +663,8 @@ class CrisisDetector:
         if self.model is None or not text or not text.strip():
             return None
         opinion = self.model.opinion(text)
-        if opinion.probability < RAISE_ABOVE:
+        # no content word weighing towards danger («он меня не трогает» leans on «он» and «я»): nothing to show
+        if opinion.probability < RAISE_ABOVE or not opinion.evidence:
             return None
         category = self.model.category(opinion.evidence) or "suicide"
         return CrisisHit(

@@ -72,7 +72,12 @@ def words(text: str) -> list[str]:
 NEGATION = frozenset(
     {"не", "ни", "нет", "никто", "никогда", "ничто", "not", "no", "never", "dont", "doesnt", "didnt"}
 )
-NEGATION_SCOPE = 2  # words after a negation read as negated («не трогает» is not «трогает»)
+NEGATION_SCOPE = 2
+# Function words are never shown as evidence (and a signal the model raises needs evidence staff can read).
+FUNCTION_WORDS = frozenset(
+    "она они оно мой твой свой наш ваш его её их это этот тот что как так вот весь всё уже быть который"
+    " the and you she her him his they them this that with".split()
+)  # words after a negation read as negated («не трогает» is not «трогает»)
 
 
 def features(text: str) -> dict[str, float]:

@@ -504,3 +504,19 @@ def test_frames_and_irrealis_stay_quiet(detector: CrisisDetector, text: str) -> 
 def test_a_bot_command_is_not_a_cry_for_help(detector: CrisisDetector, text: str) -> None:
     assert detector.detect(text) is None
     assert detector.detect(text + " муж бьёт") is not None  # the text after a command is still read
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "муж избил меня, я не шучу",
+        "это не шутка, он меня бьёт",
+        "мне не до шуток, хочу умереть",
+        "he hits me, not joking",
+    ],
+)
+def test_a_negated_joke_is_no_joke(detector: CrisisDetector, text: str) -> None:
+    """«шучу» silences danger words around it; «не шучу» must not (a negated benign frame is no frame)."""
+    hit = detector.detect(text)
+    assert hit is not None and hit.level == "clear", text
+    assert detector.detect("хочется повеситься, шучу") is None
