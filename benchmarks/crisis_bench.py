@@ -234,7 +234,7 @@ def main() -> None:
             f"\n[independent (the judge)] {INDEPENDENT.relative_to(ROOT)} is not here (written on another branch)"
         )
     report("tune (all tuning data: in-sample)", tune, detector, baseline, alone)
-    for part in ("first", "second", "extra", "own", "own2", "own3"):
+    for part in ("first", "second", "extra", "own", "own2", "own3", "own4"):
         report(f"tune, part {part}", [i for i in tune if i["part"] == part], detector, baseline, alone)
     report("older set tests/data/crisis_phrases.yaml", old_set(), detector, baseline, alone)
 

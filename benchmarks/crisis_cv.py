@@ -17,7 +17,9 @@ not see it. Printed:
    - the lexicon of 990a602 on parts «own» (never seen by it) and «second» (the old held-out part: looked at
      before, not tuned on);
    - the lexicon of 0bc9db7 (with the general patterns and the raising model) on part «own2»;
-   - the lexicon of f34380e on part «own3» (longer, indirect danger; harmless messages built to look like danger).
+   - the lexicon of f34380e on part «own3» (longer, indirect danger; harmless messages built to look like danger);
+   - the lexicon of 1cddb4a on part «own4» (ordinary first messages). The lexicon was not edited after it, so this
+     round is the estimate for the lexicon as shipped.
    Each lexicon was improved afterwards, so these are estimates for the detector of that time; the later one is
    the closer to today's. They are the figures to compare with the independent judge set.
 """
@@ -45,7 +47,12 @@ from bot.services.crisis_model import (  # noqa: E402
 
 FOLDS = 5
 # (the lexicon before it was edited for them, the parts of the corpus it had never been edited for)
-ROUNDS = (("990a602", ("own", "second")), ("0bc9db7", ("own2",)), ("f34380e", ("own3",)))
+ROUNDS = (
+    ("990a602", ("own", "second")),
+    ("0bc9db7", ("own2",)),
+    ("f34380e", ("own3",)),
+    ("1cddb4a", ("own4",)),
+)
 
 
 class _FoldOpinion(CrisisModel):
@@ -132,7 +139,7 @@ def estimate(verbose: bool = False) -> dict:
     hits = [det.detect(i["text"]) for i in items]
     out["all"] = figures(hits, items)
     out["parts"] = {
-        p: figures(hits, items, (p,)) for p in ("first", "second", "extra", "own", "own2", "own3")
+        p: figures(hits, items, (p,)) for p in ("first", "second", "extra", "own", "own2", "own3", "own4")
     }
     alone = CrisisDetector(det.lexicon)
     lex_hits = [alone.detect(i["text"]) for i in items]
