@@ -52,20 +52,24 @@ def load_tune() -> list[dict]:
 
 
 def load_independent() -> list[dict] | None:
-    """The judge set when it is present: a list of messages with text, danger and category (the corpus's format)."""
+    """The judge set when it is present: messages with text and danger (and category), as in the corpus, or with
+    expect as in tests/data/crisis_phrases.yaml. Never present in the tuning branch."""
     if not INDEPENDENT.exists():
         return None
     raw = yaml.safe_load(INDEPENDENT.read_text(encoding="utf-8"))
-    items = raw["messages"] if isinstance(raw, dict) else raw
-    return [
-        {
-            "text": i["text"],
-            "danger": bool(i["danger"]),
-            "category": i.get("category") or ("danger" if i["danger"] else "benign"),
-            "level": i.get("level"),
-        }
-        for i in items
-    ]
+    if isinstance(raw, dict):
+        raw = raw.get("messages") or raw.get("phrases") or []
+    out = []
+    for i in raw:
+        if "danger" in i:
+            danger = bool(i["danger"])
+            category = i.get("category") or ("danger" if danger else "benign")
+        else:  # the format of tests/data/crisis_phrases.yaml: expect: none | a category | a list of them
+            exp = i["expect"]
+            cats = [] if exp == "none" else ([exp] if isinstance(exp, str) else list(exp))
+            danger, category = bool(cats), (cats[0] if cats else "benign")
+        out.append({"text": i["text"], "danger": danger, "category": category, "level": i.get("level")})
+    return out
 
 
 def old_set() -> list[dict]:
