@@ -1,11 +1,15 @@
-"""Quality, speed and memory of the danger-signal detector: `python benchmarks/crisis_bench.py`.
+"""Quality, speed and memory of the danger-signal detector: `python benchmarks/crisis_bench.py [--no-cv]`.
 
-Prints, for the held-out part of the labelled corpus (tests/data/danger_corpus/heldout.yaml, never used for
-tuning), the tune part, and the older tests/data/crisis_phrases.yaml set:
-  - recall (a danger message gets any answer: the emergency reply or the safety check), recall of the
-    clear level alone, and the false-alarm rate on harmless messages; per category;
-  - next to it, a baseline measured in the same run: the same lexicon with typo tolerance and the Latin
-    reading switched off (what those two add);
+Prints:
+  - the grouped cross-validation estimate (benchmarks/crisis_cv.py; skipped with --no-cv, it takes a minute):
+    the detector as shipped with the second opinion of a fold that never saw the message's base, and the estimate
+    on unseen wordings (the lexicon before it was edited for them);
+  - for the tune corpus (tests/data/danger_corpus/tune.yaml: all tuning data, in-sample), per part, and the older
+    tests/data/crisis_phrases.yaml set: recall (a danger message gets any answer: the emergency reply or the safety
+    check), recall of the clear level alone, and the false-alarm rate on harmless messages; per category; next to
+    it the lexicon alone and a baseline (typo tolerance and the Latin reading switched off);
+  - if tests/data/danger_independent/independent.yaml exists (the judge, written by someone who never sees the
+    detector; not in the tuning branch): the same figures on it, labelled "independent (the judge)";
 then the time of one ``detect()`` call (p50/p95, first pass with cold caches and warm), the 10,000-character
 worst case, the load time and the resident memory the detector adds. A figure-printing script, not a test.
 """
@@ -31,6 +35,7 @@ from bot.services.crisis_model import DEFAULT_MODEL_PATH, CrisisModel  # noqa: E
 from bot.services.morph import analyzer  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "danger_corpus"
+INDEPENDENT = ROOT / "tests" / "data" / "danger_independent" / "independent.yaml"
 PHRASES = ROOT / "tests" / "data" / "crisis_phrases.yaml"
 LONG = 10_000
 
@@ -42,8 +47,29 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def load_part(name: str) -> list[dict]:
-    return yaml.safe_load((CORPUS / f"{name}.yaml").read_text(encoding="utf-8"))["messages"]
+def load_tune() -> list[dict]:
+    return yaml.safe_load((CORPUS / "tune.yaml").read_text(encoding="utf-8"))["messages"]
+
+
+def load_independent() -> list[dict] | None:
+    """The judge set when it is present: messages with text and danger (and category), as in the corpus, or with
+    expect as in tests/data/crisis_phrases.yaml. Never present in the tuning branch."""
+    if not INDEPENDENT.exists():
+        return None
+    raw = yaml.safe_load(INDEPENDENT.read_text(encoding="utf-8"))
+    if isinstance(raw, dict):
+        raw = raw.get("messages") or raw.get("phrases") or []
+    out = []
+    for i in raw:
+        if "danger" in i:
+            danger = bool(i["danger"])
+            category = i.get("category") or ("danger" if danger else "benign")
+        else:  # the format of tests/data/crisis_phrases.yaml: expect: none | a category | a list of them
+            exp = i["expect"]
+            cats = [] if exp == "none" else ([exp] if isinstance(exp, str) else list(exp))
+            danger, category = bool(cats), (cats[0] if cats else "benign")
+        out.append({"text": i["text"], "danger": danger, "category": category, "level": i.get("level")})
+    return out
 
 
 def old_set() -> list[dict]:
@@ -108,7 +134,7 @@ def report(
         f" {a['fa_clear']:.3f}   baseline {b['fa_clear']:.3f}"
     )
     for cat, c in sorted(r["per_cat"].items()):
-        bc = b["per_cat"][cat]
+        bc = b["per_cat"].get(cat, c)
         print(
             f"    {cat:<16} recall {c['caught'] / c['n']:.3f} ({c['caught']}/{c['n']})   baseline {bc['caught'] / bc['n']:.3f}"
         )
@@ -174,24 +200,46 @@ def main() -> None:
     baseline = CrisisDetector(lexicon, typos=False, latin=False)
     alone = CrisisDetector(lexicon)
 
-    heldout, tune = load_part("heldout"), load_part("tune")
-    texts = [i["text"] for i in heldout + tune]
+    tune = load_tune()
+    texts = [i["text"] for i in tune]
     print("\nTime of one detect() call (this machine):")
     time_line("corpus messages, first pass (cold caches)", timed(detector.detect, texts))
     time_line("corpus messages, warm", timed(detector.detect, texts))
     time_line("lexicon alone (no second opinion), warm", timed(alone.detect, texts))
     time_line("baseline, warm", timed(baseline.detect, texts))
-    safe = [i["text"] for i in heldout + tune if not i["danger"]]
+    safe = [i["text"] for i in tune if not i["danger"]]
     time_line("10,000-char texts of harmless messages, cold", timed(detector.detect, long_texts(safe, 20, 7)))
     time_line(
         "10,000-char texts with danger messages, cold", timed(detector.detect, long_texts(texts, 20, 11))
     )
+
+    if "--no-cv" not in sys.argv:
+        from crisis_cv import estimate, line
+
+        cv = estimate()
+        print(
+            "\nGROUPED CROSS-VALIDATION (5 folds by base; the second opinion never saw the base it scores):"
+        )
+        print(line("detector as shipped (lexicon in-sample)", cv["all"]))
+        print("  ESTIMATE on unseen wordings (each lexicon on the bases it was not yet edited for):")
+        for commit, parts, det_f, lex_f in cv["rounds"]:
+            print(line(f"  {commit} on {'+'.join(parts)}: detector", det_f))
+            print(line(f"  {commit} on {'+'.join(parts)}: lexicon alone", lex_f))
+
     print(
         "\nBaseline: the same lexicon without typo tolerance and without reading Latin-typed Russian, and without"
         " the second opinion."
     )
-    report("HELD-OUT (never tuned on)", heldout, detector, baseline, alone)
-    report("tune (the model was trained on it: in-sample)", tune, detector, baseline, alone)
+    independent = load_independent()
+    if independent is not None:
+        report("independent (the judge)", independent, detector, baseline, alone)
+    else:
+        print(
+            f"\n[independent (the judge)] {INDEPENDENT.relative_to(ROOT)} is not here (written on another branch)"
+        )
+    report("tune (all tuning data: in-sample)", tune, detector, baseline, alone)
+    for part in ("first", "second", "extra", "own", "own2", "own3", "own4"):
+        report(f"tune, part {part}", [i for i in tune if i["part"] == part], detector, baseline, alone)
     report("older set tests/data/crisis_phrases.yaml", old_set(), detector, baseline, alone)
 
     needle = "ребёнок не дышит"

@@ -1,132 +1,232 @@
-"""The statistical second opinion, cross-validated on the TUNE part only: `python benchmarks/crisis_cv.py [-v]`.
+"""The yardstick of the danger detector: grouped cross-validation over the whole labelled corpus.
 
-Never reads the held-out part. Two estimates:
+    python benchmarks/crisis_cv.py [-v]
 
-1. The model (bot/services/crisis_model.py) in 5 folds grouped by hand-written base: a fold never sees a variant of
-   a wording it was trained on (the way the held-out part was split). Printed: what it finds alone, what it would add
-   where the lexicon is silent, and what it does as the detector uses it (a clear signal of one pattern in a message
-   it reads as harmless is softened to "possible", the safety check), per threshold.
-2. The lexicon itself was tuned on the whole tune part, so its own tune figures are in-sample. A leave-one-base-out
-   simulation of its false alarms: a harmless message on which a pattern fires and which only an exception written
-   for that same base (an exception matching no other harmless base) silences would have been a false alarm had the
-   base been unseen. This estimate is what the softening is measured on.
+The corpus (tests/data/danger_corpus/tune.yaml) is all tuning data; the judge is an independent set this script
+never reads. The statistical second opinion (bot/services/crisis_model.py) is trained in 5 folds grouped by
+hand-written base: a fold is never scored on a variant of a base it was trained on. Each message is then run
+through the detector exactly as shipped (lexicon, softening, raising) with the probability of the fold that did
+not see it. Printed:
+
+1. the model alone per threshold, and the choice of RAISE_ABOVE (a "possible" signal where the lexicon is silent)
+   and DOWNGRADE_BELOW (a single-pattern clear signal softened to "possible");
+2. the detector per part of the corpus. The lexicon is hand-written on all of it, so these figures are in-sample
+   for the lexicon and cross-validated for the model only;
+3. the estimate on unseen wordings: for each round of bases written in December 2026, the lexicon as it was
+   BEFORE it was edited for them (read with git) on those bases, with the cross-validated model:
+   - the lexicon of 990a602 on parts «own» (never seen by it) and «second» (the old held-out part: looked at
+     before, not tuned on);
+   - the lexicon of 0bc9db7 (with the general patterns and the raising model) on part «own2»;
+   - the lexicon of f34380e on part «own3» (longer, indirect danger; harmless messages built to look like danger);
+   - the lexicon of 1cddb4a on part «own4» (ordinary first messages). The lexicon was not edited after it, so this
+     round is the estimate for the lexicon as shipped.
+   Each lexicon was improved afterwards, so these are estimates for the detector of that time; the later one is
+   the closer to today's. They are the figures to compare with the independent judge set.
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import tempfile
 import zlib
-from collections import defaultdict
 from pathlib import Path
-
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.services.crisis import DEFAULT_LEXICON_PATH, CrisisDetector, load_lexicon  # noqa: E402
-from bot.services.crisis_model import DOWNGRADE_BELOW, train  # noqa: E402
-from bot.services.crisis_text import _russian_in_latin  # noqa: E402
+from bot.services.crisis_model import (  # noqa: E402
+    DOWNGRADE_BELOW,
+    RAISE_ABOVE,
+    CrisisModel,
+    Opinion,
+    train_on,
+    training_items,
+)
 
-TUNE = ROOT / "tests" / "data" / "danger_corpus" / "tune.yaml"
 FOLDS = 5
+# (the lexicon before it was edited for them, the parts of the corpus it had never been edited for)
+ROUNDS = (
+    ("990a602", ("own", "second")),
+    ("0bc9db7", ("own2",)),
+    ("f34380e", ("own3",)),
+    ("1cddb4a", ("own4",)),
+)
 
 
-def cross_validated(items: list[dict]) -> list[float]:
-    fold = [zlib.crc32(i["base"].encode()) % FOLDS for i in items]
+class _FoldOpinion(CrisisModel):
+    """The probability of the fold that did not see the message (as the shipped model would be asked)."""
+
+    def __init__(self, probs: dict[str, float], real: list[CrisisModel], fold_of: dict[str, int]) -> None:
+        super().__init__({}, 0.0, "cv")
+        self.probs, self.real, self.fold_of = probs, real, fold_of
+
+    def opinion(self, text: str) -> Opinion:
+        got = self.real[self.fold_of[text]].opinion(text)
+        return Opinion(self.probs[text], got.evidence)
+
+    def category(self, evidence: list[str]) -> str | None:
+        return self.real[0].category(evidence)
+
+
+def fold_of(base: str) -> int:
+    return zlib.crc32(base.encode()) % FOLDS
+
+
+def cross_validated(items: list[dict]) -> tuple[list[float], list[CrisisModel]]:
     prob = [0.0] * len(items)
+    models = []
     for k in range(FOLDS):
-        train_part = [i for i, f in zip(items, fold, strict=True) if f != k]
-        model = train([i["text"] for i in train_part], [i["danger"] for i in train_part])
-        for n, (i, f) in enumerate(zip(items, fold, strict=True)):
-            if f == k:
+        model = train_on([i for i in items if fold_of(i["base"]) != k])
+        models.append(model)
+        for n, i in enumerate(items):
+            if fold_of(i["base"]) == k:
                 prob[n] = model.probability(i["text"])
-    return prob
+    return prob, models
 
 
-def exceptions_matching(det: CrisisDetector, text: str) -> set[str]:
-    out = set()
-    for t in {text, _russian_in_latin(text)}:
-        tokens = det.tokenize(t)
-        index = det._index(tokens)
-        for phrase, _reach in det._c.exceptions:
-            if any(True for _ in det._match_phrase(phrase, tokens, index, {})):
-                out.add(f"{phrase.owner}|{phrase.source}")
+def cv_detector(lexicon_path: Path, items: list[dict], prob: list[float], models: list) -> CrisisDetector:
+    probs = {i["text"]: p for i, p in zip(items, prob, strict=True)}
+    folds = {i["text"]: fold_of(i["base"]) for i in items}
+    return CrisisDetector(load_lexicon(lexicon_path), model=_FoldOpinion(probs, models, folds))
+
+
+def figures(hits: list, items: list[dict], parts: tuple[str, ...] | None = None) -> dict:
+    sel = [n for n, i in enumerate(items) if parts is None or i["part"] in parts]
+    danger = [n for n in sel if items[n]["danger"]]
+    benign = [n for n in sel if not items[n]["danger"]]
+    return {
+        "danger": len(danger),
+        "benign": len(benign),
+        "recall": sum(hits[n] is not None for n in danger) / len(danger),
+        "clear": sum(hits[n] is not None and hits[n].clear for n in danger) / len(danger),
+        "fa": sum(hits[n] is not None for n in benign) / len(benign),
+        "fa_clear": sum(hits[n] is not None and hits[n].clear for n in benign) / len(benign),
+    }
+
+
+def line(label: str, f: dict) -> str:
+    return (
+        f"  {label:<44} recall {f['recall']:.3f} (clear {f['clear']:.3f})   false alarms {f['fa']:.3f} "
+        f"(clear {f['fa_clear']:.3f})   [{f['danger']} danger, {f['benign']} harmless]"
+    )
+
+
+def lexicon_before(commit: str) -> Path | None:
+    """The lexicon file of a commit, from git (None without git history)."""
+    try:
+        text = subprocess.run(
+            ["git", "show", f"{commit}:data/crisis_lexicon.yaml"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    path = Path(tempfile.mkdtemp()) / "crisis_lexicon.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def estimate(verbose: bool = False) -> dict:
+    """Every figure of the cross-validation (printed by main and by benchmarks/crisis_bench.py)."""
+    items = training_items()
+    prob, models = cross_validated(items)
+    out: dict = {"items": items, "prob": prob}
+    det = cv_detector(DEFAULT_LEXICON_PATH, items, prob, models)
+    hits = [det.detect(i["text"]) for i in items]
+    out["all"] = figures(hits, items)
+    out["parts"] = {
+        p: figures(hits, items, (p,)) for p in ("first", "second", "extra", "own", "own2", "own3", "own4")
+    }
+    alone = CrisisDetector(det.lexicon)
+    lex_hits = [alone.detect(i["text"]) for i in items]
+    out["lexicon_alone"] = figures(lex_hits, items)
+    out["rounds"] = []
+    for commit, parts in ROUNDS:
+        before = lexicon_before(commit)
+        if before is None:
+            continue
+        old = cv_detector(before, items, prob, models)
+        sel = [i for i in items if i["part"] in parts]
+        old_alone = CrisisDetector(old.lexicon)
+        out["rounds"].append(
+            (
+                commit,
+                parts,
+                figures([old.detect(i["text"]) for i in sel], sel),
+                figures([old_alone.detect(i["text"]) for i in sel], sel),
+            )
+        )
+    out["hits"], out["lex_hits"] = hits, lex_hits
     return out
 
 
 def main() -> None:
-    items = yaml.safe_load(TUNE.read_text(encoding="utf-8"))["messages"]
-    prob = cross_validated(items)
-    lexicon = load_lexicon(DEFAULT_LEXICON_PATH)
-    det = CrisisDetector(lexicon)
-    bare = CrisisDetector(lexicon.model_copy(update={"exceptions": []}))
-    hits = [det.detect(i["text"]) for i in items]
-    raw = [bare.detect(i["text"]) if not i["danger"] else None for i in items]
+    verbose = "-v" in sys.argv
+    r = estimate(verbose)
+    items, prob, lex_hits = r["items"], r["prob"], r["lex_hits"]
     danger = [n for n, i in enumerate(items) if i["danger"]]
     benign = [n for n, i in enumerate(items) if not i["danger"]]
-    print(f"tune: {len(danger)} danger, {len(benign)} harmless, {len({i['base'] for i in items})} bases")
+    print(f"corpus: {len(danger)} danger, {len(benign)} harmless, {len({i['base'] for i in items})} bases")
 
-    # Leave-one-base-out false alarms of the lexicon.
-    saved_by: dict[int, set[str]] = {}
-    bases_of: dict[str, set[str]] = defaultdict(set)
-    for n in benign:
-        if raw[n] is not None and hits[n] is None:
-            saved_by[n] = exceptions_matching(det, items[n]["text"])
-            for e in saved_by[n]:
-                bases_of[e].add(items[n]["base"])
-    simulated = [n for n in benign if hits[n] is not None]
-    simulated += [n for n, ex in saved_by.items() if all(len(bases_of[e]) <= 1 for e in ex)]
-    single = [n for n in simulated if (hits[n] or raw[n]) and len((hits[n] or raw[n]).pattern_ids) == 1]
-    clear = [n for n in simulated if (hits[n] or raw[n]).clear]
-    print(
-        f"\nlexicon, leave-one-base-out false alarms: {len(simulated)}/{len(benign)} = "
-        f"{len(simulated) / len(benign):.3f} (in-sample: {sum(hits[n] is not None for n in benign)}); "
-        f"{len(clear)} of them clear, {len(single)} from a single pattern"
-    )
-
-    caught = [n for n in danger if hits[n] is not None]
-    clear_d = [n for n in caught if hits[n].clear]
-    print(
-        f"lexicon on danger (in-sample): any level {len(caught)}/{len(danger)} = {len(caught) / len(danger):.3f}, "
-        f"clear {len(clear_d) / len(danger):.3f}"
-    )
-
-    print("\nthe model alone (cross-validated):")
-    for t in (0.3, 0.4, 0.5, 0.6, 0.7):
-        r = sum(prob[n] >= t for n in danger) / len(danger)
+    print(f"\n1. the model alone ({FOLDS} folds grouped by base):")
+    for t in (0.5, 0.7, 0.8, 0.9, 0.95, 0.97):
+        rec = sum(prob[n] >= t for n in danger) / len(danger)
         fa = sum(prob[n] >= t for n in benign) / len(benign)
-        print(f"  p >= {t:.2f}: recall {r:.3f}, false alarms {fa:.3f}")
-
-    missed = [n for n in danger if hits[n] is None]
-    silent = [n for n in benign if hits[n] is None]
-    print("\nadding 'possible' where the lexicon is silent (cross-validated):")
-    for t in (0.5, 0.6, 0.7, 0.8):
-        add = sum(prob[n] >= t for n in missed)
-        fa = sum(prob[n] >= t for n in silent)
-        print(f"  p >= {t:.2f}: finds {add}/{len(missed)} of the lexicon's misses, {fa} new false alarms")
-
-    def softened(n: int, hit, t: float) -> bool:
-        return hit is not None and hit.clear and len(hit.pattern_ids) == 1 and prob[n] < t
-
-    print("\nsoftening a single-pattern clear signal to 'possible' below t (cross-validated):")
-    for t in (0.25, 0.3, 0.35, 0.4, 0.45):
-        lost = sum(softened(n, hits[n], t) for n in clear_d)
-        soft = sum(softened(n, hits[n] or raw[n], t) for n in clear)
-        mark = "   <- shipped" if abs(t - DOWNGRADE_BELOW) < 1e-9 else ""
+        print(f"  p >= {t:.2f}: recall {rec:.3f}, false alarms {fa:.3f}")
+    missed = [n for n in danger if lex_hits[n] is None]
+    silent = [n for n in benign if lex_hits[n] is None]
+    print(f"  raising 'possible' where the lexicon is silent ({len(missed)} danger, {len(silent)} harmless):")
+    for t in (0.8, 0.9, 0.93, 0.95, 0.97):
+        mark = "   <- shipped (RAISE_ABOVE)" if abs(t - RAISE_ABOVE) < 1e-9 else ""
         print(
-            f"  t={t:.2f}: clear-only recall {(len(clear_d) - lost) / len(danger):.3f} ({lost} softened); "
-            f"clear false alarms (leave-one-base-out) {(len(clear) - soft) / len(benign):.3f} "
-            f"({soft} of {len(clear)} softened){mark}"
+            f"    p >= {t:.2f}: finds {sum(prob[n] >= t for n in missed)}, "
+            f"{sum(prob[n] >= t for n in silent)} new false alarms ({sum(prob[n] >= t for n in silent) / len(benign):.3f}){mark}"
         )
-    if "-v" in sys.argv:
-        for n in missed:
-            print(
-                f"  missed p={prob[n]:.2f} {items[n]['category']}/{items[n]['level']}: {items[n]['text'][:80]}"
-            )
-        for n in simulated:
-            h = hits[n] or raw[n]
-            print(f"  simulated alarm p={prob[n]:.2f} {h.level} {h.pattern_ids}: {items[n]['text'][:80]}")
+    print("  softening a single-pattern clear signal below t (clear-only figures, the lexicon in-sample):")
+    for t in (0.2, 0.35, 0.5):
+        soft_d = sum(
+            1
+            for n in danger
+            if lex_hits[n] and lex_hits[n].clear and len(lex_hits[n].pattern_ids) == 1 and prob[n] < t
+        )
+        soft_b = sum(
+            1
+            for n in benign
+            if lex_hits[n] and lex_hits[n].clear and len(lex_hits[n].pattern_ids) == 1 and prob[n] < t
+        )
+        mark = "   <- shipped (DOWNGRADE_BELOW)" if abs(t - DOWNGRADE_BELOW) < 1e-9 else ""
+        print(f"    t={t:.2f}: {soft_d} danger and {soft_b} harmless messages softened to 'possible'{mark}")
+
+    print("\n2. the detector as shipped, model cross-validated, lexicon IN-SAMPLE (written on all of it):")
+    print(line("all", r["all"]))
+    for part, f in r["parts"].items():
+        print(line(f"part {part}", f))
+    print(line("lexicon alone, all", r["lexicon_alone"]))
+
+    if r["rounds"]:
+        print(
+            "\n3. ESTIMATE on unseen wordings: each lexicon on the bases it was not yet edited for, model cross-validated:"
+        )
+        for commit, parts, det_f, lex_f in r["rounds"]:
+            print(line(f"{commit} on {'+'.join(parts)}: detector", det_f))
+            print(line(f"{commit} on {'+'.join(parts)}: lexicon alone", lex_f))
+    else:
+        print("\n3. no git history: the estimate on unseen wordings needs the lexicons of " + str(ROUNDS))
+
+    if verbose:
+        hits = r["hits"]
+        for n in danger:
+            if hits[n] is None:
+                print(f"  missed p={prob[n]:.2f} {items[n]['category']}: {items[n]['text'][:90]}")
+        for n in benign:
+            if hits[n] is not None:
+                print(
+                    f"  alarm p={prob[n]:.2f} {hits[n].level} {hits[n].pattern_ids}: {items[n]['text'][:90]}"
+                )
 
 
 if __name__ == "__main__":

