@@ -124,13 +124,12 @@ def family_tags(profile: dict[str, Any] | None, today: date | None = None) -> se
     return tags
 
 
-def _eligible():
-    """Families a broadcast may reach at all: consented, not opted out, not known to have blocked the bot."""
-    return (
-        Family.consent_at.is_not(None),
-        Family.broadcasts_off.is_(False),
-        Family.is_active.is_(True),
-    )
+def _eligible(*, service: bool = False):
+    """Families a broadcast may reach at all: consented, not known to have blocked the bot, and not opted out of
+    announcements — unless it is a ``service`` message (to the registered of an event, about that event: they
+    asked for it by registering, like the reminders)."""
+    reachable = (Family.consent_at.is_not(None), Family.is_active.is_(True))
+    return reachable if service else (*reachable, Family.broadcasts_off.is_(False))
 
 
 async def audience(
@@ -139,7 +138,9 @@ async def audience(
     """(family id, discreet) of every family the segment reaches now, by id."""
     seg = clean_segment(segment)
     now = now or utcnow()
-    query = select(Family.id, Family.profile, Family.discreet).where(*_eligible())
+    query = select(Family.id, Family.profile, Family.discreet).where(
+        *_eligible(service=bool(seg.get("event")))
+    )
     if seg.get("event"):
         query = query.where(
             Family.id.in_(
@@ -400,17 +401,19 @@ async def claim(session: AsyncSession, recipient_id: int) -> Target | None:
     """Take one recipient for sending (the caller commits before calling Telegram). None: nothing to send."""
     row = (
         await session.execute(
-            select(BroadcastRecipient, Family)
+            select(BroadcastRecipient, Family, Broadcast.segment)
             .join(Family, Family.id == BroadcastRecipient.family_id)
+            .join(Broadcast, Broadcast.id == BroadcastRecipient.broadcast_id)
             .where(BroadcastRecipient.id == recipient_id)
         )
     ).first()
     if row is None:
         return None
-    recipient, family = row
+    recipient, family, segment = row
     if recipient.status != PENDING:
         return None
-    if not family.consented or family.broadcasts_off or not family.is_active:
+    service = bool((segment or {}).get("event"))  # to the registered of an event: not an announcement
+    if not family.consented or (family.broadcasts_off and not service) or not family.is_active:
         recipient.status, recipient.error = SKIPPED, "opted out or left"
         return None
     result = await session.execute(

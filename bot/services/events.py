@@ -514,6 +514,7 @@ async def claim_due(session: AsyncSession, zones: dict[str, ZoneInfo], limit: in
                 Event.starts_at > at - FEEDBACK_WITHIN,
                 Event.starts_at < at + timedelta(days=2),
                 Family.is_active.is_(True),
+                Family.reminders_off.is_(False),  # the family turned reminders off in «Настройки»
             )
             .order_by(Event.starts_at, EventRegistration.id)
             .limit(limit * 3)

@@ -289,6 +289,33 @@ async def test_the_broadcast_audience_of_an_event_is_its_registered_families(ses
     assert c.id not in [fid for fid, _d in await broadcasts.audience(session, {"event": ev.id})]
 
 
+async def test_a_message_about_the_event_reaches_a_family_that_turned_announcements_off(session):
+    """Announcements off means no announcements; what the registered must know about their event still comes."""
+    ev = await one_event(session)
+    a = await family(session, 650)
+    a.broadcasts_off = True
+    await events.register(session, ev, a)
+    await session.flush()
+    assert [fid for fid, _d in await broadcasts.audience(session, {"event": ev.id})] == [a.id]
+    assert a.id not in [fid for fid, _d in await broadcasts.audience(session, {"regions": [a.region]})]
+
+
+async def test_reminders_off_in_the_settings_means_no_event_reminders(session):
+    first_day = date.today() + timedelta(days=3)
+    ev = await one_event(session, first_day=first_day, at=time(19, 0))
+    f = await family(session, 660)
+    f.reminders_off = True
+    await events.register(session, ev, f)
+    await session.flush()
+    day = day_before_at(ev.starts_at, YEKB)
+    clock.set_offset_days((day - datetime.now(UTC)).total_seconds() / 86400 + 0.001)
+    assert await events.claim_due(session, {"RU-SVE": YEKB}) == []
+    f.reminders_off = False
+    await session.flush()
+    [due] = await events.claim_due(session, {"RU-SVE": YEKB})
+    assert (due.what, due.tg_user_id) == ("day", 660)
+
+
 async def test_mydata_lists_and_forget_deletes_registrations_and_frees_the_seat(session):
     ev = await one_event(session, seats=1)
     leaving = await family(session, 700)
