@@ -18,8 +18,9 @@ not see it. Printed:
      before, not tuned on);
    - the lexicon of 0bc9db7 (with the general patterns and the raising model) on part «own2»;
    - the lexicon of f34380e on part «own3» (longer, indirect danger; harmless messages built to look like danger);
-   - the lexicon of 1cddb4a on part «own4» (ordinary first messages). The lexicon was not edited after it, so this
-     round is the estimate for the lexicon as shipped.
+   - the lexicon of 1cddb4a on part «own4» (ordinary first messages; it was shipped unchanged until ea7d72d);
+   - the lexicon of ea7d72d on part «indep1» (independent set 1, another author's bases: the judge twice, tuning
+     data since; this is its last clean figure, with a cross-validated model instead of the shipped one).
    Each lexicon was improved afterwards, so these are estimates for the detector of that time; the later one is
    the closer to today's. They are the figures to compare with the independent judge set.
 """
@@ -52,7 +53,9 @@ ROUNDS = (
     ("0bc9db7", ("own2",)),
     ("f34380e", ("own3",)),
     ("1cddb4a", ("own4",)),
+    ("ea7d72d", ("indep1",)),
 )
+PARTS = ("first", "second", "extra", "own", "own2", "own3", "own4", "indep1")
 
 
 class _FoldOpinion(CrisisModel):
@@ -138,9 +141,7 @@ def estimate(verbose: bool = False) -> dict:
     det = cv_detector(DEFAULT_LEXICON_PATH, items, prob, models)
     hits = [det.detect(i["text"]) for i in items]
     out["all"] = figures(hits, items)
-    out["parts"] = {
-        p: figures(hits, items, (p,)) for p in ("first", "second", "extra", "own", "own2", "own3", "own4")
-    }
+    out["parts"] = {p: figures(hits, items, (p,)) for p in PARTS}
     alone = CrisisDetector(det.lexicon)
     lex_hits = [alone.detect(i["text"]) for i in items]
     out["lexicon_alone"] = figures(lex_hits, items)
