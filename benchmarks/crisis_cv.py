@@ -21,6 +21,8 @@ not see it. Printed:
    - the lexicon of 1cddb4a on part «own4» (ordinary first messages; it was shipped unchanged until ea7d72d);
    - the lexicon of ea7d72d on part «indep1» (independent set 1, another author's bases: the judge twice, tuning
      data since; this is its last clean figure, with a cross-validated model instead of the shipped one).
+   - the lexicon of 0164b80 (edited for independent set 1) on part «own5» (new kinds, written after it and
+     measured before any change for them): the estimate for the detector of this round.
    Each lexicon was improved afterwards, so these are estimates for the detector of that time; the later one is
    the closer to today's. They are the figures to compare with the independent judge set.
 """
@@ -54,8 +56,9 @@ ROUNDS = (
     ("f34380e", ("own3",)),
     ("1cddb4a", ("own4",)),
     ("ea7d72d", ("indep1",)),
+    ("0164b80", ("own5",)),
 )
-PARTS = ("first", "second", "extra", "own", "own2", "own3", "own4", "indep1")
+PARTS = ("first", "second", "extra", "own", "own2", "own3", "own4", "own5", "indep1")
 
 
 class _FoldOpinion(CrisisModel):
@@ -181,7 +184,7 @@ def main() -> None:
     missed = [n for n in danger if lex_hits[n] is None]
     silent = [n for n in benign if lex_hits[n] is None]
     print(f"  raising 'possible' where the lexicon is silent ({len(missed)} danger, {len(silent)} harmless):")
-    for t in (0.8, 0.9, 0.93, 0.95, 0.97):
+    for t in (0.8, 0.9, 0.92, 0.93, 0.95, 0.97):
         mark = "   <- shipped (RAISE_ABOVE)" if abs(t - RAISE_ABOVE) < 1e-9 else ""
         print(
             f"    p >= {t:.2f}: finds {sum(prob[n] >= t for n in missed)}, "

@@ -41,8 +41,9 @@ CHAR_N = 4
 # check). Chosen by 5-fold cross-validation grouped by base (benchmarks/crisis_cv.py).
 DOWNGRADE_BELOW = 0.35
 # A message the lexicon is silent on and the model gives at least this gets a "possible" signal. Chosen by the same
-# cross-validation: it adds at most about one false alarm in a hundred harmless messages.
-RAISE_ABOVE = 0.95
+# cross-validation (December 2026, with independent set 1 in the corpus): the lowest threshold at which the raise
+# adds at most one false alarm in a hundred harmless messages (0.92: +0.010, the detector 0.024 in all; 0.90: +0.014).
+RAISE_ABOVE = 0.92
 MIN_WEIGHT = 0.01  # smaller weights are not shipped (measured: the cross-validated figures do not change)
 CHAR_WEIGHT = 0.5  # letter n-grams weigh less than whole words: many of them per word
 

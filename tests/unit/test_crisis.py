@@ -364,7 +364,7 @@ def test_corpus_is_large_labelled_and_generated() -> None:
     assert sum(i["danger"] for i in items) >= 1200 and sum(not i["danger"] for i in items) >= 1200
     for item in items:
         assert item["text"].strip(), item
-        assert item["part"] in {"first", "second", "extra", "own", "own2", "own3", "own4", "indep1"}, item
+        assert item["part"] in {"first", "second", "extra", "own", "own2", "own3", "own4", "own5", "indep1"}, item
         if item["danger"]:
             assert item["category"] in CRISIS_CATEGORIES and item["level"] in {"clear", "possible"}, item
         else:
