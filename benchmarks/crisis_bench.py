@@ -8,8 +8,9 @@ Prints:
     tests/data/crisis_phrases.yaml set: recall (a danger message gets any answer: the emergency reply or the safety
     check), recall of the clear level alone, and the false-alarm rate on harmless messages; per category; next to
     it the lexicon alone and a baseline (typo tolerance and the Latin reading switched off);
-  - if tests/data/danger_independent/independent.yaml exists (the judge, written by someone who never sees the
-    detector; not in the tuning branch): the same figures on it, labelled "independent (the judge)";
+  - if tests/data/danger_independent2/independent.yaml exists (the judge: independent set 2, written by someone
+    who never sees the detector; not in the tuning branch): the same figures on it, labelled "independent (the
+    judge)". Independent set 1 (the judge until December 2026) is tuning data now: part «indep1» of tune.yaml;
 then the time of one ``detect()`` call (p50/p95, first pass with cold caches and warm), the 10,000-character
 worst case, the load time and the resident memory the detector adds. A figure-printing script, not a test.
 """
@@ -35,7 +36,7 @@ from bot.services.crisis_model import DEFAULT_MODEL_PATH, CrisisModel  # noqa: E
 from bot.services.morph import analyzer  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "danger_corpus"
-INDEPENDENT = ROOT / "tests" / "data" / "danger_independent" / "independent.yaml"
+INDEPENDENT = ROOT / "tests" / "data" / "danger_independent2" / "independent.yaml"
 PHRASES = ROOT / "tests" / "data" / "crisis_phrases.yaml"
 LONG = 10_000
 
@@ -238,8 +239,15 @@ def main() -> None:
             f"\n[independent (the judge)] {INDEPENDENT.relative_to(ROOT)} is not here (written on another branch)"
         )
     report("tune (all tuning data: in-sample)", tune, detector, baseline, alone)
-    for part in ("first", "second", "extra", "own", "own2", "own3", "own4"):
-        report(f"tune, part {part}", [i for i in tune if i["part"] == part], detector, baseline, alone)
+    for part in ("first", "second", "extra", "own", "own2", "own3", "own4", "own5", "own6", "own7", "indep1"):
+        report(
+            f"tune, part {part}"
+            + (" (independent set 1, the judge until Dec 2026)" if part == "indep1" else ""),
+            [i for i in tune if i["part"] == part],
+            detector,
+            baseline,
+            alone,
+        )
     report("older set tests/data/crisis_phrases.yaml", old_set(), detector, baseline, alone)
 
     needle = "ребёнок не дышит"

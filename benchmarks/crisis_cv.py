@@ -18,8 +18,15 @@ not see it. Printed:
      before, not tuned on);
    - the lexicon of 0bc9db7 (with the general patterns and the raising model) on part «own2»;
    - the lexicon of f34380e on part «own3» (longer, indirect danger; harmless messages built to look like danger);
-   - the lexicon of 1cddb4a on part «own4» (ordinary first messages). The lexicon was not edited after it, so this
-     round is the estimate for the lexicon as shipped.
+   - the lexicon of 1cddb4a on part «own4» (ordinary first messages; it was shipped unchanged until ea7d72d);
+   - the lexicon of ea7d72d on part «indep1» (independent set 1, another author's bases: the judge twice, tuning
+     data since; this is its last clean figure, with a cross-validated model instead of the shipped one).
+   - the lexicon of 0164b80 (edited for independent set 1) on part «own5» (new kinds, written after it and
+     measured before any change for them);
+   - the lexicon of 24a2ca8 (edited for own5 too) on part «own6» (written as other people write, measured
+     before any change for it);
+   - the lexicon of 07774ed on part «own7» (short, fragmentary first messages). The lexicon was not edited for this
+     round afterwards, so it is the estimate for the lexicon as shipped.
    Each lexicon was improved afterwards, so these are estimates for the detector of that time; the later one is
    the closer to today's. They are the figures to compare with the independent judge set.
 """
@@ -52,7 +59,12 @@ ROUNDS = (
     ("0bc9db7", ("own2",)),
     ("f34380e", ("own3",)),
     ("1cddb4a", ("own4",)),
+    ("ea7d72d", ("indep1",)),
+    ("0164b80", ("own5",)),
+    ("24a2ca8", ("own6",)),
+    ("07774ed", ("own7",)),
 )
+PARTS = ("first", "second", "extra", "own", "own2", "own3", "own4", "own5", "own6", "own7", "indep1")
 
 
 class _FoldOpinion(CrisisModel):
@@ -138,9 +150,7 @@ def estimate(verbose: bool = False) -> dict:
     det = cv_detector(DEFAULT_LEXICON_PATH, items, prob, models)
     hits = [det.detect(i["text"]) for i in items]
     out["all"] = figures(hits, items)
-    out["parts"] = {
-        p: figures(hits, items, (p,)) for p in ("first", "second", "extra", "own", "own2", "own3", "own4")
-    }
+    out["parts"] = {p: figures(hits, items, (p,)) for p in PARTS}
     alone = CrisisDetector(det.lexicon)
     lex_hits = [alone.detect(i["text"]) for i in items]
     out["lexicon_alone"] = figures(lex_hits, items)
@@ -180,7 +190,7 @@ def main() -> None:
     missed = [n for n in danger if lex_hits[n] is None]
     silent = [n for n in benign if lex_hits[n] is None]
     print(f"  raising 'possible' where the lexicon is silent ({len(missed)} danger, {len(silent)} harmless):")
-    for t in (0.8, 0.9, 0.93, 0.95, 0.97):
+    for t in (0.8, 0.9, 0.92, 0.93, 0.95, 0.97):
         mark = "   <- shipped (RAISE_ABOVE)" if abs(t - RAISE_ABOVE) < 1e-9 else ""
         print(
             f"    p >= {t:.2f}: finds {sum(prob[n] >= t for n in missed)}, "

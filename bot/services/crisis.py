@@ -101,6 +101,17 @@ def _compiled(lexicon: Lexicon) -> _Compiler:
     return compiled
 
 
+def _add_form(
+    forms: dict[str, frozenset[str]], shared: dict[frozenset[str], frozenset[str]], form: str, lemma: str
+) -> None:
+    """forms[form] gains lemma; equal sets of lemmas are one shared frozenset, and no set is built per form."""
+    old = forms.get(form)
+    if old is not None and lemma in old:
+        return
+    key = frozenset((lemma,)) if old is None else old | {lemma}
+    forms[form] = shared.setdefault(key, key)
+
+
 class _Compiler:
     """Turns the validated lexicon into slots, expanding every lemma to all its inflected forms."""
 
@@ -108,7 +119,9 @@ class _Compiler:
         self.lex = lexicon
         self.settings = lexicon.settings
         self.vocab: set[str] = set()  # every lemma used by a slot
-        self.forms: dict[str, set[str]] = {}  # inflected surface -> lemmas of the vocabulary
+        # inflected surface -> lemmas of the vocabulary; equal lemma sets are one shared frozenset (about 100,000
+        # forms map to a few thousand distinct sets: a set per form was some 15 MB of the process)
+        self.forms: dict[str, frozenset[str]] = {}
         self._problems: list[str] = []
         self.patterns: list[tuple[Pattern, list[Phrase]]] = []
         self.exceptions: list[tuple[Phrase, int]] = []
@@ -120,10 +133,11 @@ class _Compiler:
         self.negation = frozenset(self._lemmas_of(w) for w in lexicon.negation.words)
         self.pseudo = frozenset(self._lemmas_of(w) for w in lexicon.negation.pseudo)
         self.clause_breaks = frozenset(_yo(w.lower()) for w in lexicon.negation.clause_breaks)
-        for lemma in self.vocab:
+        shared: dict[frozenset[str], frozenset[str]] = {}
+        for lemma in sorted(self.vocab):
             if _CYR.search(lemma):
                 for form in _ru_lexeme(lemma):
-                    self.forms.setdefault(form, set()).add(lemma)
+                    _add_form(self.forms, shared, form, lemma)
 
     def problems(self) -> list[str]:
         return self._problems
@@ -276,10 +290,11 @@ class CrisisDetector:
         # English words are indexed with their regular inflections («beats», «leaves», «living»): a typo is made
         # in the word as written, not in its base form.
         en_words = [w for w in self._c.vocab if len(w) >= 3 and w.isalpha() and not _CYR.search(w)]
+        shared: dict[frozenset[str], frozenset[str]] = {}
         for word in en_words:
             for form in _en_inflections(word):
                 if form == word or len(form) >= EN_TYPO_MIN_LEN - 1:
-                    self._c.forms.setdefault(form, set()).add(word)
+                    _add_form(self._c.forms, shared, form, word)
         self._typo_forms = sorted(f for f in self._c.forms if len(f) >= TYPO_MIN_LEN)
         # built in numpy arrays: a sorted list of 280,000 (hash, number) tuples left the process 35 MB larger
         lengths = [len(form) for form in self._typo_forms]
