@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import weakref
 from typing import Any
 
 from sqlalchemy import event
@@ -33,6 +34,14 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, **kwargs)
 
 
+_WRITERS: weakref.WeakKeyDictionary[Any, SqliteWriter] = weakref.WeakKeyDictionary()
+
+
+def writer_of(engine: AsyncEngine) -> SqliteWriter | None:
+    """The SQLite engine's writer queue (None on PostgreSQL)."""
+    return _WRITERS.get(engine.sync_engine)
+
+
 class SqliteWriter:
     """One write transaction at a time inside the process, handed on in arrival order.
 
@@ -49,6 +58,7 @@ class SqliteWriter:
         self._holder: dict | None = None  # the pool record's info of the connection that writes
 
     def install(self, engine: AsyncEngine) -> None:
+        _WRITERS[engine.sync_engine] = self
         event.listen(engine.sync_engine, "before_cursor_execute", self._before_execute)
         event.listen(engine.sync_engine.pool, "checkin", self._checkin)
 
@@ -62,6 +72,11 @@ class SqliteWriter:
                 f"database is locked (waited {self.timeout:.0f} s for this process's other writer)"
             ) from None
         self._holder = conn.info
+
+    @property
+    def waiting(self) -> int:
+        """Writers queued behind the one that writes now."""
+        return len(getattr(self._lock, "_waiters", None) or ())
 
     def _checkin(self, _dbapi_conn: Any, record: Any) -> None:
         if self._holder is not None and self._holder is record.info:

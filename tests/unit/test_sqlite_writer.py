@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.db.engine import make_engine, make_sessionmaker
+from bot.db.engine import make_engine, make_sessionmaker, writer_of
 
 
 def run(tmp_path, scenario):
@@ -22,6 +22,7 @@ def run(tmp_path, scenario):
             "before_cursor_execute",
             lambda _c, _cur, sql, params, *_: log.append(f"{sql.split()[0]} {params[0] if params else ''}"),
         )
+        scenario.engine = engine
         try:
             return await scenario(make_sessionmaker(engine), log)
         finally:
@@ -78,9 +79,12 @@ def test_writers_are_served_in_the_order_they_came(tmp_path):
         first = asyncio.create_task(write(sessionmaker, log, "A", 1, hold=0.2, wrote=wrote))
         await wrote.wait()
         others = []
+        writer = writer_of(scenario.engine)
         for i, name in enumerate("BCDEF", start=2):
             others.append(asyncio.create_task(write(sessionmaker, log, name, i)))
-            await asyncio.sleep(0.01)
+            # B, C, … each queued on the lock before the next one comes (not a race of sleeps)
+            while writer.waiting < i - 1:  # noqa: ASYNC110 (the lock has no event to wait on)
+                await asyncio.sleep(0.001)
         await asyncio.gather(first, *others)
         return [x.split()[0] for x in log if x.endswith("committed")]
 
