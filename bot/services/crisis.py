@@ -36,7 +36,7 @@ from bot.services.crisis_lexicon import (
     LexiconError,
     _pydantic_problems,
 )
-from bot.services.crisis_model import DOWNGRADE_BELOW, MODEL_FILE, RAISE_ABOVE, CrisisModel
+from bot.services.crisis_model import DOWNGRADE_BELOW, MODEL_FILE, RAISE_ABOVE, RAISE_MIN_WORDS, CrisisModel
 from bot.services.crisis_text import (
     _BOT_COMMAND,
     _CYR,
@@ -529,7 +529,7 @@ class CrisisDetector:
     def _raised(self, text: str) -> CrisisHit | None:
         """A "possible" signal (the safety check) for a message in which the lexicon found nothing but the second
         opinion reads as danger (probability at least RAISE_ABOVE, chosen by grouped cross-validation)."""
-        if self.model is None or not text or not text.strip():
+        if self.model is None or len(_WORDS.findall(text)) < RAISE_MIN_WORDS:
             return None
         opinion = self.model.opinion(text)
         # no content word weighing towards danger («он меня не трогает» leans on «он» and «я»): nothing to show
@@ -544,6 +544,9 @@ class CrisisDetector:
             "possible",
             opinion.probability,
         )
+
+
+_WORDS = re.compile(r"\w+")
 
 
 @functools.lru_cache(maxsize=4)

@@ -523,3 +523,18 @@ def test_a_negated_joke_is_no_joke(detector: CrisisDetector, text: str) -> None:
     hit = detector.detect(text)
     assert hit is not None and hit.level == "clear", text
     assert detector.detect("хочется повеситься, шучу") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["раз", "два", "ещё раз", "один раз", "мама", "муж", "дети", "папа", "ок, спасибо", "снова можно", "ага"],
+)
+def test_one_or_two_ordinary_words_raise_nothing(detector: CrisisDetector, text: str) -> None:
+    """The second opinion does not speak on one or two words: its probability there is the word's prior (these
+    asked «Вы сейчас в безопасности?» before RAISE_MIN_WORDS)."""
+    assert detector.detect(text) is None
+
+
+@pytest.mark.parametrize("text", ["помогите", "муж бьёт", "нож", "не хочу жить"])
+def test_short_danger_messages_are_still_found(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is not None
