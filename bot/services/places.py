@@ -201,7 +201,7 @@ class Directory:
     def get(self, place_id: str) -> Place | None:
         return next((p for p in self.places if p.id == place_id), None)
 
-    def select(self, *, region: str | None = None, kind: str | None = None) -> list[Place]:
+    def filtered(self, *, region: str | None = None, kind: str | None = None) -> list[Place]:
         return [
             p
             for p in self.places
@@ -220,12 +220,12 @@ class Directory:
 
     def nearest(self, lat: float, lon: float, *, kind: str | None = None, limit: int = 3) -> list[Nearby]:
         """The `limit` places closest to the point (of `kind`); equal distances by priority, then name."""
-        found = [Nearby(p, distance_m(lat, lon, p.lat, p.lon)) for p in self.select(kind=kind)]
+        found = [Nearby(p, distance_m(lat, lon, p.lat, p.lon)) for p in self.filtered(kind=kind)]
         found.sort(key=lambda n: (round(n.metres), n.place.org.priority, n.place.org.name.ru))
         return found[:limit]
 
     def in_city(self, city_key: str, *, kind: str | None = None, limit: int = 3) -> list[Place]:
-        found = [p for p in self.select(kind=kind) if p.city_key == city_key]
+        found = [p for p in self.filtered(kind=kind) if p.city_key == city_key]
         found.sort(key=lambda p: (p.org.priority, p.org.name.ru))
         return found[:limit]
 

@@ -162,7 +162,7 @@ async def aid_action(
     elif a == AidDeskAction.PLACE:
         await call.answer()
         found = (
-            catalog.places.select(region=req.region, kind="humanitarian")
+            catalog.places.filtered(region=req.region, kind="humanitarian")
             if catalog.places and req.region
             else []
         )

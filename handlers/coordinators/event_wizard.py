@@ -106,7 +106,7 @@ async def region(call: CallbackQuery, callback_data: EvDesk, state: FSMContext, 
 async def city(message: Message, state: FSMContext, catalog: Catalog, settings: Settings) -> None:
     await state.update_data(ev_city=(message.text or "").strip()[: events.MAX_CITY])
     region_code = (await state.get_data()).get("ev_region")
-    found = catalog.places.select(region=region_code) if catalog.places and region_code else []
+    found = catalog.places.filtered(region=region_code) if catalog.places and region_code else []
     await state.set_state(EventFlow.place)
     await show(message, *views.ask_place([(p.id, p.org.name.get(settings.default_locale)) for p in found]))
 

@@ -123,7 +123,7 @@ async def contacts_of_kind(
         body = [_("<b>{kind}</b>").format(kind=kinds[callback_data.kind])]
     body += [org_card(org, ctx.locale) for org in contacts_shown(orgs)]
     rows: list[list[tuple[str, CallbackData]]] = [[(_("« Kinds of help"), Nav(to="contacts"))]]
-    if catalog.places and catalog.places.select(kind=callback_data.kind):
+    if catalog.places and catalog.places.filtered(kind=callback_data.kind):
         rows.insert(0, [(_("📍 The nearest on the map"), Near(kind=callback_data.kind))])
     await show(call, "\n\n".join(body), family_kb(ctx, *rows))
 

@@ -50,7 +50,7 @@ def test_every_pilot_region_has_at_least_eight_sourced_organisations(directory: 
     for region in PILOTS:
         orgs = [o for o in content.organisations if o.region == region]
         assert len(orgs) >= 8, (region, len(orgs))
-        located = directory.select(region=region)
+        located = directory.filtered(region=region)
         assert len(located) >= 7, (region, len(located))
         for place in located:
             org = place.org
