@@ -73,7 +73,7 @@ pytest: install browser  ## unit tests and the end-to-end suite on SQLite (the t
 # The end-to-end suite on the local PostgreSQL and Redis: a fresh database per test (TEST_POSTGRES_URL, default
 # postgresql+asyncpg://root@127.0.0.1:5432/postgres) and a Redis logical database per worker (TEST_REDIS_URL).
 test-postgres: install browser  ## the whole end-to-end suite on PostgreSQL + Redis (CI runs it after make test)
-	TEST_DATABASE=postgres E2E_INSTANCES=2 $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) -m 'not sqlite' tests/e2e
+	TEST_DATABASE=postgres E2E_INSTANCES=2 $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) -m 'not sqlite and not nodb' tests/e2e
 
 demo: install  ## the real bot against the local fake Bot API, with a scripted family and operator
 	$(BIN)/python -m bot demo

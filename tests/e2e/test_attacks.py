@@ -415,7 +415,7 @@ async def test_a_family_cannot_pass_its_words_off_as_the_bots_notice(fake, tmp_p
 # --- 4. a few accounts starve the relay -----------------------------------------------------------------------------
 
 WINDOW = 4.0  # the group's «minute», shortened on both sides (the bot's pacing and the fake's limit)
-PER_WINDOW = 5
+PER_WINDOW = 10
 
 
 @pytest.mark.timeout(300)
@@ -496,7 +496,7 @@ async def test_six_flooding_accounts_cannot_starve_another_familys_first_message
             [len(flood_of(i)) for i in others],
         )
 
-        await fake.wait_for(lambda: all(len(flood_of(i)) >= 6 for i in range(6)), 60, interval=0.5)
+        await fake.wait_for(lambda: all(len(flood_of(i)) >= 3 for i in range(6)), 60, interval=0.5)
         for i in range(6):  # every family's turn comes; what arrived keeps its order, each once
             got = flood_of(i)
             assert got == sorted(got) and len(got) == len(set(got)), got

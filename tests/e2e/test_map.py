@@ -14,12 +14,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 import yaml
 
 from tests.e2e.browser import Browser
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
+pytestmark = pytest.mark.nodb  # an export from data/: the PostgreSQL pass has nothing to add
 PILOTS = ["RU-MOW", "RU-PNZ", "RU-SVE", "RU-VGG"]
 READY = "(() => { const s = document.getElementById('status'); return !!(s && s.hasAttribute('data-markers')); })()"
 STATE = """(() => {
