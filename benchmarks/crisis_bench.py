@@ -239,7 +239,7 @@ def main() -> None:
             f"\n[independent (the judge)] {INDEPENDENT.relative_to(ROOT)} is not here (written on another branch)"
         )
     report("tune (all tuning data: in-sample)", tune, detector, baseline, alone)
-    for part in ("first", "second", "extra", "own", "own2", "own3", "own4", "own5", "own6", "own7", "indep1"):
+    for part in dict.fromkeys(i["part"] for i in tune):  # the parts in the corpus's order
         report(
             f"tune, part {part}"
             + (" (independent set 1, the judge until Dec 2026)" if part == "indep1" else ""),
