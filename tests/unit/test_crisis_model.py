@@ -105,3 +105,19 @@ def test_shipped_model_raises_only_above_the_threshold() -> None:
     assert detector.model is not None
     for text in ("подскажите про пособие на второго ребёнка", "как записаться в детский сад", "спасибо"):
         assert detector.detect(text) is None, text
+
+
+def test_the_shipped_model_is_read_line_by_line_as_json_would_read_it() -> None:
+    """from_path reads the file line by line and keeps hashed names (memory); it must read what json.load reads."""
+    import json
+
+    raw = json.loads(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
+    shipped = CrisisModel.from_path(DEFAULT_MODEL_PATH)
+    assert shipped.bias == raw["bias"] and shipped.version == raw["version"]
+    assert shipped.categories == raw["categories"]
+    assert len(shipped.weights) == len(raw["weights"])
+    assert shipped.weights == raw["weights"]
+    for name, weight in list(raw["weights"].items())[::97]:
+        got = shipped.weights.get(name)
+        assert got is not None and abs(got - weight) < 1e-4, name
+    assert shipped.weights.get("w:несуществующееслово") is None
