@@ -32,6 +32,7 @@ from bot.scheduler import JobContext, start_scheduler, stop_scheduler
 from bot.services import clock
 from bot.services.catalog import Catalog, load_catalog
 from bot.services.desk import DeskChats
+from bot.services.moderation import FloodDoor
 from bot.services.staff import coordinator_ids
 from bot.telegram import build_bot
 from handlers import get_routers
@@ -85,6 +86,7 @@ def build_dispatcher(
     dp["catalog"] = catalog
     dp["i18n"] = i18n
     dp["desk_chats"] = desk_chats(settings, catalog)
+    dp["flood_door"] = FloodDoor()  # a flood's excess dropped before its claim (bot/dispatcher.py)
     dp.update.outer_middleware(UpdateLogMiddleware())
     dp.claims = DbSessionMiddleware(
         sessionmaker, liveness, chat_salt=settings.bot_token.get_secret_value().encode()

@@ -67,6 +67,17 @@ class ClaimingDispatcher(Dispatcher):
             if not turn[1]:
                 del self._chat_turns[chat]
 
+    def _admitted_at_door(self, update: Update) -> bool:
+        """False for a private message of a person already over the flood limit (bot/services/moderation.py,
+        FloodDoor): it is dropped before its claim. Danger is always admitted."""
+        message = update.message
+        door, settings = self.get("flood_door"), self.get("settings")
+        if message is None or message.chat.type != "private" or message.from_user is None or door is None:
+            return True
+        if self._is_danger(update):
+            return True
+        return bool(door.admits(message.from_user.id, settings.flood_messages_per_minute))
+
     def _is_danger(self, update: Update) -> bool:
         message = update.message
         if message is None or message.chat.type != "private":
@@ -87,12 +98,15 @@ class ClaimingDispatcher(Dispatcher):
 
     async def feed_webhook_update(self, bot: Any, update: Any, _timeout: float = 55, **kwargs: Any) -> Any:
         """Webhook mode: an update that cannot be read is logged, counted and answered 200 (Telegram would
-        otherwise re-send it, and the ones behind it, for as long as it keeps failing)."""
+        otherwise re-send it, and the ones behind it, for as long as it keeps failing); a flood's excess is dropped
+        at the door (answered 200 too)."""
         if not isinstance(update, Update):
             updates, _offset = parse_updates([update], bot)
             if not updates:
                 return None
             update = updates[0]
+        if not self._admitted_at_door(update):
+            return None
         return await super().feed_webhook_update(bot, update, _timeout, **kwargs)
 
     async def _listen_updates(  # type: ignore[override]
@@ -129,6 +143,7 @@ class ClaimingDispatcher(Dispatcher):
                 backoff.reset()
                 failed = False
             batch, next_offset = parse_updates(raw, bot)  # an unreadable update is logged and skipped
+            batch = [u for u in batch if self._admitted_at_door(u)]  # a flood's excess: before its claim
             if not batch:
                 if next_offset is not None:
                     get_updates.offset = next_offset

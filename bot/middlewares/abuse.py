@@ -38,7 +38,10 @@ class AbuseMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         ctx = data.get("ctx")
+        door: moderation.FloodDoor | None = data.get("flood_door")
         if ctx is None or ctx.is_staff:
+            if ctx is not None and door is not None:
+                door.exempt(ctx.user.id)  # staff are never held at the door either
             return await handler(event, data)
         if isinstance(event, Message):
             text = event.text or event.caption
@@ -51,6 +54,8 @@ class AbuseMiddleware(BaseMiddleware):
                 "Your messages to the centre are paused until {until}. "
                 "If you or your children are in danger, call 112."
             ).format(until=until)
+            if door is not None and isinstance(event, Message) and event.chat.type == "private":
+                door.give_back(ctx.user.id)  # not counted by the gate: not by the door either
             return await self._drop(event, data, "muted", notice if mute.first_notice else None)
         is_button = isinstance(event, CallbackQuery)
         limit = (

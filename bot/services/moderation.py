@@ -81,6 +81,58 @@ return 1
 """
 
 
+class FloodDoor:
+    """The flood limit at the door, before an update is claimed and handled. A person's private messages are
+    counted as they arrive; once more than the limit have come in within the window, the flood gate
+    (:class:`FloodGate`, in the middleware) has at least one over the limit to tell them about, and it would drop
+    the rest in silence — so the rest are dropped here, before their claim (a database write) and their way through
+    the middlewares: one family's flood then costs the others almost nothing. Danger is never counted nor dropped
+    (the dispatcher checks for it first), staff are exempt (the middleware names them as it meets them), and a
+    message the gate did not count (a paused family's) is given back. Counted per process: with several instances
+    each sees only its own share, so it drops later, never sooner, than the shared gate would."""
+
+    def __init__(self, window: float = 60.0, max_users: int = 50_000) -> None:
+        self.window = window
+        self.max_users = max_users
+        self._passed: dict[int, deque[float]] = {}
+        self._exempt: set[int] = set()
+        self._told: dict[int, float] = {}  # when a drop here was last logged, per person
+
+    def admits(self, user_id: int, limit: int, now: float | None = None) -> bool:
+        if user_id in self._exempt:
+            return True
+        now = time.monotonic() if now is None else now
+        passed = self._passed.get(user_id)
+        if passed is None:
+            if len(self._passed) >= self.max_users:
+                self._forget_idle(now)
+            passed = self._passed[user_id] = deque()
+        while passed and passed[0] <= now - self.window:
+            passed.popleft()
+        if len(passed) > limit:
+            if self._told.get(user_id, -1e9) <= now - self.window:
+                self._told[user_id] = now
+                log.info("flood: a person's messages over the limit are dropped at the door for a while")
+            return False
+        passed.append(now)
+        return True
+
+    def give_back(self, user_id: int) -> None:
+        """A message that passed the door but was not counted by the gate (the family is paused)."""
+        passed = self._passed.get(user_id)
+        if passed:
+            passed.pop()
+
+    def exempt(self, user_id: int) -> None:
+        self._exempt.add(user_id)
+        self._passed.pop(user_id, None)
+
+    def _forget_idle(self, now: float) -> None:
+        for key in [k for k, q in self._passed.items() if not q or q[-1] <= now - self.window]:
+            self._passed.pop(key, None)
+            self._told.pop(key, None)
+
+
 class SharedFloodGate:
     """The same sliding window as ``FloodGate``, kept in Redis so that every instance behind the load balancer
     counts one family's messages together (with two instances an in-memory window would let twice the limit

@@ -221,6 +221,35 @@ async def test_retention_removes_each_class_of_data_on_time(fake, tmp_path):
 # --- access control and abuse -------------------------------------------------------------------------------------
 
 
+async def test_a_floods_excess_is_dropped_at_the_door_before_its_claim(fake, tmp_path):
+    """Promise (issue 16): beyond the per-minute limit and the one message the family is told on, a flood is
+    dropped at the door — never claimed (no database write), never handled — so it costs the other families
+    little; a danger message inside the flood is still answered, and another family is served as usual."""
+    from tests.e2e.harness import INSTANCES, POSTGRES
+
+    desk = await start_desk(fake, tmp_path, FLOOD_MESSAGES_PER_MINUTE="5")
+    instances = INSTANCES if POSTGRES else 1
+    try:
+        maria = desk.family()
+        await onboard(maria)
+        [(before,)] = db_rows(desk.bot, "SELECT count(*) FROM processed_updates")
+        for i in range(40):
+            maria.send_text(f"сообщение {i:02d} " + "очень длинный текст " * 50)
+        await maria.wait_for_message("быстрее, чем мы успеваем", 15)
+        await asyncio.sleep(1.0)
+        [(after,)] = db_rows(desk.bot, "SELECT count(*) FROM processed_updates")
+        # /start and four more pass the gate, the fifth is told; each instance's door counts its own share
+        assert after - before <= 6 * instances, (before, after)
+        assert "dropped at the door" in desk.bot.log()
+        maria.send_text(DANGER)
+        await maria.wait_for_message(lambda m: "112" in text_of(m) and "быстрее" not in text_of(m), 10)
+        anna = desk.family()
+        await onboard(anna)
+        assert sum("быстрее, чем мы успеваем" in text_of(m) for m in maria.messages()) == 1, "told once"
+    finally:
+        await stop(desk.bot)
+
+
 async def test_flood_control_and_staff_mute_with_expiry_never_silence_danger(fake, tmp_path):
     """Promise: a family over the per-minute limit is told once and the rest is held back; staff can pause a
     family (audited, with an expiry); a danger signal always gets emergency contacts, muted or flooding."""

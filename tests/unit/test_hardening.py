@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from bot.config import ROOT, load_settings
-from bot.services.moderation import FloodGate, SharedFloodGate
+from bot.services.moderation import FloodDoor, FloodGate, SharedFloodGate
 from bot.services.privacy_notice import load_privacy
 from bot.services.retention import periods
 
@@ -39,6 +39,30 @@ def test_flood_gate_limits_per_user_tells_once_and_forgets_after_the_window():
     assert gate.hit(2, "message", 3, now=4) == (False, False)  # another person is not affected
     assert gate.hit(1, "button", 3, now=4) == (False, False)  # buttons count apart
     assert gate.hit(1, "message", 3, now=61) == (False, False)  # the window moved on
+
+
+def test_flood_door_drops_only_what_the_gate_would_drop_after_telling():
+    """The door lets the limit and one more through (the gate tells that one), then drops the rest before their
+    claim; a message the gate did not count is given back; staff pass; the window moves on."""
+    gate, door = FloodGate(window=60), FloodDoor(window=60)
+    verdicts = []
+    for t in range(8):
+        if door.admits(1, 3, now=t):
+            verdicts.append(gate.hit(1, "message", 3, now=t))
+        else:
+            verdicts.append("door")
+    assert (
+        verdicts == [(False, False)] * 3 + [(True, True)] + ["door"] * 4
+    )  # told once, before the door closes
+    assert door.admits(2, 3, now=8)  # another person is not affected
+    assert door.admits(1, 3, now=61)  # the window moved on
+    paused = FloodDoor(window=60)
+    for t in range(10):  # a paused family's messages are not counted by the gate, so not by the door either
+        assert paused.admits(3, 3, now=t)
+        paused.give_back(3)
+    staff = FloodDoor(window=60)
+    staff.exempt(4)
+    assert all(staff.admits(4, 3, now=t) for t in range(10))
 
 
 async def test_shared_flood_gate_counts_one_family_across_instances_and_lets_through_when_redis_is_down():
