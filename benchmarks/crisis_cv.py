@@ -28,7 +28,9 @@ not see it. Printed:
    - the lexicon of 07774ed on part «own7» (short, fragmentary first messages). The lexicon was not edited for this
      round afterwards.
    - the lexicon of c92528c on parts «own8a», «own8b», «own8c» (three more authors, sessions that read nothing of
-     the project, from a brief of kinds and voices; measured before any change for them, then tuned on).
+     the project, from a brief of kinds and voices; measured before any change for them, then tuned on);
+   - the lexicon of f6e1d28 (edited for round 8) on parts «own9a», «own9b», «own9c» (three more such authors: typed in
+     a hurry, long messages with several troubles, less common lives).
    Each lexicon was improved afterwards, so these are estimates for the detector of that time; the later one is
    the closer to today's. They are the figures to compare with the independent judge set.
 """
@@ -66,6 +68,7 @@ ROUNDS = (
     ("24a2ca8", ("own6",)),
     ("07774ed", ("own7",)),
     ("c92528c", ("own8a", "own8b", "own8c")),
+    ("f6e1d28", ("own9a", "own9b", "own9c")),
 )
 
 
