@@ -47,7 +47,7 @@ class AbuseMiddleware(BaseMiddleware):
             text = event.text or event.caption
             if text and data["catalog"].detector.detect(text) is not None:
                 return await handler(event, data)  # a danger signal is never held back
-        mute = await moderation.active_mute(data["session"], ctx.user.id)
+        mute = moderation.mute_state(ctx.mute)  # read with the person (bot/services/people.py)
         if mute is not None:
             until = dates.day_month_time(mute.until.astimezone(self.settings.tz), ctx.locale)
             notice = _(

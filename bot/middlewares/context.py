@@ -9,12 +9,12 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
-from sqlalchemy import select
 
 from bot.config import Settings
 from bot.db.base import utcnow
-from bot.db.models import Family, Staff
+from bot.db.models import Family, Mute, Staff
 from bot.i18n import guess_locale
+from bot.services import people
 
 LAST_SEEN_EVERY = timedelta(hours=1)
 STAFF_ROLES = frozenset({"operator", "specialist", "crisis", "supervisor", "coordinator", "admin"})
@@ -27,6 +27,7 @@ class UserContext:
     staff: Staff | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
     locale: str = "ru"
+    mute: Mute | None = None  # a pause set by staff, unexpired when the update came in
 
     @property
     def is_staff(self) -> bool:
@@ -58,8 +59,8 @@ class ContextMiddleware(BaseMiddleware):
             data["ctx"] = None
             return await handler(event, data)
         session = data["session"]
-        family = await session.scalar(select(Family).where(Family.tg_user_id == user.id))
-        staff = await session.scalar(select(Staff).where(Staff.tg_user_id == user.id, Staff.active.is_(True)))
+        person = await people.read(session, user.id)
+        family, staff = person.family, person.staff
         roles: set[str] = set()
         if staff is not None:
             roles.add(staff.role)
@@ -84,6 +85,7 @@ class ContextMiddleware(BaseMiddleware):
             staff=staff,
             roles=frozenset(roles),
             locale=locale or guess_locale(user, self.settings.default_locale),
+            mute=person.mute,
         )
         data["ctx"] = ctx
         result = await handler(event, data)

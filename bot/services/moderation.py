@@ -167,12 +167,9 @@ class MuteState:
     first_notice: bool  # True once per mute: the user is told, later events are ignored silently
 
 
-async def active_mute(
-    session: AsyncSession, tg_user_id: int, now: datetime | None = None
-) -> MuteState | None:
-    """The user's mute if it has not expired; marks that the user has been told (the caller tells them)."""
-    now = now or utcnow()
-    mute = await session.scalar(select(Mute).where(Mute.tg_user_id == tg_user_id, Mute.until > now))
+def mute_state(mute: Mute | None) -> MuteState | None:
+    """The state of an unexpired pause (read with the person: bot/services/people.py); marks that the user has been
+    told (the caller tells them)."""
     if mute is None:
         return None
     first = not mute.notified
