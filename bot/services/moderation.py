@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 from collections import deque
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,39 +21,57 @@ from bot.services.audit import audit
 log = logging.getLogger(__name__)
 
 
+class _Windows:
+    """Sliding windows of event times per key, bounded: idle keys are forgotten when there are too many."""
+
+    def __init__(self, window: float, max_keys: int) -> None:
+        self.window = window
+        self.max_keys = max_keys
+        self._times: dict[Hashable, deque[float]] = {}
+        self._told: dict[Hashable, float] = {}  # when the key was last told (or logged) about being over
+
+    def recent(self, key: Hashable, now: float) -> deque[float]:
+        """The key's event times within the window (the deque itself: append to count one)."""
+        times = self._times.get(key)
+        if times is None:
+            if len(self._times) >= self.max_keys:
+                for idle in [k for k, q in self._times.items() if not q or q[-1] <= now - self.window]:
+                    self._times.pop(idle, None)
+                    self._told.pop(idle, None)
+            times = self._times[key] = deque()
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        return times
+
+    def uncount(self, key: Hashable) -> None:
+        """Takes the key's latest event back."""
+        times = self._times.get(key)
+        if times:
+            times.pop()
+
+    def first_told(self, key: Hashable, now: float) -> bool:
+        """True once a window: the first time the key is over the limit in it."""
+        told_at = self._told.get(key)
+        if told_at is not None and told_at > now - self.window:
+            return False
+        self._told[key] = now
+        return True
+
+
 class FloodGate:
     """A sliding one-minute window per (user, kind). ``hit`` says whether this event is over the limit and
     whether it is the first one over it in the window (that one gets the friendly message, the rest silence)."""
 
     def __init__(self, window: float = 60.0, max_users: int = 50_000) -> None:
-        self.window = window
-        self.max_users = max_users
-        self._events: dict[tuple[int, str], deque[float]] = {}
-        self._warned: dict[tuple[int, str], float] = {}
+        self._windows = _Windows(window, max_users)
 
     def hit(self, user_id: int, kind: str, limit: int, now: float | None = None) -> tuple[bool, bool]:
         now = time.monotonic() if now is None else now
-        key = (user_id, kind)
-        events = self._events.get(key)
-        if events is None:
-            if len(self._events) >= self.max_users:
-                self._forget_idle(now)
-            events = self._events[key] = deque()
-        while events and events[0] <= now - self.window:
-            events.popleft()
+        events = self._windows.recent((user_id, kind), now)
         if len(events) < limit:
             events.append(now)
             return False, False
-        warned_at = self._warned.get(key)
-        first = warned_at is None or warned_at <= now - self.window
-        if first:
-            self._warned[key] = now
-        return True, first
-
-    def _forget_idle(self, now: float) -> None:
-        for key in [k for k, q in self._events.items() if not q or q[-1] <= now - self.window]:
-            self._events.pop(key, None)
-            self._warned.pop(key, None)
+        return True, self._windows.first_told((user_id, kind), now)
 
     async def check(self, user_id: int, kind: str, limit: int) -> tuple[bool, bool]:
         return self.hit(user_id, kind, limit)
@@ -92,26 +111,16 @@ class FloodDoor:
     each sees only its own share, so it drops later, never sooner, than the shared gate would."""
 
     def __init__(self, window: float = 60.0, max_users: int = 50_000) -> None:
-        self.window = window
-        self.max_users = max_users
-        self._passed: dict[int, deque[float]] = {}
+        self._windows = _Windows(window, max_users)
         self._exempt: set[int] = set()
-        self._told: dict[int, float] = {}  # when a drop here was last logged, per person
 
     def admits(self, user_id: int, limit: int, now: float | None = None) -> bool:
         if user_id in self._exempt:
             return True
         now = time.monotonic() if now is None else now
-        passed = self._passed.get(user_id)
-        if passed is None:
-            if len(self._passed) >= self.max_users:
-                self._forget_idle(now)
-            passed = self._passed[user_id] = deque()
-        while passed and passed[0] <= now - self.window:
-            passed.popleft()
+        passed = self._windows.recent(user_id, now)
         if len(passed) > limit:
-            if self._told.get(user_id, -1e9) <= now - self.window:
-                self._told[user_id] = now
+            if self._windows.first_told(user_id, now):
                 log.info("flood: a person's messages over the limit are dropped at the door for a while")
             return False
         passed.append(now)
@@ -119,18 +128,10 @@ class FloodDoor:
 
     def give_back(self, user_id: int) -> None:
         """A message that passed the door but was not counted by the gate (the family is paused)."""
-        passed = self._passed.get(user_id)
-        if passed:
-            passed.pop()
+        self._windows.uncount(user_id)
 
     def exempt(self, user_id: int) -> None:
         self._exempt.add(user_id)
-        self._passed.pop(user_id, None)
-
-    def _forget_idle(self, now: float) -> None:
-        for key in [k for k, q in self._passed.items() if not q or q[-1] <= now - self.window]:
-            self._passed.pop(key, None)
-            self._told.pop(key, None)
 
 
 class SharedFloodGate:
