@@ -128,6 +128,11 @@ async def _on_startup(app: App) -> None:
         await set_coordinator_menu(app.bot, app.i18n, chat_id, on=True)
 
 
+STOP_GRACE_SECONDS = (
+    5  # the scheduler's running jobs, then the relay and the broadcasts, each get this long to stop
+)
+
+
 async def run(settings: Settings) -> None:
     app = await build_app(settings)
     leadership = Leadership(settings.redis_url, settings.redis_key("leader"), settings.leader_ttl_seconds)
@@ -176,10 +181,16 @@ async def _leader_duties(app: App) -> None:
     try:
         await asyncio.wait([relay_task, sender_task], return_when=asyncio.FIRST_COMPLETED)
     finally:
-        await stop_scheduler(scheduler)
+        await stop_scheduler(scheduler, grace=STOP_GRACE_SECONDS)
         worker.stop()
         sender.stop()
-        await asyncio.wait([relay_task, sender_task], timeout=15)
+        # a send waiting on a group's limit (up to its window) is not waited out: the outbox keeps it for the next
+        # start, as after a kill
+        _done, pending = await asyncio.wait([relay_task, sender_task], timeout=STOP_GRACE_SECONDS)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=2)
 
 
 async def _run_webhook(app: App) -> None:

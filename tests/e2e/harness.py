@@ -251,8 +251,9 @@ class BotProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    async def stop(self, timeout: float = 15) -> int:
-        """Graceful stop with SIGTERM; returns the exit code."""
+    async def stop(self, timeout: float = 30) -> int:
+        """Graceful stop with SIGTERM; returns the exit code. The timeout covers the bot's own budget (updates in
+        hand 10 s, running jobs 5 s, the relay and the broadcasts 5 s: bot/app.py)."""
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
         code = await self._wait(timeout)
@@ -277,7 +278,7 @@ class BotProcess:
         while self.proc.poll() is None:
             if asyncio.get_running_loop().time() > deadline:
                 self.proc.kill()
-                raise TimeoutError("bot did not stop in time")
+                raise TimeoutError(f"bot did not stop in time; its log ends:\n{self.log()[-3000:]}")
             await asyncio.sleep(0.05)
         return self.proc.returncode
 
