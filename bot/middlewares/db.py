@@ -12,9 +12,11 @@ is cleared when the update is done.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,12 +24,14 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.base import utcnow
 from bot.db.models import ProcessedUpdate
 from bot.fsm_storage import current_session
 from bot.liveness import Liveness, process_token
+
+IN_HAND_WAIT_SECONDS = 10  # a redelivered update in hand elsewhere is answered once it is done, or after this
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +99,17 @@ class DbSessionMiddleware(BaseMiddleware):
                     )
                 )
             ).first()
-            if row is None or row.done or await self.liveness.alive(row.owner):
-                return False  # handled, or in hand here or in another live process
+            if row is None or row.done:
+                return False  # handled
+            if update_id in self._claimed_ahead:
+                return False  # a second copy in the same polled batch: the first is handled after the batch
+            if await self.liveness.alive(row.owner):
+                # in hand here or in another live process (a redelivery after a restart while the replay of the
+                # killed process's claims runs): answered only once it is done, so that the chat's next update,
+                # which Telegram sends after this answer, cannot overtake it (found by the kill -9 relay test on two
+                # instances: a family's message reached the operators after the three that followed it)
+                await self._until_done(session, update_id)
+                return False
             taken = await session.execute(
                 update(ProcessedUpdate)
                 .where(
@@ -113,6 +126,17 @@ class DbSessionMiddleware(BaseMiddleware):
                 log.warning("update %s was left unfinished by a stopped process; handling it now", update_id)
                 return True
         return False
+
+    async def _until_done(self, session: AsyncSession, update_id: int) -> None:
+        deadline = time.monotonic() + IN_HAND_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+            done = await session.scalar(
+                select(ProcessedUpdate.done).where(ProcessedUpdate.update_id == update_id)
+            )
+            await session.rollback()  # a fresh snapshot for the next look
+            if done is None or done:
+                return
 
     async def _release(self, update_id: int) -> None:
         async with self.sessionmaker() as session:
