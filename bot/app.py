@@ -128,9 +128,8 @@ async def _on_startup(app: App) -> None:
         await set_coordinator_menu(app.bot, app.i18n, chat_id, on=True)
 
 
-STOP_GRACE_SECONDS = (
-    5  # the scheduler's running jobs, then the relay and the broadcasts, each get this long to stop
-)
+# the scheduler's running jobs, then the relay and the broadcasts, each get this long to stop
+STOP_GRACE_SECONDS = 5
 
 
 async def run(settings: Settings) -> None:
