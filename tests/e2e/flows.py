@@ -11,6 +11,22 @@ def _text(message: dict[str, Any] | None) -> str:
     return (message or {}).get("text") or (message or {}).get("caption") or ""
 
 
+def text_of(message: dict[str, Any] | None) -> str:
+    """A message's text or caption ("" for none)."""
+    return _text(message)
+
+
+async def bot_says(user, contains: str, timeout: float = 8) -> dict[str, Any]:
+    """The next message to ``user`` whose text contains ``contains``."""
+    return await user.wait_for_message(lambda m: contains in _text(m), timeout=timeout)
+
+
+async def answer_of(fake, user, query_id: str) -> str:
+    """The text of the bot's answer to a button press (waits for it)."""
+    await fake.wait_for(lambda: user.callback_answer(query_id), 10)
+    return user.callback_answer(query_id).get("text") or ""
+
+
 def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
     markup = message.get("reply_markup") or {}
     return [b for row in markup.get("inline_keyboard", []) for b in row]

@@ -12,7 +12,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from tests.e2e.flows import db_rows, db_wait, labels, onboard, screen, tap
+from tests.e2e.flows import answer_of, bot_says, db_rows, db_wait, labels, onboard, screen, tap, text_of
 from tests.e2e.harness import BotProcess
 
 COORD = 940_001
@@ -32,21 +32,8 @@ def person(fake, name: str, language_code: str = "ru"):
     return fake.user(next(_ids), name, language_code=language_code)
 
 
-def text_of(m: dict | None) -> str:
-    return (m or {}).get("text") or (m or {}).get("caption") or ""
-
-
-async def bot_says(user, contains: str, timeout: float = 8) -> dict:
-    return await user.wait_for_message(lambda m: contains in text_of(m), timeout=timeout)
-
-
 async def has_button(user, label: str) -> None:
     await user.fake.wait_for(lambda: label in labels(user.last_message() or {}), 5)
-
-
-async def answer_of(fake, user, query_id: str) -> str:
-    await fake.wait_for(lambda: user.callback_answer(query_id), 10)
-    return user.callback_answer(query_id).get("text") or ""
 
 
 async def sign_up_volunteer(fake, coord, vol) -> int:

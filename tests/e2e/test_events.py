@@ -14,7 +14,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from tests.e2e.flows import as_utc, db_rows, db_wait, labels, onboard, screen, tap
+from tests.e2e.flows import (
+    answer_of,
+    as_utc,
+    bot_says,
+    db_rows,
+    db_wait,
+    labels,
+    onboard,
+    screen,
+    tap,
+    text_of,
+)
 from tests.e2e.harness import BotProcess
 
 COORD = 960_001
@@ -36,19 +47,6 @@ async def evbot(fake, tmp_path):
 
 def person(fake, name: str, language_code: str = "ru"):
     return fake.user(next(_ids), name, language_code=language_code)
-
-
-def text_of(m: dict | None) -> str:
-    return (m or {}).get("text") or (m or {}).get("caption") or ""
-
-
-async def bot_says(user, contains: str, timeout: float = 8) -> dict:
-    return await user.wait_for_message(lambda m: contains in text_of(m), timeout=timeout)
-
-
-async def answer_of(fake, user, query_id: str) -> str:
-    await fake.wait_for(lambda: user.callback_answer(query_id), 10)
-    return user.callback_answer(query_id).get("text") or ""
 
 
 def said(user, contains: str) -> list[dict]:
