@@ -1,5 +1,5 @@
 """Volunteers, in private chat: anyone may offer to help (sign-up, with the volunteer's own consent notice);
-«Мои задания» (/tasks) only for approved volunteers (IsVolunteer, checked on every update), everyone else who
+«Мои задания» (/tasks) only for approved volunteers (IsVolunteer, checked on each /tasks and tasks button), everyone else who
 tries its commands or buttons is told so."""
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from handlers.filters import refusals
 
 log = logging.getLogger(__name__)
 router = Router(name="volunteers.tasks")
+TASKS = "tasks"  # the command; IsVolunteer looks nothing up for other messages
 
 
 class IsVolunteer(Filter):
@@ -38,7 +39,7 @@ class IsVolunteer(Filter):
     query — 2 % of the bot's CPU in a profile of families onboarding)."""
 
     async def __call__(self, event: TelegramObject, session: AsyncSession) -> bool | dict:
-        if isinstance(event, Message) and not (event.text or "").startswith("/tasks"):
+        if isinstance(event, Message) and not (event.text or "").startswith(f"/{TASKS}"):
             return False
         if isinstance(event, CallbackQuery) and not (event.data or "").startswith(VolTask.__prefix__ + ":"):
             return False
@@ -65,7 +66,7 @@ async def _screen(session: AsyncSession, vol: Volunteer, catalog: Catalog):
     return views.tasks_text(vol, rows), views.tasks_kb(vol, tasks)
 
 
-@router.message(Command("tasks"))
+@router.message(Command(TASKS))
 async def tasks_cmd(message: Message, session: AsyncSession, volunteer: Volunteer, catalog: Catalog) -> None:
     text, markup = await _screen(session, volunteer, catalog)
     await message.answer(text, reply_markup=markup)
