@@ -557,9 +557,14 @@ def test_short_danger_messages_are_still_found(detector: CrisisDetector, text: s
         "отец схватил сына за горло, они сейчас в комнате, я слышу грохот",
         # «posted» is one letter from «poster», an exception for school posters
         "my son posted that he will end it tonight",
+        # a cartoon or a film near live danger is no frame (a bare «мультик» silenced these until round 9)
+        "Я час назад выпила полпачки феназепама и запила вином, сейчас всё плывёт, девочка смотрит мультики",
+        "муж избил меня, пока дети смотрели мультик",
+        "СЫН НА ПОДОКОННИКЕ",
     ],
 )
-def test_recent_past_and_near_words_do_not_silence_danger(detector: CrisisDetector, text: str) -> None:
+def test_words_near_live_danger_do_not_silence_it(detector: CrisisDetector, text: str) -> None:
+    """Exceptions of rounds 8 and 9 (a past, a frame, a poster) and the narrowed old ones leave live danger found."""
     assert detector.detect(text) is not None, text
 
 
@@ -571,32 +576,12 @@ def test_recent_past_and_near_words_do_not_silence_danger(detector: CrisisDetect
         "напишите номер горячей линии для пострадавших от насилия, делаем стенд в школе",
         "we are making an awareness poster about domestic violence for our school",
         "раньше он поднимал на меня руку, но мы пять лет как развелись, он хочет видеться с сыном",
-    ],
-)
-def test_laughter_a_long_past_and_a_school_stand_stay_quiet(detector: CrisisDetector, text: str) -> None:
-    assert detector.detect(text) is None, text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # a cartoon or a film near live danger is no frame (a bare «мультик» silenced these until round 9)
-        "Я час назад выпила полпачки феназепама и запила вином, сейчас всё плывёт, девочка смотрит мультики",
-        "муж избил меня, пока дети смотрели мультик",
-        "СЫН НА ПОДОКОННИКЕ",
-    ],
-)
-def test_a_bare_story_word_does_not_silence_live_danger(detector: CrisisDetector, text: str) -> None:
-    assert detector.detect(text) is not None, text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
         "в фильме муж избил жену, как объяснить это подростку",
         "посоветуйте мультик про то, как не садиться в машину к незнакомым",
         "дочь сидит на подоконнике и читает, поставили замки на окна, какие лучше",
     ],
 )
-def test_a_story_told_and_a_quiet_windowsill_stay_quiet(detector: CrisisDetector, text: str) -> None:
+def test_laughter_a_long_past_a_school_stand_and_a_story_told_stay_quiet(
+    detector: CrisisDetector, text: str
+) -> None:
     assert detector.detect(text) is None, text
