@@ -104,7 +104,7 @@ def build_dispatcher(
 
 async def build_app(settings: Settings, *, migrate: bool = True) -> App:
     ensure_sqlite_dir(settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, sqlite_threads=settings.sqlite_threads)
     if migrate:
         await upgrade_to_head(engine)
     sessionmaker = make_sessionmaker(engine)

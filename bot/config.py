@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     bot_token: SecretStr
     telegram_api_url: str | None = None
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'bot.sqlite3'}"
+    # SQLite statements on aiosqlite's threads instead of the event loop's (bot/db/sqlite_inline.py)
+    sqlite_threads: bool = False
     redis_url: str | None = None
     operator_chat_id: int | None = None
     crisis_chat_id: int | None = None

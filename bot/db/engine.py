@@ -9,20 +9,29 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_only
 
+from bot.db import sqlite_inline
+
 SQLITE_BUSY_TIMEOUT_MS = 15000  # a burst of updates waits for the write lock rather than failing
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")  # what makes the sqlite3 module open a write transaction
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(url: str, *, sqlite_threads: bool = False, **kwargs: Any) -> AsyncEngine:
+    """The engine. On SQLite its statements run on the event loop's thread (`sqlite_inline`) unless
+    ``sqlite_threads`` asks for aiosqlite's thread per connection (long reports on a large file then leave the
+    loop free, at a thread hand-off per call)."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+        connect_args: dict[str, Any] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        if not sqlite_threads:
+            connect_args["async_creator_fn"] = sqlite_inline.connect
+        busy_ms = SQLITE_BUSY_TIMEOUT_MS if sqlite_threads else sqlite_inline.BUSY_STEP_MS
+        engine = create_async_engine(url, connect_args=connect_args, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.execute("PRAGMA synchronous=NORMAL")
             # 512 KiB of page cache per connection, not 2 MiB: a burst opens up to 15 connections, and the pages are in
             # the OS cache anyway (memory_bench: 187 -> 165 MB after 20 families at once; no change in throughput)
