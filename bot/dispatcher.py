@@ -171,3 +171,34 @@ class ClaimingDispatcher(Dispatcher):
                 yield received
             # the next request confirms this batch to Telegram: every update of it is claimed by now
             get_updates.offset = next_offset
+
+
+def run_sync_callbacks_inline(dispatcher: Dispatcher) -> int:
+    """Make aiogram call the synchronous filters and handlers of every router on the event loop; returns how many.
+
+    aiogram 3.31 calls a callback that is not a coroutine function through ``asyncio.to_thread``
+    (``CallableObject.call``): every magic filter (``F.text``, ``F.data.startswith(...)``), every lambda and every
+    plain-function filter of every router it consults is a thread hand-off per update — for checks of a few
+    microseconds, and the largest single cost the profile of an update showed. Ours are all pure checks of the event
+    (no I/O), so they are wrapped as coroutine functions that call them in place. Run once, after every router is
+    included; a router included later keeps aiogram's way.
+    """
+    count = 0
+    for router in dispatcher.chain_tail:
+        for observer in router.observers.values():
+            for holder in (
+                observer._handler,
+                *observer.handlers,
+            ):  # the router-level filters, then the handlers
+                for obj in (holder, *(holder.filters or ())):
+                    if not obj.awaitable:
+                        obj.callback, obj.awaitable = _in_place(obj.callback), True
+                        count += 1
+    return count
+
+
+def _in_place(callback: Any) -> Any:
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        return callback(*args, **kwargs)
+
+    return call
