@@ -31,6 +31,9 @@ not see it. Printed:
      the project, from a brief of kinds and voices; measured before any change for them, then tuned on);
    - the lexicon of f6e1d28 (edited for round 8) on parts «own9a», «own9b», «own9c» (three more such authors: typed in
      a hurry, long messages with several troubles, less common lives).
+   - the lexicon of 74b8036 (edited for round 9) on parts «own10a», «own10b», «own10c» (three more such authors: no
+     food or shelter and medical emergencies in everyday words; danger never named; messenger typing, danger in
+     passing among other words).
    Each lexicon was improved afterwards, so these are estimates for the detector of that time; the later one is
    the closer to today's. They are the figures to compare with the independent judge set.
 """
@@ -69,6 +72,7 @@ ROUNDS = (
     ("07774ed", ("own7",)),
     ("c92528c", ("own8a", "own8b", "own8c")),
     ("f6e1d28", ("own9a", "own9b", "own9c")),
+    ("74b8036", ("own10a", "own10b", "own10c")),
 )
 
 
