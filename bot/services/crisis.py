@@ -466,9 +466,8 @@ class CrisisDetector:
                     continue
                 benign.update(m.positions)
                 if reach:
-                    sent = tokens[m.positions[0]].sentence
-                    lo, hi = max(0, m.positions[0] - reach), min(len(tokens), m.positions[-1] + reach + 1)
-                    benign.update(i for i in range(lo, hi) if tokens[i].sentence == sent)
+                    benign.update(_reached(tokens, m.positions[0], -1, reach))
+                    benign.update(_reached(tokens, m.positions[-1], 1, reach))
         sentence_words: dict[int, int] = {}
         for t in tokens:
             if t.lang != "num":
@@ -620,3 +619,22 @@ def validate(data_dir: Path) -> list[str]:
                 f"{MODEL_FILE}: not a model file ({exc}); rebuild it: python -m bot.services.crisis_model"
             ]
     return []
+
+
+# Words that say «now» or «again»: an exception's reach (a past, a frame) stops at them, so «в детстве меня били,
+# мне сейчас 30 и муж меня душит» or «раньше пил, сейчас опять бьёт» keep their live half. The exception's own
+# words may include one («мне сейчас 30»): only the words beyond the match are reached.
+LIVE_NOW = frozenset({"сейчас", "щас", "счас", "щаз", "опять", "снова", "now", "again"})
+
+
+def _reached(tokens: list[Token], start: int, step: int, reach: int) -> list[int]:
+    """The positions an exception's reach covers from ``start`` in one direction: up to ``reach`` words of the same
+    sentence, not past a word that says «now» or «again»."""
+    out: list[int] = []
+    sentence, i = tokens[start].sentence, start + step
+    while 0 <= i < len(tokens) and len(out) < reach and tokens[i].sentence == sentence:
+        if tokens[i].text in LIVE_NOW:
+            break
+        out.append(i)
+        i += step
+    return out
