@@ -223,7 +223,18 @@ async def run_one(
                 exe = str(Path(sys.executable).parent / "py-spy")
                 out = os.environ["BENCH_PYSPY"]
                 spy = subprocess.Popen(
-                    [exe, "record", "-r", "50", "-f", "raw", "-o", out, "-p", str(proc.proc.pid)]
+                    [
+                        exe,
+                        "record",
+                        "-r",
+                        os.environ.get("BENCH_PYSPY_RATE", "50"),
+                        "-f",
+                        "raw",
+                        "-o",
+                        out,
+                        "-p",
+                        str(proc.proc.pid),
+                    ]
                 )
             users = [fake.user(next(_ids), "Анна", language_code="ru") for _ in range(families)]
             SCREENS.clear()

@@ -65,7 +65,7 @@ def next_question(facts: dict[str, Any], asked: int, cat: ms.Catalogue) -> ms.Qu
     missing = ms.missing_questions(facts, cat, on=clock.today())
     if not missing:
         return None
-    useful = set(ms.screen(facts, region_of(facts), clock.today(), cat).ask_next)
+    useful = set(ms.ask_next(facts, region_of(facts), clock.today(), cat))
     if "income_level" in useful and ms.income_threshold(region_of(facts), 1, clock.today().year, cat):
         useful.add("adults_count")  # the income question can then show the family's own threshold
     for question in missing:

@@ -589,3 +589,23 @@ def test_social_nanny_is_open_to_every_group_its_sources_name(cat):
         cat,
     ).find("pnz-socialnaya-nyanya")
     assert nobody.group == "maybe"
+
+
+def test_ask_next_is_screens_ask_next_without_the_results(cat):
+    """The screener asks ms.ask_next after every answer; it must name the same facts in the same order as the full
+    screening, for families part-way through the questions, in several regions and with «не знаю» answers."""
+    import random
+
+    rng = random.Random(7)
+    regions = [None, "other", *sorted(cat.regions)[:6]]
+    questions = [q for q in cat.questionnaire.questions if q.kind == "choice" and q.options]
+    compared = 0
+    for _ in range(120):
+        facts: dict = {}
+        for q in rng.sample(questions, rng.randint(0, len(questions))):
+            facts[q.fact] = rng.choice(q.options).value
+        region = rng.choice(regions)
+        full = ms.screen(facts, region, ON, cat).ask_next
+        assert ms.ask_next(facts, region, ON, cat) == full, (facts, region)
+        compared += bool(full)
+    assert compared >= 60  # most of the sampled families still had something to be asked

@@ -154,13 +154,27 @@ _NOT_ENOUGH = Text(ru="не хватает ответов, чтобы это о�
 _NOT_IN_FORCE = Text(ru="это правило сейчас не действует", en="this rule is not in force now")
 
 
+_NO_DETAIL = Text(ru="—", en="—")  # never shown: ask_next builds no results
+
+
 class _Evaluator:
-    def __init__(self, facts: dict[str, Any], raw: dict[str, Any], on: date, catalogue: Catalogue) -> None:
+    def __init__(
+        self,
+        facts: dict[str, Any],
+        raw: dict[str, Any],
+        on: date,
+        catalogue: Catalogue,
+        *,
+        details: bool = True,
+    ) -> None:
         self.facts = facts
         self.raw = raw
         self.on = on
         self.cat = catalogue
         self.fdefs = catalogue.questionnaire.facts
+        self.details = (
+            details  # False: the leaves' «what we know» texts are not written (ask_next reads no text)
+        )
 
     def ask_for(self, fact: str) -> tuple[str, ...]:
         inputs = DERIVED_INPUTS.get(fact, [fact])
@@ -204,7 +218,15 @@ class _Evaluator:
             return _Node(
                 c,
                 fact_status,
-                TraceItem("fact", fact_status, c.label, self.leaf_detail(c, v), depth, c.fact, ask),
+                TraceItem(
+                    "fact",
+                    fact_status,
+                    c.label,
+                    self.leaf_detail(c, v) if self.details else _NO_DETAIL,
+                    depth,
+                    c.fact,
+                    ask,
+                ),
             )
         if kind == "self_check":
             assert c.self_check is not None
@@ -420,6 +442,21 @@ def _level_label(m: Measure, cat: Catalogue) -> Text:
     return Text(ru=f"Мера региона: {name.ru}", en=f"Regional measure: {name.en}")
 
 
+def _in_force(measure: Measure, on: date) -> bool:
+    return not (
+        (measure.valid_from and on < measure.valid_from) or (measure.valid_to and on > measure.valid_to)
+    )
+
+
+def _facts_to_ask(unknown: list[TraceItem]) -> list[str]:
+    ask: list[str] = []
+    for t in unknown:
+        for f in t.ask_facts:
+            if f not in ask:
+                ask.append(f)
+    return ask
+
+
 def evaluate_measure(
     measure: Measure,
     facts: dict[str, Any],
@@ -431,7 +468,7 @@ def evaluate_measure(
     """Evaluate one measure against already resolved facts (see facts.resolve_facts)."""
     ev = _Evaluator(facts, raw if raw is not None else facts, on, catalogue)
     trace: list[TraceItem] = []
-    if (measure.valid_from and on < measure.valid_from) or (measure.valid_to and on > measure.valid_to):
+    if not _in_force(measure, on):
         item = TraceItem(
             "fact",
             "not_met",
@@ -454,11 +491,7 @@ def evaluate_measure(
         checks = _self_checks(node) if status != "not_met" else []
     group: Group = {"met": "likely", "unknown": "maybe", "not_met": "other"}[status]  # type: ignore[assignment]
     amounts, hidden = amount_views(measure, on)
-    ask: list[str] = []
-    for t in unknown:
-        for f in t.ask_facts:
-            if f not in ask:
-                ask.append(f)
+    ask = _facts_to_ask(unknown)
     stale = measure.review_by < on
     as_of = measure.as_of
     stale_note = (
@@ -497,11 +530,7 @@ def screen(
 
     facts: answers and profile values (see data/questionnaire.yaml; a key with value None = «не знаю»).
     region: ISO 3166-2 code (e.g. «RU-PNZ») or None; overrides facts["region"] when given."""
-    cat = catalogue or default_catalogue()
-    region = region or facts.get("region")
-    if region == "other":
-        region = None
-    resolved = resolve_facts(facts, on, region)
+    cat, region, resolved = _screening(facts, region, on, catalogue)
     groups: dict[Group, list[MeasureResult]] = {"likely": [], "maybe": [], "other": []}
     for m in cat.measures_for_region(region):
         if not m.screen:
@@ -512,12 +541,7 @@ def screen(
     for g in ("likely", "maybe"):
         groups[g].sort(key=lambda r: r.measure.level != "regional")
     groups["other"].sort(key=lambda r: len(r.failed))
-    counts: dict[str, int] = {}
-    for r in groups["maybe"]:
-        for f in r.ask_facts:
-            counts[f] = counts.get(f, 0) + 1
-    order = {q.fact: i for i, q in enumerate(cat.questionnaire.questions)}
-    ask_next = sorted(counts, key=lambda f: (-counts[f], order.get(f, math.inf)))
+    ask_next = _most_asked(cat, [r.ask_facts for r in groups["maybe"]])
     if region and region in cat.regions:
         note = cat.regions[region].measures_note
     elif region:
@@ -617,3 +641,39 @@ def render_question(
         hint=hint,
         options=[(label, o.value) for label, o in zip(labels, question.options, strict=True)],
     )
+
+
+def ask_next(
+    facts: dict[str, Any], region: str | None, on: date, catalogue: Catalogue | None = None
+) -> list[str]:
+    """What ``screen(...).ask_next`` is — the facts that would settle the most «maybe» measures, most first —
+    without building the results (their amounts, texts and traces): the screener asks it after every answer."""
+    cat, region, resolved = _screening(facts, region, on, catalogue)
+    asks: list[tuple[bool, list[str]]] = []
+    for m in cat.measures_for_region(region):
+        if not m.screen or not _in_force(m, on) or m.eligibility is None:
+            continue
+        node = _Evaluator(resolved, facts, on, cat, details=False).eval(m.eligibility, 0)
+        if node.status == "unknown":
+            asks.append((m.level != "regional", _facts_to_ask(_explaining(node, "unknown"))))
+    asks.sort(key=lambda a: a[0])  # regional measures first, as in screen(): a tie goes the same way
+    return _most_asked(cat, [ask for _, ask in asks])
+
+
+def _screening(
+    facts: dict[str, Any], region: str | None, on: date, catalogue: Catalogue | None
+) -> tuple[Catalogue, str | None, dict[str, Any]]:
+    cat = catalogue or default_catalogue()
+    region = region or facts.get("region")
+    if region == "other":
+        region = None
+    return cat, region, resolve_facts(facts, on, region)
+
+
+def _most_asked(cat: Catalogue, asks: list[list[str]]) -> list[str]:
+    counts: dict[str, int] = {}
+    for ask in asks:
+        for f in ask:
+            counts[f] = counts.get(f, 0) + 1
+    order = {q.fact: i for i, q in enumerate(cat.questionnaire.questions)}
+    return sorted(counts, key=lambda f: (-counts[f], order.get(f, math.inf)))
