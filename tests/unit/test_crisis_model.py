@@ -25,6 +25,7 @@ def lexicon():  # type: ignore[no-untyped-def]
     return load_lexicon(DEFAULT_LEXICON_PATH)
 
 
+@pytest.mark.timeout(600)  # training on 15,000 messages takes a minute alone, two beside three busy workers
 def test_shipped_model_is_trained_on_the_corpus() -> None:
     """data/crisis_model.json is what training on tune.yaml gives (deterministic): nothing else is in it."""
     items = yaml.safe_load(TUNE.read_text(encoding="utf-8"))["messages"]
