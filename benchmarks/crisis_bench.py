@@ -1,4 +1,7 @@
-"""Quality, speed and memory of the danger-signal detector: `python benchmarks/crisis_bench.py [--no-cv]`.
+"""Quality, speed and memory of the danger-signal detector.
+
+    python benchmarks/crisis_bench.py [--no-cv] [--judges-only]
+
 
 Prints:
   - the grouped cross-validation estimate (benchmarks/crisis_cv.py; skipped with --no-cv, it takes a minute):
@@ -8,9 +11,9 @@ Prints:
     tests/data/crisis_phrases.yaml set: recall (a danger message gets any answer: the emergency reply or the safety
     check), recall of the clear level alone, and the false-alarm rate on harmless messages; per category; next to
     it the lexicon alone and a baseline (typo tolerance and the Latin reading switched off);
-  - if tests/data/danger_independent2/independent.yaml exists (the judge: independent set 2, written by someone
-    who never sees the detector; not in the tuning branch): the same figures on it, labelled "independent (the
-    judge)". Independent set 1 (the judge until December 2026) is tuning data now: part «indep1» of tune.yaml;
+  - the same figures on the judges, independent sets 2 and 3 (tests/data/danger_independent{2,3}/independent.yaml,
+    each written by a session that never saw the detector; never tuned on) — alone with --judges-only.
+    Independent set 1 (the judge until December 2026) is tuning data now: part «indep1» of tune.yaml;
 then the time of one ``detect()`` call (p50/p95, first pass with cold caches and warm), the 10,000-character
 worst case, the load time and the resident memory the detector adds. A figure-printing script, not a test.
 """
@@ -37,6 +40,10 @@ from bot.services.morph import analyzer  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "danger_corpus"
 INDEPENDENT = ROOT / "tests" / "data" / "danger_independent2" / "independent.yaml"
+# The third independent set (written 2026-12-06 by a session that read none of the detector, its corpus or set 2):
+# a second judge, read for totals only, like set 2.
+INDEPENDENT3 = ROOT / "tests" / "data" / "danger_independent3" / "independent.yaml"
+JUDGES = (("independent set 2 (the judge)", INDEPENDENT), ("independent set 3 (the judge)", INDEPENDENT3))
 PHRASES = ROOT / "tests" / "data" / "crisis_phrases.yaml"
 LONG = 10_000
 
@@ -52,12 +59,12 @@ def load_tune() -> list[dict]:
     return yaml.safe_load((CORPUS / "tune.yaml").read_text(encoding="utf-8"))["messages"]
 
 
-def load_independent() -> list[dict] | None:
-    """The judge set when it is present: messages with text and danger (and category), as in the corpus, or with
-    expect as in tests/data/crisis_phrases.yaml. Never present in the tuning branch."""
-    if not INDEPENDENT.exists():
+def load_independent(path: Path = INDEPENDENT) -> list[dict] | None:
+    """A judge set when it is present: messages with text and danger (and category), as in the corpus, or with
+    expect as in tests/data/crisis_phrases.yaml."""
+    if not path.exists():
         return None
-    raw = yaml.safe_load(INDEPENDENT.read_text(encoding="utf-8"))
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     if isinstance(raw, dict):
         raw = raw.get("messages") or raw.get("phrases") or []
     out = []
@@ -182,7 +189,25 @@ def long_texts(phrases: list[str], n: int, seed: int) -> list[str]:
     return texts
 
 
+def judges(detector: CrisisDetector, baseline: CrisisDetector, alone: CrisisDetector) -> None:
+    for name, path in JUDGES:
+        items = load_independent(path)
+        if items is None:
+            print(f"\n[{name}] {path.relative_to(ROOT)} is not here")
+        else:
+            report(name, items, detector, baseline, alone)
+
+
 def main() -> None:
+    if "--judges-only" in sys.argv:  # a look at the judges: their totals and nothing else
+        lexicon = load_lexicon(DEFAULT_LEXICON_PATH)
+        model = CrisisModel.from_path(DEFAULT_MODEL_PATH)
+        judges(
+            CrisisDetector(lexicon, model=model),
+            CrisisDetector(lexicon, typos=False, latin=False),
+            CrisisDetector(lexicon),
+        )
+        return
     analyzer()  # the morphological dictionaries are shared with measure search: not the detector's memory
     gc.collect()
     before = rss_mb()
@@ -231,13 +256,7 @@ def main() -> None:
         "\nBaseline: the same lexicon without typo tolerance and without reading Latin-typed Russian, and without"
         " the second opinion."
     )
-    independent = load_independent()
-    if independent is not None:
-        report("independent (the judge)", independent, detector, baseline, alone)
-    else:
-        print(
-            f"\n[independent (the judge)] {INDEPENDENT.relative_to(ROOT)} is not here (written on another branch)"
-        )
+    judges(detector, baseline, alone)
     report("tune (all tuning data: in-sample)", tune, detector, baseline, alone)
     for part in dict.fromkeys(i["part"] for i in tune):  # the parts in the corpus's order
         report(
