@@ -34,6 +34,8 @@ not see it. Printed:
    - the lexicon of 74b8036 (edited for round 9) on parts «own10a», «own10b», «own10c» (three more such authors: no
      food or shelter and medical emergencies in everyday words; danger never named; messenger typing, danger in
      passing among other words).
+   - the lexicon of 9916f48 (edited for round 10) on parts «own11a», «own11b», «own11c» (pregnancy, newborns and early
+     parenthood; teenagers about themselves; older people and carers).
    Each lexicon was improved afterwards, so these are estimates for the detector of that time; the later one is
    the closer to today's. They are the figures to compare with the independent judge set.
 """
@@ -73,6 +75,7 @@ ROUNDS = (
     ("c92528c", ("own8a", "own8b", "own8c")),
     ("f6e1d28", ("own9a", "own9b", "own9c")),
     ("74b8036", ("own10a", "own10b", "own10c")),
+    ("9916f48", ("own11a", "own11b", "own11c")),
 )
 
 

@@ -291,6 +291,9 @@ def build() -> list[dict]:
         ("bases_own10a.txt", "own10a", "zb"),
         ("bases_own10b.txt", "own10b", "zc"),
         ("bases_own10c.txt", "own10c", "zd"),
+        ("bases_own11a.txt", "own11a", "ze"),
+        ("bases_own11b.txt", "own11b", "zf"),
+        ("bases_own11c.txt", "own11c", "zg"),
     ):
         for row in read_bases(name):
             if row[0] == "danger":
@@ -329,6 +332,9 @@ PARTS = (
     "own10a",
     "own10b",
     "own10c",
+    "own11a",
+    "own11b",
+    "own11c",
     "indep1",
 )
 
@@ -340,7 +346,7 @@ def main() -> None:
         "# do not edit. danger: true/false; category: detector category (danger) or hard/plain (benign);\n"
         "# level: clear | possible (danger only); base: the hand-written base it was written from (the unit of\n"
         "# grouped cross-validation); part: first | second (the old tune and held-out halves) | extra | own | own2 | own3 | own4 | own5 | own6 | own7 | own8a | own8b | own8c | own9a | own9b | own9c | own10a\n"
-        "# | own10b | own10c\n"
+        "# | own10b | own10c | own11a | own11b | own11c\n"
         "# | indep1 (independent set 1, the judge until December 2026).\n"
     )
     body = yaml.safe_dump({"messages": items}, allow_unicode=True, sort_keys=False, width=200)
