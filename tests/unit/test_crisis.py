@@ -339,8 +339,8 @@ CORPUS = Path(__file__).resolve().parent.parent / "data" / "danger_corpus"
 # ``part: second``). These are in-sample figures; the estimate of what the detector does on unseen messages is
 # the grouped cross-validation of benchmarks/crisis_cv.py, and the judge is independent set 2, which this branch
 # never reads (tests/data/danger_independent2/); independent set 1 is tuning data now (part «indep1»). See
-# benchmarks/README.md. Measured: recall 0.972, false alarms 0.061 (0.993 / 0.010 before rounds 8-10 came in:
-# nine more authors' bases, parts own8a-c, own9a-c and own10a-c, whose long harmless messages tell past and others'
+# benchmarks/README.md. Measured: recall 0.980, false alarms 0.065 (0.993 / 0.010 before rounds 8-11 came in:
+# twelve more authors' bases, parts own8a-c to own11a-c, whose long harmless messages tell past and others'
 # dangers beside danger words; part own7 is in it and the lexicon was not edited for it). In part own10 alone the
 # false alarms are 0.117: the exceptions that would quiet them would have to reach over neighbouring words, and such
 # reaches silenced live danger (test_an_exception_beside_live_danger_does_not_silence_it).
@@ -643,6 +643,73 @@ def test_round10_frames_and_near_misses_stay_quiet(detector: CrisisDetector, tex
 @pytest.mark.parametrize(
     "text",
     [
+        # round 11 (pregnancy and newborns, teenagers, older people and carers): a baby left in a box, searches for
+        # how to die, a loaded gun and «не буду обузой», a fall on the head with vomiting, a rash that does not fade,
+        # a face drawn to one side, days on the floor, dares on a train roof, a grown man and «возраст это цифра»,
+        # a filmed beating behind the garages, a teenager sleeping at the station, a carer hiding from a relative
+        "у мусорных баков нашла коробку, а в ней новорождённый, еле дышит",
+        "жена после родов гуглила как отравиться, сейчас не берёт трубку",
+        "отец зарядил ружьё и сидит на веранде, говорит что не будет нам обузой",
+        "внучка упала с горки, ударилась головой, теперь её рвёт и она вялая",
+        "у малыша сыпь, прижала стакан — пятна не бледнеют",
+        "у бабушки перекосило рот, говорит невнятно",
+        "сосед-пенсионер лежит на полу второй день, не может встать",
+        "одноклассники на спор лезут на крышу электрички",
+        "мне 13, ему 24, он зовёт к себе и говорит что возраст это просто цифра",
+        "старшеклассники после уроков затащили брата за гаражи и снимали как его бьют",
+        "мне 15, ночую на вокзале, домой не пускают",
+        "my neighbour's son shoved her into the wall and I'm hiding in the bathroom",
+    ],
+)
+def test_round11_danger_never_named_is_found(detector: CrisisDetector, text: str) -> None:
+    hit = detector.detect(text)
+    assert hit is not None and hit.level == "clear", (text, hit)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # round 11, weaker signals that get the safety check: fever under three months, the last nappies, a benefit
+        # drunk away, «если я исчезну», things given away after a death, the urge to shake a baby, a person with
+        # dementia leaving at night, a cold flat, purging, bruises explained by a fall
+        "сыну 2 месяца, температура 38.2, вялый",
+        "подгузников осталось на три дня, денег нет",
+        "муж пропил детские, смеси почти нет",
+        "если я исчезну, всем станет легче",
+        "после смерти папы дед всё раздаёт соседям и говорит что мне уже ничего не надо",
+        "когда дочка орёт ночами, мне хочется её тряхнуть, боюсь себя",
+        "бабушка с деменцией уже два раза уходила ночью из квартиры",
+        "у одинокой соседки в квартире +13, она сидит дома в пальто",
+        "сын-подросток вызывает рвоту после каждой еды и сильно похудел",
+        "одноклассница пришла с синяками на руках, говорит упала с лестницы",
+    ],
+)
+def test_round11_weaker_signals_are_found(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is not None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # round 11 near misses: the same words in ordinary questions (no exceptions were added in round 11)
+        "сыну 2 месяца, какие прививки положены",
+        "смесь у нас закончилась, какую лучше купить",
+        "бабушка раздала рассаду соседям",
+        "учитель рассказал про старое ружьё деда на уроке истории",
+        "дочь упала с самоката, ссадина на коленке, всё хорошо",
+        "сын переночевал у друга после дня рождения",
+        "на даче холодно, ходим в куртках до обеда",
+        "не вижу смысла подавать на пособие",
+        "мама гуглила как приготовить утку",
+    ],
+)
+def test_round11_near_misses_stay_quiet(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         # what the round-10 exceptions silenced when they were written with a reach of 8-12 words
         "муж бьёт меня, собака воет",
         "хочу умереть лол",
@@ -661,6 +728,9 @@ def test_round10_frames_and_near_misses_stay_quiet(detector: CrisisDetector, tex
         "раньше пил, сейчас опять пьяный бьет детей",
         # a blade used on a person (missed before round 10, with or without the game before it)
         "играли в мафию, брат схватил нож и порезал сестру",
+        # «в игре» silenced eight words around it: grooming met in a game (its reach is one word now)
+        "мне 13, в игре чел просит фото голой и пишет что приедет",
+        "в игре познакомилась, ему 30, мне 14, зовёт к себе ночевать",
     ],
 )
 def test_an_exception_beside_live_danger_does_not_silence_it(detector: CrisisDetector, text: str) -> None:
