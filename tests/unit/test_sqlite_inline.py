@@ -35,6 +35,17 @@ def _hold_the_lock(path, seconds: float, held: threading.Event) -> None:
     other.close()
 
 
+async def _locked_elsewhere(tmp_path, seconds: float):  # type: ignore[no-untyped-def]
+    """A fresh engine with table t, and a thread holding the file's write lock for `seconds` (join it)."""
+    engine = _engine(tmp_path)
+    await _create(engine)
+    held = threading.Event()
+    holder = threading.Thread(target=_hold_the_lock, args=(str(tmp_path / "i.sqlite3"), seconds, held))
+    holder.start()
+    held.wait()
+    return engine, holder
+
+
 def test_statements_run_on_the_loops_thread_without_a_thread_per_connection(tmp_path):
     async def go():
         engine = _engine(tmp_path)
@@ -59,12 +70,7 @@ def test_statements_run_on_the_loops_thread_without_a_thread_per_connection(tmp_
 
 def test_a_lock_held_elsewhere_is_waited_for_with_the_loop_free(tmp_path):
     async def go():
-        engine = _engine(tmp_path)
-        await _create(engine)
-        held = threading.Event()
-        holder = threading.Thread(target=_hold_the_lock, args=(str(tmp_path / "i.sqlite3"), 0.6, held))
-        holder.start()
-        held.wait()
+        engine, holder = await _locked_elsewhere(tmp_path, 0.6)
         ticks = 0
 
         async def ticker():
@@ -96,12 +102,7 @@ def test_patience_runs_out_with_sqlites_own_error(tmp_path, monkeypatch):
     monkeypatch.setattr("bot.db.engine.SQLITE_BUSY_TIMEOUT_MS", 300)
 
     async def go():
-        engine = _engine(tmp_path)
-        await _create(engine)
-        held = threading.Event()
-        holder = threading.Thread(target=_hold_the_lock, args=(str(tmp_path / "i.sqlite3"), 1.5, held))
-        holder.start()
-        held.wait()
+        engine, holder = await _locked_elsewhere(tmp_path, 1.5)
         start = time.monotonic()
         try:
             with pytest.raises(Exception, match="database is locked"):
