@@ -465,7 +465,8 @@ class CrisisDetector:
                 if self._frame_negated(m, tokens):
                     continue
                 benign.update(m.positions)
-                if reach:
+                if reach:  # the words between the match's own, and up to `reach` around it
+                    benign.update(range(m.positions[0], m.positions[-1] + 1))
                     benign.update(_reached(tokens, m.positions[0], -1, reach))
                     benign.update(_reached(tokens, m.positions[-1], 1, reach))
         sentence_words: dict[int, int] = {}
