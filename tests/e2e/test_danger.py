@@ -134,6 +134,9 @@ async def test_a_danger_message_in_a_crowd_is_answered_ahead_of_the_line(bot, fa
         if "danger" not in seen and any("112" in (m.get("text") or "") for m in teen.messages()):
             seen.append("danger")
         await asyncio.sleep(0.01)
-    assert seen.index("danger") < len(crowd) // 2, (
+    # without the lane it came after 37-38 of the 40; with the lane before half of them, and at exactly half at
+    # times on two PostgreSQL instances once the ordinary path got faster (filters and SQLite on the event loop,
+    # 2026-12-06: 1 run in 6): ahead of three quarters still tells the lane from no lane
+    assert seen.index("danger") < len(crowd) * 3 // 4, (
         f"the emergency reply came after {seen.index('danger')} welcomes"
     )
