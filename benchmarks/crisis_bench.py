@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.services.crisis import DEFAULT_LEXICON_PATH, CrisisDetector, load_lexicon  # noqa: E402
-from bot.services.crisis_model import DEFAULT_MODEL_PATH, CrisisModel  # noqa: E402
+from bot.services.crisis_model import DEFAULT_MODEL_PATH, CrisisModel, training_items  # noqa: E402
 from bot.services.morph import analyzer  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "danger_corpus"
@@ -56,7 +56,7 @@ def rss_mb() -> float:
 
 
 def load_tune() -> list[dict]:
-    return yaml.safe_load((CORPUS / "tune.yaml").read_text(encoding="utf-8"))["messages"]
+    return training_items()
 
 
 def load_independent(path: Path = INDEPENDENT) -> list[dict] | None:

@@ -91,9 +91,11 @@ def db_rows(bot, sql: str, *args) -> list[tuple]:
         return conn.execute(sql, args).fetchall()
 
 
-async def db_wait(fake, bot, sql: str, *args, until=bool) -> list[tuple]:
+async def db_wait(fake, bot, sql: str, *args, until=bool, timeout: float = 5) -> list[tuple]:
     """The bot commits after it answers: wait until the query's rows satisfy `until`."""
     try:
-        return await fake.wait_for(lambda: (rows := db_rows(bot, sql, *args)) and until(rows) and rows, 5)
+        return await fake.wait_for(
+            lambda: (rows := db_rows(bot, sql, *args)) and until(rows) and rows, timeout
+        )
     except TimeoutError:
         raise AssertionError(f"database never satisfied the check: {db_rows(bot, sql, *args)}") from None

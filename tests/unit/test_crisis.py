@@ -18,6 +18,7 @@ from bot.services.crisis import (
     load_lexicon,
     validate,
 )
+from bot.services.crisis_model import training_items
 
 PHRASES = Path(__file__).resolve().parent.parent / "data" / "crisis_phrases.yaml"
 MIN_RECALL = 0.95
@@ -349,7 +350,7 @@ TUNE_MAX_FALSE_ALARMS = 0.065
 
 
 def _corpus() -> list[dict]:
-    return yaml.safe_load((CORPUS / "tune.yaml").read_text(encoding="utf-8"))["messages"]
+    return training_items()
 
 
 def _figures(detector: CrisisDetector, items: list[dict]) -> tuple[float, float, list[str]]:

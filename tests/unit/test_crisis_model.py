@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 from bot.services.crisis import DEFAULT_LEXICON_PATH, CrisisDetector, load_lexicon
 from bot.services.crisis_model import (
@@ -14,10 +11,9 @@ from bot.services.crisis_model import (
     CrisisModel,
     features,
     train_on,
+    training_items,
 )
 from bot.services.crisis_text import _russian_in_latin
-
-TUNE = Path(__file__).resolve().parent.parent / "data" / "danger_corpus" / "tune.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +24,7 @@ def lexicon():  # type: ignore[no-untyped-def]
 @pytest.mark.timeout(600)  # training on 15,000 messages takes a minute alone, two beside three busy workers
 def test_shipped_model_is_trained_on_the_corpus() -> None:
     """data/crisis_model.json is what training on tune.yaml gives (deterministic): nothing else is in it."""
-    items = yaml.safe_load(TUNE.read_text(encoding="utf-8"))["messages"]
-    rebuilt = train_on(items)
+    rebuilt = train_on(training_items())
     shipped = CrisisModel.from_path(DEFAULT_MODEL_PATH)
     assert shipped.bias == rebuilt.bias
     assert shipped.weights == rebuilt.weights, "rebuild it: python -m bot.services.crisis_model"
