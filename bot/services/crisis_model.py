@@ -278,44 +278,52 @@ def train(
     vals: list[float] = []
     index: dict[str, int] = {}
     ys = []
-    for r, (text, label) in enumerate(zip(texts_list, labels_list, strict=True)):
-        for k, v in sorted(features(text).items()):
+    feats = [features(text) for text in texts_list]
+    for r, (feat, label) in enumerate(zip(feats, labels_list, strict=True)):
+        for k, v in sorted(feat.items()):
             rows.append(r)
             cols.append(index.setdefault(k, len(index)))
             vals.append(v)
         ys.append(1.0 if label else 0.0)
     n, f = len(ys), len(index)
-    row_a, col_a, val_a = np.array(rows), np.array(cols), np.array(vals)
+    row_a, col_a, val_a = np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp), np.array(vals)
     y = np.array(ys)
     pos = y.mean() if n else 0.5
     sample_w = np.where(y > 0, 0.5 / max(pos, 1e-9), 0.5 / max(1 - pos, 1e-9))  # both classes weigh alike
+    # the same sums in the same order as bincount over the rows as they are, but with the rows' entries interleaved
+    # (k-th feature of every row, then the (k+1)-th): consecutive adds go to different rows, not one long chain
+    nth = np.arange(len(row_a)) - np.searchsorted(row_a, np.arange(n))[row_a]
+    by_nth = np.lexsort((row_a, nth))
+    row_z, col_z, val_z = row_a[by_nth], col_a[by_nth], val_a[by_nth]
     w = np.zeros(f)
     b = 0.0
     for _ in range(steps):
-        z = np.bincount(row_a, weights=w[col_a] * val_a, minlength=n) + b
+        t = w[col_z]
+        t *= val_z
+        z = np.bincount(row_z, weights=t, minlength=n) + b
         p = 1.0 / (1.0 + np.exp(-z))
         g = (p - y) * sample_w / n
-        grad_w = np.bincount(col_a, weights=g[row_a] * val_a, minlength=f) + l2 * w
+        t = g[row_a]
+        t *= val_a
+        grad_w = np.bincount(col_a, weights=t, minlength=f) + l2 * w
         w -= rate * grad_w
         b -= rate * float(g.sum())
     names = sorted(index, key=index.__getitem__)
     weights = {name: round(float(w[i]), 4) for i, name in enumerate(names) if abs(w[i]) >= MIN_WEIGHT}
-    return CrisisModel(
-        weights, round(b, 4), categories=_word_categories(texts_list, labels_list, cats, weights)
-    )
+    return CrisisModel(weights, round(b, 4), categories=_word_categories(feats, labels_list, cats, weights))
 
 
 def _word_categories(
-    texts: list[str], labels: list[bool], cats: list[str | None], weights: dict[str, float]
+    feats: list[dict[str, float]], labels: list[bool], cats: list[str | None], weights: dict[str, float]
 ) -> dict[str, str]:
     """Each word that weighs towards danger → the category of most of the danger messages it occurs in."""
     from collections import Counter
 
     seen: dict[str, Counter[str]] = {}
-    for text, label, cat in zip(texts, labels, cats, strict=True):
+    for feat, label, cat in zip(feats, labels, cats, strict=True):
         if not label or not cat:
             continue
-        for k in features(text):
+        for k in feat:
             if k[0] in "wnb" and weights.get(k, 0.0) > 0:
                 for word in k[2:].split():
                     seen.setdefault(word, Counter())[cat] += 1
