@@ -65,6 +65,10 @@ def serve(path: str) -> None:
     # the crisis detector of the repository's data/ (about a second of lemmatising per start otherwise); cached
     # per file and modification time, so a test that edits a copy of data/ still gets its own
     load_detector(Settings.model_fields["data_dir"].default)
+    from bot.services.catalog import load_catalog
+
+    # the rest of data/, cached per file state the same way: half a second of parsing per start otherwise
+    load_catalog(Settings.model_fields["data_dir"].default)
 
     children: dict[int, int | None] = {}
 
