@@ -92,42 +92,53 @@ class DbSessionMiddleware(BaseMiddleware):
                 return True
             except IntegrityError:
                 await session.rollback()
-            row = (
-                await session.execute(
-                    select(ProcessedUpdate.owner, ProcessedUpdate.done).where(
-                        ProcessedUpdate.update_id == update_id
+            while True:
+                row = (
+                    await session.execute(
+                        select(ProcessedUpdate.owner, ProcessedUpdate.done).where(
+                            ProcessedUpdate.update_id == update_id
+                        )
                     )
+                ).first()
+                if row is None or row.done:
+                    return False  # handled
+                if update_id in self._claimed_ahead:
+                    return (
+                        False  # a second copy in the same polled batch: the first is handled after the batch
+                    )
+                if await self.liveness.alive(row.owner):
+                    # in hand here or in another live process (a redelivery after a restart while the replay of
+                    # the killed process's claims runs): answered only once it is done, so that the chat's next
+                    # update, which Telegram sends after this answer, cannot overtake it (found by the kill -9
+                    # relay test on two instances: a family's message reached the operators after the three that
+                    # followed it)
+                    if not await self._until_done(session, update_id, row.owner):
+                        return False
+                    continue  # its owner stopped without finishing it (a killed process's heartbeat ran out)
+                taken = await session.execute(
+                    update(ProcessedUpdate)
+                    .where(
+                        ProcessedUpdate.update_id == update_id,
+                        ProcessedUpdate.done.is_(False),
+                        ProcessedUpdate.owner.is_(None)
+                        if row.owner is None
+                        else ProcessedUpdate.owner == row.owner,
+                    )
+                    .values(owner=process_token(), at=utcnow())
                 )
-            ).first()
-            if row is None or row.done:
-                return False  # handled
-            if update_id in self._claimed_ahead:
-                return False  # a second copy in the same polled batch: the first is handled after the batch
-            if await self.liveness.alive(row.owner):
-                # in hand here or in another live process (a redelivery after a restart while the replay of the
-                # killed process's claims runs): answered only once it is done, so that the chat's next update,
-                # which Telegram sends after this answer, cannot overtake it (found by the kill -9 relay test on two
-                # instances: a family's message reached the operators after the three that followed it)
-                await self._until_done(session, update_id)
-                return False
-            taken = await session.execute(
-                update(ProcessedUpdate)
-                .where(
-                    ProcessedUpdate.update_id == update_id,
-                    ProcessedUpdate.done.is_(False),
-                    ProcessedUpdate.owner.is_(None)
-                    if row.owner is None
-                    else ProcessedUpdate.owner == row.owner,
-                )
-                .values(owner=process_token(), at=utcnow())
-            )
-            await session.commit()
-            if taken.rowcount:
-                log.warning("update %s was left unfinished by a stopped process; handling it now", update_id)
-                return True
-        return False
+                await session.commit()
+                if taken.rowcount:
+                    log.warning(
+                        "update %s was left unfinished by a stopped process; handling it now", update_id
+                    )
+                    return True
+                # another process took it over first: in hand there now, the next round waits for it
 
-    async def _until_done(self, session: AsyncSession, update_id: int) -> None:
+    async def _until_done(self, session: AsyncSession, update_id: int, owner: str | None) -> bool:
+        """Waits while the update is in hand elsewhere (at most IN_HAND_WAIT_SECONDS). True if its owner stopped
+        before finishing it: the caller takes it over at once. (Waiting the whole time for a killed process whose
+        heartbeat had not yet run out held the chat's next updates behind it: after a restart on two instances a
+        family waited 12 s for its first answer.)"""
         deadline = time.monotonic() + IN_HAND_WAIT_SECONDS
         while time.monotonic() < deadline:
             await asyncio.sleep(0.1)
@@ -136,7 +147,10 @@ class DbSessionMiddleware(BaseMiddleware):
             )
             await session.rollback()  # a fresh snapshot for the next look
             if done is None or done:
-                return
+                return False
+            if not await self.liveness.alive(owner):
+                return True
+        return False
 
     async def _release(self, update_id: int) -> None:
         async with self.sessionmaker() as session:
