@@ -172,12 +172,13 @@ async def test_an_update_in_hand_elsewhere_is_left_alone_and_a_dead_instances_is
 
     async def in_hand_of_a(http, user, **fault) -> tuple[asyncio.Task, dict]:
         """The user's /start, posted to instance A, whose answer to the user is held up by ``fault``; returns
-        once A has claimed the update."""
-        fake.fail_next("sendMessage", chat_id=user.id, **fault)
+        once A has claimed the update and its answer is being held (killed before that, A would leave the fault
+        to B's answer)."""
+        held = fake.fail_next("sendMessage", chat_id=user.id, **fault)
         sent = user.send_text("/start")
         update = fake.find_update(lambda u: u.get("message", {}).get("message_id") == sent["message_id"])
         task = asyncio.create_task(post(http, ports[0], update))
-        await fake.wait_for(lambda: claimed(update["update_id"]), 10)
+        await fake.wait_for(lambda: claimed(update["update_id"]) and held.fired, 10)
         return task, update
 
     try:
