@@ -27,9 +27,9 @@ def _ru_known(word: str) -> bool:
     return analyzer().word_is_known(word)
 
 
-@functools.lru_cache(maxsize=4_096)
 def _ru_lexeme(lemma: str) -> frozenset[str]:
-    """Every inflected form of a lemma (all its parses whose normal form is the lemma)."""
+    """Every inflected form of a lemma (all its parses whose normal form is the lemma). Not cached: the lexicon's
+    4,000+ lemmas are expanded once, in order, and a cache of them kept 7 MB of forms alive after the compile."""
     forms: set[str] = {lemma}
     for parse in analyzer().parse(lemma):
         if _yo(parse.normal_form) == lemma:
