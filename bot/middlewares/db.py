@@ -103,9 +103,8 @@ class DbSessionMiddleware(BaseMiddleware):
                 if row is None or row.done:
                     return False  # handled
                 if update_id in self._claimed_ahead:
-                    return (
-                        False  # a second copy in the same polled batch: the first is handled after the batch
-                    )
+                    # a second copy in the same polled batch: the first is handled after the batch
+                    return False
                 if await self.liveness.alive(row.owner):
                     # in hand here or in another live process (a redelivery after a restart while the replay of
                     # the killed process's claims runs): answered only once it is done, so that the chat's next

@@ -346,9 +346,8 @@ def save(model: CrisisModel, path: Path, version: str, source: str) -> None:
 
 
 def training_items() -> list[dict]:
-    from bot.services import (
-        yamlsafe,  # libyaml's parser: the 5 MB corpus in seconds, not the best part of a minute
-    )
+    # libyaml's parser: the 5 MB corpus in seconds, not the best part of a minute
+    from bot.services import yamlsafe
 
     tune = DEFAULT_MODEL_PATH.parent.parent / "tests" / "data" / "danger_corpus" / "tune.yaml"
     items: list[dict] = yamlsafe.load_file(tune)["messages"]
