@@ -276,6 +276,8 @@ async def submit(
             family_kb(ctx, [(_("Family card"), CardAct(a=CardAction.HOME))]),
         )
         return
+    # the application is safe before anyone is told: a coordinator's «Review» may reach the other instance at once
+    await session.commit()
     await show(
         event,
         _("Thank you, the application is sent.")

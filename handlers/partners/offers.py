@@ -411,6 +411,7 @@ async def send_offer(
         await call.answer(_("This button no longer works."), show_alert=True)
         await show(call, menu_text(partner), menu_kb())
         return
+    await session.commit()  # the offer is safe before anyone is told
     await call.answer()
     await show(
         call,
