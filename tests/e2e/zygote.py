@@ -60,14 +60,11 @@ def serve(path: str) -> None:
     default_embeddings()  # the word vectors' vocabulary (memory-mapped, shared by the children)
     bot.lazy_aiogram.warm_up()  # the models every bot builds at its start (bot/lazy_aiogram.py)
     from bot.config import Settings
-    from bot.services.crisis import load_detector
-
-    # the crisis detector of the repository's data/ (about a second of lemmatising per start otherwise); cached
-    # per file and modification time, so a test that edits a copy of data/ still gets its own
-    load_detector(Settings.model_fields["data_dir"].default)
     from bot.services.catalog import load_catalog
 
-    # the rest of data/, cached per file state the same way: half a second of parsing per start otherwise
+    # everything in the repository's data/, the crisis detector with it (a second and a half of parsing and
+    # lemmatising per start otherwise); cached per file and modification time, so a test that edits a copy of data/
+    # still gets its own
     load_catalog(Settings.model_fields["data_dir"].default)
 
     children: dict[int, int | None] = {}
