@@ -18,11 +18,11 @@ import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import Table, bindparam, delete, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,6 +30,13 @@ from bot.db.base import utcnow
 from bot.db.models import ProcessedUpdate
 from bot.fsm_storage import current_session
 from bot.liveness import Liveness, process_token
+
+# The claim's «done», built once: as an ORM statement built per update it was about 6 % of the bot's CPU in
+# the closed-loop benchmark (the statement's construction, its cache key, the ORM's bulk-update bookkeeping).
+_PROCESSED = cast(Table, ProcessedUpdate.__table__)
+_MARK_DONE = (
+    update(_PROCESSED).where(_PROCESSED.c.update_id == bindparam("claimed")).values(done=True, payload=None)
+)
 
 IN_HAND_WAIT_SECONDS = 10  # a redelivered update in hand elsewhere is answered once it is done, or after this
 
@@ -180,11 +187,7 @@ class DbSessionMiddleware(BaseMiddleware):
 
             def mark_done(sync_session: Any) -> None:
                 # Runs inside the first commit of the update's session: its work and "done" land together.
-                sync_session.execute(
-                    update(ProcessedUpdate)
-                    .where(ProcessedUpdate.update_id == update_id)
-                    .values(done=True, payload=None)
-                )
+                sync_session.connection().execute(_MARK_DONE, {"claimed": update_id})
 
             event.listen(session.sync_session, "before_commit", mark_done, once=True)
             data["session"] = session
