@@ -25,6 +25,7 @@ from bot.leader import Leadership
 from bot.liveness import Liveness
 from bot.middlewares.context import ContextMiddleware
 from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.fsm import ChatTurnMiddleware, StateReadMiddleware
 from bot.middlewares.logging import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.outbox import OutboxWorker
 from bot.replay import sweep_orphans
@@ -80,7 +81,10 @@ def build_dispatcher(
     liveness: Liveness | None = None,
 ) -> Dispatcher:
     storage, isolation = make_storage(settings, sessionmaker)
-    dp = ClaimingDispatcher(storage=storage, events_isolation=isolation)
+    # aiogram's FSM middleware in two parts: the chat's lock first, the state read in the update's session
+    dp = ClaimingDispatcher(storage=storage, events_isolation=isolation, disable_fsm=True)
+    dp.fsm = ChatTurnMiddleware(storage=storage, events_isolation=isolation)
+    dp.update.outer_middleware(dp.fsm)
     dp["settings"] = settings
     dp["sessionmaker"] = sessionmaker
     dp["catalog"] = catalog
@@ -92,7 +96,8 @@ def build_dispatcher(
         sessionmaker, liveness, chat_salt=settings.bot_token.get_secret_value().encode()
     )
     dp.update.outer_middleware(dp.claims)
-    dp.update.outer_middleware(ContextMiddleware(settings))
+    dp.update.outer_middleware(ContextMiddleware(settings))  # reads the chat's state with the person (SQLite)
+    dp.update.outer_middleware(StateReadMiddleware())
     DbI18nMiddleware(i18n).setup(dp)
     for observer in dp.observers.values():
         if observer.event_name not in {"update", "error"}:

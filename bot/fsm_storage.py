@@ -59,6 +59,15 @@ class SqlStorage(BaseStorage):
             rows[key] = await session.get(FsmRecord, key)
         return rows[key]
 
+    def key_of(self, key: StorageKey) -> str:
+        return self._keys.build(key)
+
+    @staticmethod
+    def read_with(session: AsyncSession, key: str, row: FsmRecord | None) -> None:
+        """The chat's row (or its absence) as read by another statement of the update's session (bot/services/
+        people.py reads it with the person behind the update): the storage then reads nothing more."""
+        session.info.setdefault("fsm_rows", {})[key] = row
+
     async def _upsert(self, key: StorageKey, **values: Any) -> None:
         k = self._keys.build(key)
         async with self._session() as session:

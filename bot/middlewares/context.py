@@ -13,6 +13,7 @@ from aiogram.types import TelegramObject, User
 from bot.config import Settings
 from bot.db.base import utcnow
 from bot.db.models import Family, Mute, Staff
+from bot.fsm_storage import SqlStorage
 from bot.i18n import guess_locale
 from bot.services import people
 
@@ -59,7 +60,11 @@ class ContextMiddleware(BaseMiddleware):
             data["ctx"] = None
             return await handler(event, data)
         session = data["session"]
-        person = await people.read(session, user.id)
+        storage, state = data.get("fsm_storage"), data.get("state")
+        fsm_key = storage.key_of(state.key) if isinstance(storage, SqlStorage) and state is not None else None
+        person = await people.read(session, user.id, fsm_key=fsm_key)
+        if fsm_key is not None:
+            SqlStorage.read_with(session, fsm_key, person.fsm)
         family, staff = person.family, person.staff
         roles: set[str] = set()
         if staff is not None:

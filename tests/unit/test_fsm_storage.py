@@ -126,3 +126,30 @@ def test_forget_user_in_an_update_drops_what_the_update_had_read(tmp_path):
         assert await storage.get_state(KEY) is None
 
     run(tmp_path, scenario)
+
+
+def test_the_row_read_with_the_person_is_the_one_the_update_uses(tmp_path):
+    """The context middleware reads the chat's row with the person behind the update (bot/services/people.py): the
+    storage then reads nothing more, whether the row exists or not, and writes land as before."""
+    from bot.services import people
+
+    async def scenario(storage, sessionmaker, statements):
+        key = storage.key_of(KEY)
+
+        async def update(new_state):
+            session = current_session.get()
+            person = await people.read(session, KEY.user_id, fsm_key=key)
+            SqlStorage.read_with(session, key, person.fsm)
+            seen = await storage.get_state(KEY), await storage.get_data(KEY)
+            await storage.set_state(KEY, new_state)
+            await storage.update_data(KEY, {"step": new_state})
+            return seen, statements.count("SELECT")
+
+        assert await in_update(sessionmaker, lambda: update("Screener:q1")) == ((None, {}), 1)
+        statements.clear()
+        seen, selects = await in_update(sessionmaker, lambda: update("Screener:q2"))
+        assert seen == ("Screener:q1", {"step": "Screener:q1"}) and selects == 1
+        assert await storage.get_state(KEY) == "Screener:q2"
+        assert await storage.get_state(OTHER) is None  # another chat's row is not the one read
+
+    run(tmp_path, scenario)
