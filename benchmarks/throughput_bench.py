@@ -239,6 +239,7 @@ async def run_one(
             users = [fake.user(next(_ids), "Анна", language_code="ru") for _ in range(families)]
             SCREENS.clear()
             cpu_before = cpu_seconds(proc.proc.pid)
+            calls_before = len(fake.calls)
             started = time.monotonic()
             if kind == "echo":
                 counts = await asyncio.gather(*(echo_flow(fake, u, per_family or 20) for u in users))
@@ -250,6 +251,7 @@ async def run_one(
                 await _until(fake, lambda: len(handler_lines(proc.log())) >= expected, 120)
             seconds = time.monotonic() - started
             cpu = cpu_seconds(proc.proc.pid) - cpu_before
+            api_calls = sum(1 for c in fake.calls[calls_before:] if c.method.lower() != "getupdates")
             lines = handler_lines(proc.log())
             log_text = proc.log()
             if spy is not None:
@@ -262,6 +264,8 @@ async def run_one(
         result["screen_p95_ms"] = round(screens[94] * 1000, 1)
         result["cpu_ms_per_update"] = round(cpu * 1000 / max(1, len(lines)), 1)
         result["cpu_share_of_a_core"] = round(cpu / seconds, 2)
+        # every Bot API call costs the client a request and a parsed answer: the echo bot makes one per update
+        result["bot_api_calls_per_update"] = round(api_calls / max(1, len(lines)), 2)
         result["errors"] = sum(1 for x in lines if x.get("outcome") == "error")
         result["database_locked"] = log_text.count("database is locked")
         result["families_stuck"] = stuck

@@ -17,7 +17,7 @@ from bot.commands import set_commands, set_coordinator_menu
 from bot.config import Settings
 from bot.db.engine import make_engine, make_sessionmaker
 from bot.db.migrate import ensure_sqlite_dir, upgrade_to_head
-from bot.dispatcher import ClaimingDispatcher, run_sync_callbacks_inline
+from bot.dispatcher import ClaimingDispatcher, run_sync_callbacks_inline, skip_routers_by_callback_prefix
 from bot.fsm_storage import ChatLock, ShortRedisLock, SqlStorage
 from bot.i18n import DbI18nMiddleware, make_i18n
 from bot.lazy_aiogram import warm_up
@@ -105,6 +105,7 @@ def build_dispatcher(
     dp.errors.register(on_error)
     dp.include_routers(*get_routers(settings))
     run_sync_callbacks_inline(dp)
+    skip_routers_by_callback_prefix(dp)
     return dp
 
 

@@ -8,9 +8,12 @@ import logging
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from aiogram import Dispatcher, loggers
+from aiogram import Dispatcher, Router, loggers
 from aiogram.dispatcher.dispatcher import DEFAULT_BACKOFF_CONFIG
-from aiogram.types import Update
+from aiogram.dispatcher.event.handler import FilterObject
+from aiogram.filters import Filter
+from aiogram.filters.callback_data import CallbackQueryFilter
+from aiogram.types import CallbackQuery, Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.middlewares.db import DbSessionMiddleware, chat_of
@@ -202,3 +205,67 @@ def _in_place(callback: Any) -> Any:
         return callback(*args, **kwargs)
 
     return call
+
+
+def skip_routers_by_callback_prefix(dispatcher: Dispatcher) -> list[str]:
+    """Let a button press pass by the routers that cannot take it, without asking each of their handlers; returns
+    the routers given this check.
+
+    aiogram asks a router's handlers one by one: a family's button press asked some thirty handlers of the partners',
+    the coordinators' refusals and the volunteers' routers (each unpacking the press's data) before the family router
+    found its own. Where every button handler in a router and the routers under it has a ``CallbackData`` filter,
+    the router can take only presses whose data begins with one of those prefixes; a check of that prefix goes
+    first among its router-level filters, so any other press passes it by in one step. A router with a handler of
+    another kind (``F.data.startswith``, a catch-all) is left as it is, and so is every router above it. Run once,
+    after every router is included.
+    """
+    indexed: list[str] = []
+
+    def visit(router: Router) -> frozenset[str] | None:
+        below = [visit(child) for child in router.sub_routers]
+        mine = _button_prefixes(router)
+        if mine is None or any(child is None for child in below):
+            return None
+        return mine.union(*(child for child in below if child is not None))
+
+    def install(router: Router, under_indexed: bool) -> None:
+        prefixes = visit(router)
+        if prefixes is not None and not under_indexed:
+            observer = router.callback_query
+            observer._handler.filters = [
+                FilterObject(_PrefixIn(prefixes)),
+                *(observer._handler.filters or ()),
+            ]
+            indexed.append(router.name)
+        for child in router.sub_routers:
+            install(child, under_indexed or prefixes is not None)
+
+    for router in dispatcher.sub_routers:
+        install(router, False)
+    return indexed
+
+
+def _button_prefixes(router: Router) -> frozenset[str] | None:
+    """The prefixes of the router's own button handlers; None if one of them can take another kind of data."""
+    prefixes = set()
+    for handler in router.callback_query.handlers:
+        found = [
+            f.callback.callback_data
+            for f in handler.filters or ()
+            if isinstance(f.callback, CallbackQueryFilter)
+            and f.callback.callback_data.__separator__ == _PrefixIn.SEPARATOR
+        ]
+        if not found:
+            return None
+        prefixes.add(found[0].__prefix__)
+    return frozenset(prefixes)
+
+
+class _PrefixIn(Filter):
+    SEPARATOR = ":"
+
+    def __init__(self, prefixes: frozenset[str]) -> None:
+        self.prefixes = prefixes
+
+    async def __call__(self, call: CallbackQuery) -> bool:
+        return (call.data or "").partition(self.SEPARATOR)[0] in self.prefixes
