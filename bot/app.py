@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from dataclasses import dataclass
@@ -141,6 +142,10 @@ STOP_GRACE_SECONDS = 5
 
 async def run(settings: Settings) -> None:
     app = await build_app(settings)
+    # What start-up built (the modules, the catalogue, the detector's tables: some 230,000 objects) lives as long as
+    # the process. Out of the collector's sight, a full collection no longer walks it: during the closed-loop
+    # benchmark the two full collections held the event loop 150 ms each, every family's answer waiting; frozen, 14 ms.
+    gc.freeze()
     leadership = Leadership(settings.redis_url, settings.redis_key("leader"), settings.leader_ttl_seconds)
     leader_task: asyncio.Task | None = None
     await app.liveness.start()
