@@ -74,8 +74,10 @@ def next_question(facts: dict[str, Any], asked: int, cat: ms.Catalogue) -> ms.Qu
     return None
 
 
-async def ask_or_finish(call: CallbackQuery, state: FSMContext, ctx: UserContext, cat: ms.Catalogue) -> bool:
-    """Show the next useful question, or the results when there is none left (then True)."""
+async def ask_or_finish(
+    call: CallbackQuery, state: FSMContext, ctx: UserContext, cat: ms.Catalogue
+) -> ms.ScreeningResult | None:
+    """Show the next useful question, or the results when there is none left (then the results)."""
     data = await state.get_data()
     answers = dict(data.get("ms_answers") or {})
     asked = int(data.get("ms_n") or 0)
@@ -88,8 +90,7 @@ async def ask_or_finish(call: CallbackQuery, state: FSMContext, ctx: UserContext
     if question is None:
         await state.update_data(ms_answers=answers, ms_q=None, ms_done=True)
         await state.set_state(MeasuresFlow.browsing)
-        await show_results(call, state, ctx, cat)
-        return True
+        return await show_results(call, state, ctx, cat)
     await state.set_state(MeasuresFlow.asking)
     await state.update_data(ms_answers=answers, ms_q=question.id, ms_years=[])
     rq = ms.render_question(question, facts, ctx.locale, cat, on=clock.today())
@@ -98,14 +99,16 @@ async def ask_or_finish(call: CallbackQuery, state: FSMContext, ctx: UserContext
         total = children_to_ask(facts)
         text += "\n\n" + _("Child {n} of {total}: year of birth?").format(n=1, total=total)
         await show(call, text, years_kb(ctx, 0))
-        return False
+        return None
     await show(
         call, text, family_kb(ctx, *option_rows(rq), [(_("Show results now"), MsNav(a=MsAction.DONE))])
     )
-    return False
+    return None
 
 
-async def start_screener(call: CallbackQuery, state: FSMContext, ctx: UserContext, cat: ms.Catalogue) -> bool:
+async def start_screener(
+    call: CallbackQuery, state: FSMContext, ctx: UserContext, cat: ms.Catalogue
+) -> ms.ScreeningResult | None:
     data = await state.get_data()
     kept = {k: v for k, v in (data.get("ms_answers") or {}).items() if k == "region"}
     await state.update_data(ms_answers=kept, ms_n=0, ms_done=False, ms_q=None)
@@ -125,14 +128,13 @@ async def save_to_profile(session: AsyncSession, ctx: UserContext, fact: str, va
 
 
 async def results_seen(
-    session: AsyncSession, settings: Settings, ctx: UserContext, state: FSMContext, cat: ms.Catalogue
+    session: AsyncSession, settings: Settings, ctx: UserContext, state: FSMContext, res: ms.ScreeningResult
 ) -> None:
-    """A screener run ended with results: a consented family is asked later whether it applied."""
+    """A screener run ended with these results (as shown): a consented family is asked later whether it applied."""
     family = consented_family(ctx)
     if family is None:
         return
     data = await state.get_data()
-    res = screening(ctx, data, cat)
     ids = [r.measure.id for r in (*res.likely, *res.maybe)]
     after = followup.delay(settings.followup_after_days)
     await followup.schedule(session, family, ids, region_of(facts_of(ctx, data)), after=after)
@@ -168,10 +170,10 @@ async def answer(
     value = rq.options[callback_data.o][1]
     answers = {**(data.get("ms_answers") or {}), question.fact: value}
     await state.update_data(ms_answers=answers, ms_n=int(data.get("ms_n") or 0) + 1)
-    finished = await ask_or_finish(call, state, ctx, cat)
+    results = await ask_or_finish(call, state, ctx, cat)
     await save_to_profile(session, ctx, question.fact, value)  # last: SQLite locks the FSM table until commit
-    if finished:
-        await results_seen(session, settings, ctx, state, cat)
+    if results is not None:
+        await results_seen(session, settings, ctx, state, results)
 
 
 @router.callback_query(MsY.filter())
@@ -207,15 +209,18 @@ async def answer_year(
         return
     answers = {**(data.get("ms_answers") or {}), "children_birth_years": years}
     await state.update_data(ms_answers=answers, ms_years=[], ms_n=int(data.get("ms_n") or 0) + 1)
-    finished = await ask_or_finish(call, state, ctx, cat)
+    results = await ask_or_finish(call, state, ctx, cat)
     await save_to_profile(session, ctx, "children_birth_years", years)  # last, as above
-    if finished:
-        await results_seen(session, settings, ctx, state, cat)
+    if results is not None:
+        await results_seen(session, settings, ctx, state, results)
 
 
-async def show_results(call: CallbackQuery, state: FSMContext, ctx: UserContext, cat: ms.Catalogue) -> None:
+async def show_results(
+    call: CallbackQuery, state: FSMContext, ctx: UserContext, cat: ms.Catalogue
+) -> ms.ScreeningResult:
     res = screening(ctx, await state.get_data(), cat)
     await show(call, results_text(res, cat, ctx.locale), results_kb(ctx, res, ctx.locale))
+    return res
 
 
 async def save_summary(call: CallbackQuery, state: FSMContext, ctx: UserContext, cat: ms.Catalogue) -> None:
@@ -311,8 +316,9 @@ async def start(
     settings: Settings,
 ) -> None:
     await call.answer()
-    if await start_screener(call, state, ctx, catalog.measures):
-        await results_seen(session, settings, ctx, state, catalog.measures)
+    results = await start_screener(call, state, ctx, catalog.measures)
+    if results is not None:
+        await results_seen(session, settings, ctx, state, results)
 
 
 @router.callback_query(MsNav.filter(F.a == MsAction.DONE), MeasuresFlow.asking)
@@ -327,8 +333,8 @@ async def done(
     await call.answer()
     await state.update_data(ms_q=None, ms_done=True)
     await state.set_state(MeasuresFlow.browsing)
-    await show_results(call, state, ctx, catalog.measures)
-    await results_seen(session, settings, ctx, state, catalog.measures)
+    results = await show_results(call, state, ctx, catalog.measures)
+    await results_seen(session, settings, ctx, state, results)
 
 
 @router.callback_query(MsNav.filter(F.a == MsAction.DONE))
