@@ -58,12 +58,15 @@ def _text(m) -> str:
     return (m or {}).get("text") or (m or {}).get("caption") or ""
 
 
-async def _until(fake, check, timeout: float = TIMEOUT):
-    return await fake.wait_for(check, timeout, interval=0.05)
+async def _until(fake, check, timeout: float = TIMEOUT, chat_id: int | None = None):
+    # looked at each time the bot calls the Bot API (for this chat), not at intervals
+    return await fake.wait_for_change(check, timeout, chat_id)
 
 
 async def _screen(user, contains: str) -> dict:
-    return await _until(user.fake, lambda: (m := user.last_message()) and contains in _text(m) and m)
+    return await _until(
+        user.fake, lambda: (m := user.last_message()) and contains in _text(m) and m, chat_id=user.chat_id
+    )
 
 
 async def _tap(user, label: str | None = None, data_prefix: tuple[str, ...] = ()) -> None:
@@ -82,6 +85,7 @@ async def _tap(user, label: str | None = None, data_prefix: tuple[str, ...] = ()
                     lambda b=before: (
                         (m := user.last_message()) and (_text(m), json.dumps(m.get("reply_markup"))) != b
                     ),
+                    chat_id=user.chat_id,
                 )
                 SCREENS.append(time.monotonic() - pressed)
                 return
@@ -248,7 +252,7 @@ async def run_one(
             stuck = sum(1 for c in counts if c < 0)
             expected = sum(c for c in counts if c > 0)
             if not stuck:
-                await _until(fake, lambda: len(handler_lines(proc.log())) >= expected, 120)
+                await fake.wait_for(lambda: len(handler_lines(proc.log())) >= expected, 120, interval=0.05)
             seconds = time.monotonic() - started
             cpu = cpu_seconds(proc.proc.pid) - cpu_before
             api_calls = sum(1 for c in fake.calls[calls_before:] if c.method.lower() != "getupdates")
