@@ -166,7 +166,8 @@ class ClaimingDispatcher(Dispatcher):
             to_handle = batch
             if self.claims is not None:
                 try:
-                    to_handle = await self.claims.claim_batch(batch)
+                    copies = {i["update_id"]: i for i in raw if isinstance(i, dict) and "update_id" in i}
+                    to_handle = await self.claims.claim_batch(batch, copies)
                 except Exception as exc:  # the database stayed locked or is down: each update fails alone
                     for received in batch:
                         self.claims.claim_failed(received, exc)

@@ -17,12 +17,12 @@ import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, cast
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
-from sqlalchemy import Table, bindparam, delete, event, select, update
+from sqlalchemy import Table, bindparam, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -62,12 +62,15 @@ class DbSessionMiddleware(BaseMiddleware):
         log.info("update %s was already handled; skipped", received.update_id)
         return False
 
-    async def claim_batch(self, batch: list[Update]) -> list[Update]:
+    async def claim_batch(self, batch: list[Update], raw: Mapping[int, Any] | None = None) -> list[Update]:
         """Long polling: claim a whole batch in one transaction (one commit, not one per update); if one of them
-        was claimed before (a redelivery), one by one. Returns the updates to handle, in order."""
+        was claimed before (a redelivery), one by one. Returns the updates to handle, in order. ``raw``: the
+        updates as Telegram sent them, by id, kept as the claims' copies (else each parsed update is dumped again)."""
         async with self.sessionmaker() as session:
-            session.add_all(self._row(u) for u in batch)
             try:
+                await session.execute(
+                    insert(_PROCESSED), [self._row(u, (raw or {}).get(u.update_id)) for u in batch]
+                )
                 await session.commit()
                 self._claimed_ahead.update(u.update_id for u in batch)
                 return batch
@@ -75,14 +78,18 @@ class DbSessionMiddleware(BaseMiddleware):
                 await session.rollback()
         return [u for u in batch if await self.claim_ahead(u)]
 
-    def _row(self, received: Update) -> ProcessedUpdate:
-        return ProcessedUpdate(
-            update_id=received.update_id,
-            owner=process_token(),
-            done=False,
-            payload=received.model_dump(mode="json", exclude_none=True, exclude_unset=True),
-            chat_key=_chat_key(chat_of(received), self.chat_salt),
-        )
+    def _row(self, received: Update, raw: Any = None) -> dict[str, Any]:
+        """A claim's row: the copy is the update as Telegram sent it when the polling loop has it."""
+        if not isinstance(raw, dict):
+            raw = received.model_dump(mode="json", exclude_none=True, exclude_unset=True)
+        return {
+            "update_id": received.update_id,
+            "at": utcnow(),
+            "owner": process_token(),
+            "done": False,
+            "payload": raw,
+            "chat_key": _chat_key(chat_of(received), self.chat_salt),
+        }
 
     def claim_failed(self, received: Update, exc: Exception) -> None:
         """The claim could not be written (the database stayed locked or is down): the update fails as a whole
@@ -93,8 +100,8 @@ class DbSessionMiddleware(BaseMiddleware):
         """Record the update id in a short transaction of its own; False if it was handled (or is in hand)."""
         update_id = received.update_id
         async with self.sessionmaker() as session:
-            session.add(self._row(received))
             try:
+                await session.execute(insert(_PROCESSED), [self._row(received)])
                 await session.commit()
                 return True
             except IntegrityError:
