@@ -29,9 +29,8 @@ class ChatTurnMiddleware(FSMContextMiddleware):
         data["fsm_storage"] = self.storage
         if context is None:
             return await handler(event, data)
-        async with self.events_isolation.lock(
-            key=context.key
-        ):  # the state is read under the lock (aiogram #1317)
+        # the state is read under the lock (aiogram #1317), by StateReadMiddleware
+        async with self.events_isolation.lock(key=context.key):
             data["state"] = context
             return await handler(event, data)
 
