@@ -28,6 +28,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.services import yamlsafe
+from bot.services.bounded import remember
 from bot.services.crisis_compile import Match, Phrase, Slot, _add_form, _compiled
 from bot.services.crisis_lexicon import (
     CRISIS_CATEGORIES,
@@ -285,8 +286,7 @@ class CrisisDetector:
                         alts.add(single)
                         alts.update(self._typo_read.pop(single, ()))
                     got.append((word, lang, lemmas, frozenset(alts)))
-            if len(self._word_cache) < 100_000:
-                self._word_cache[raw] = got
+            remember(self._word_cache, raw, got)
         return got
 
     def _split_glued(self, word: str) -> Iterator[str]:

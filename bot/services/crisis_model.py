@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.services.bounded import remember
 from bot.services.crisis_text import _CYR, _russian_in_latin, _yo
 from bot.services.morph import analyzer
 
@@ -99,9 +100,7 @@ def features(text: str) -> dict[str, float]:
     for w in ws:
         lem = _lemma_cache.get(w)
         if lem is None:
-            lem = _lemma(w)
-            if len(_lemma_cache) < 100_000:
-                _lemma_cache[w] = lem
+            lem = remember(_lemma_cache, w, _lemma(w))
         lemmas.append(lem)
     feats: dict[str, float] = {}
     negated = [False] * len(lemmas)

@@ -7,6 +7,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from bot.services.bounded import WORDS
 from bot.services.morph import analyzer
 
 # --------------------------------------------------------------------------- text normalisation
@@ -16,13 +17,13 @@ def _yo(s: str) -> str:
     return s.replace("ё", "е")
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=WORDS)
 def ru_lemmas(word: str) -> frozenset[str]:
     """All normal forms pymorphy3 gives for a (lower-case) Russian word, with ё written as е."""
     return frozenset(_yo(p.normal_form) for p in analyzer().parse(word))
 
 
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=WORDS)
 def _ru_known(word: str) -> bool:
     return analyzer().word_is_known(word)
 

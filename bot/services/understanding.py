@@ -33,6 +33,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.services import yamlsafe
+from bot.services.bounded import WORDS
 from bot.services.measures.loader import Catalogue
 from bot.services.measures.search import STOP, _lemma_ru, _stem_en
 
@@ -603,7 +604,7 @@ class Understander:
         return out
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=WORDS)
 def _closest(lang: str, lemma: str, vocab: tuple[str, ...], _index_id: int) -> tuple[str, float]:
     found = difflib.get_close_matches(lemma, vocab, n=1, cutoff=TYPO_MIN)
     if not found:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.services.bounded import WORDS
 from bot.services.measures.loader import Catalogue, default_catalogue
 from bot.services.measures.models import Measure
 from bot.services.morph import analyzer
@@ -33,7 +34,7 @@ FUZZY_CUTOFF = 0.8
 QUERY_WORDS = 24  # a search reads its first 24 distinct words (a question is far shorter)
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORDS)
 def _lemma_ru(word: str) -> str:
     if word[0].isdigit():
         return word
