@@ -270,6 +270,14 @@ async def run_one(
         result["cpu_share_of_a_core"] = round(cpu / seconds, 2)
         # every Bot API call costs the client a request and a parsed answer: the echo bot makes one per update
         result["bot_api_calls_per_update"] = round(api_calls / max(1, len(lines)), 2)
+        slow: dict[str, list[float]] = {}
+        for x in lines:
+            slow.setdefault(str(x.get("handler")).rsplit(".", 1)[-1], []).append(x["ms"])
+        # where the long handler times are: the five handlers with the largest, with their count and median
+        result["slowest_handlers"] = [
+            f"{name} max {max(ms):.0f} ms, median {statistics.median(ms):.0f} ms, n={len(ms)}"
+            for name, ms in sorted(slow.items(), key=lambda kv: -max(kv[1]))[:5]
+        ]
         result["errors"] = sum(1 for x in lines if x.get("outcome") == "error")
         result["database_locked"] = log_text.count("database is locked")
         result["families_stuck"] = stuck
