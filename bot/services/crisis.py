@@ -28,7 +28,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.services import yamlsafe
-from bot.services.bounded import remember
+from bot.services.bounded import WORDS, remember
 from bot.services.crisis_compile import Match, Phrase, Slot, _add_form, _compiled
 from bot.services.crisis_lexicon import (
     CRISIS_CATEGORIES,
@@ -118,6 +118,7 @@ class CrisisDetector:
             else None
         )
         self._word_cache: dict[str, list[tuple[str, str, frozenset[str], frozenset[str]]]] = {}
+        self.word_cache_limit = WORDS  # entries (bot/services/bounded.py)
         # One message is read by the door, the flood check, the crisis check and the understanding layer: the last
         # few answers are kept (a 4,000-character message costs 5 ms to read, an ordinary one 0.3 ms).
         self._recent: OrderedDict[str, CrisisHit | None] = OrderedDict()
@@ -286,7 +287,7 @@ class CrisisDetector:
                         alts.add(single)
                         alts.update(self._typo_read.pop(single, ()))
                     got.append((word, lang, lemmas, frozenset(alts)))
-            remember(self._word_cache, raw, got)
+            remember(self._word_cache, raw, got, self.word_cache_limit)
         return got
 
     def _split_glued(self, word: str) -> Iterator[str]:
