@@ -69,7 +69,7 @@ class SqlStorage(BaseStorage):
         session.info.setdefault("fsm_rows", {})[key] = row
 
     async def _upsert(self, key: StorageKey, **values: Any) -> None:
-        k = self._keys.build(key)
+        k = self.key_of(key)
         async with self._session() as session:
             row = await self._row(session, k)
             if row is None:
@@ -91,7 +91,7 @@ class SqlStorage(BaseStorage):
 
     async def get_state(self, key: StorageKey) -> str | None:
         async with self._session() as session:
-            row = await self._row(session, self._keys.build(key))
+            row = await self._row(session, self.key_of(key))
             return row.state if row is not None else None
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
@@ -99,7 +99,7 @@ class SqlStorage(BaseStorage):
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         async with self._session() as session:
-            row = await self._row(session, self._keys.build(key))
+            row = await self._row(session, self.key_of(key))
             # a copy: an edit in place by the caller would else go unseen by the change tracking
             return copy.deepcopy(dict(row.data or {})) if row is not None else {}
 
