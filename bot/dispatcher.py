@@ -137,7 +137,10 @@ class ClaimingDispatcher(Dispatcher):
         if bot.session.timeout:
             kwargs["request_timeout"] = int(bot.session.timeout + polling_timeout)
         failed = False
-        while True:
+        # Stopping (SIGTERM) cancels this loop; should a cancellation ever be swallowed on its way (one was, in the
+        # SQLite writer's lock: bot/db/engine.py), the loop still ends here instead of polling on while aiogram
+        # waits for it
+        while self._stop_signal is None or not self._stop_signal.is_set():
             try:
                 raw = await bot(get_updates, **kwargs)
             except Exception as e:  # Telegram unreachable: keep polling, with a back-off

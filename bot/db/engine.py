@@ -75,12 +75,20 @@ class SqliteWriter:
         if self._holder is conn.info or not statement.lstrip()[:7].upper().startswith(_WRITES):
             return
         try:
-            await_only(asyncio.wait_for(self._lock.acquire(), self.timeout))
+            await_only(self._acquire())
         except TimeoutError:
             raise sqlite3.OperationalError(
                 f"database is locked (waited {self.timeout:.0f} s for this process's other writer)"
             ) from None
         self._holder = conn.info
+
+    async def _acquire(self) -> None:
+        """The lock, within the timeout. Not ``asyncio.wait_for``: on Python 3.11 it swallows a cancellation that
+        comes just as the lock is handed over, and the task goes on holding it. A bot then did not stop at SIGTERM
+        (twice in CI): aiogram cancelled the polling loop in a claim's write, the loop went on polling, and aiogram
+        waited for it for ever."""
+        async with asyncio.timeout(self.timeout):
+            await self._lock.acquire()
 
     @property
     def waiting(self) -> int:

@@ -89,3 +89,35 @@ def test_writers_are_served_in_the_order_they_came(tmp_path):
         return [x.split()[0] for x in log if x.endswith("committed")]
 
     assert run(tmp_path, scenario) == list("ABCDEF")
+
+
+def test_a_writer_cancelled_as_the_lock_reaches_it_is_cancelled_and_does_not_keep_the_lock(tmp_path):
+    """A task cancelled just as the first writer hands the lock on (aiogram cancelling the polling loop at SIGTERM
+    while a claim waits to write) ends cancelled, without its write, and the next writer gets the lock. With
+    ``asyncio.wait_for`` on Python 3.11 the cancellation was swallowed: the task wrote and went on."""
+
+    async def scenario(sessionmaker, log):
+        wrote = asyncio.Event()
+        first = asyncio.create_task(write(sessionmaker, log, "A", 1, hold=0.1, wrote=wrote))
+        await wrote.wait()
+        second = asyncio.create_task(write(sessionmaker, log, "B", 2))
+        writer = writer_of(scenario.engine)
+        while writer.waiting < 1:  # noqa: ASYNC110 (the lock has no event to wait on)
+            await asyncio.sleep(0.001)
+        cancelled = []
+        # registered after the writer's own hook: runs the moment A's connection is given back and the lock passes
+        event.listen(
+            scenario.engine.sync_engine.pool,
+            "checkin",
+            lambda *_: cancelled.append(second.cancel()),
+            once=True,
+        )
+        await first
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        assert cancelled == [True]  # B was still waiting when cancelled
+        await asyncio.wait_for(write(sessionmaker, log, "C", 3), 5)  # the lock was not kept
+        async with sessionmaker() as session:
+            return (await session.execute(text("SELECT x FROM t ORDER BY x"))).scalars().all()
+
+    assert run(tmp_path, scenario) == [1, 3]
