@@ -297,11 +297,13 @@ async def test_kill_mid_broadcast_no_duplicates(fake, tmp_path, stop_bots):
     counts = [len(announcements(u, text)) for u in users]
     assert max(counts) == 1, f"duplicates: {[i for i, c in enumerate(counts) if c > 1]}"
     missing = [i for i, c in enumerate(counts) if c == 0]
-    assert missing == [45], missing  # everyone but the family who blocked the bot got exactly one
     statuses = dict(db_rows(proc, "SELECT status, count(*) FROM broadcast_recipients GROUP BY status"))
     assert statuses.get("blocked") == 1
     assert statuses.get("sent", 0) + statuses.get("unknown", 0) == n - 1
-    assert statuses.get("unknown", 0) <= 1
+    # in flight when the bot was killed (claimed, the answer not yet recorded): sent or not, never sent again; at
+    # most one per sender worker (4). Everyone else but the family who blocked the bot got exactly one.
+    in_flight = statuses.get("unknown", 0)
+    assert 45 in missing and len(missing) - 1 <= in_flight <= 4, (missing, statuses)
     assert "Заблокировали бот: 1" in coord.messages()[-1]["text"]
 
 
