@@ -64,3 +64,49 @@ def test_upgrade_keeps_existing_rows(db):
     command.upgrade(alembic_config(url), "head")
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT tg_user_id FROM families").fetchall() == [(7,)]
+
+
+def test_the_heads_read_from_the_files_are_alembics():
+    from bot.db.migrate import script_heads
+
+    assert script_heads() == set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+_START = """
+import asyncio, sys
+from sqlalchemy import text
+from bot.db.engine import make_engine
+from bot.db.migrate import upgrade_to_head
+
+async def go():
+    engine = make_engine(sys.argv[1])
+    await upgrade_to_head(engine)
+    async with engine.connect() as conn:
+        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    await engine.dispose()
+    print(version, "alembic" in sys.modules)
+
+asyncio.run(go())
+"""
+
+
+def test_a_start_on_a_database_at_head_does_not_import_alembic_and_one_behind_is_upgraded(db):
+    """Each start in a fresh interpreter, as `python -m bot run` is."""
+    import subprocess
+    import sys
+
+    from bot.config import ROOT
+
+    _, url = db
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+    def start() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", _START, url], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        return done.stdout.split()
+
+    assert start() == [head, "True"]  # a new database: alembic creates it
+    assert start() == [head, "False"]  # at head: one row read, alembic never imported
+    command.downgrade(alembic_config(url), "-1")
+    assert start() == [head, "True"]  # one behind: alembic upgrades it
