@@ -118,7 +118,7 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
     sessionmaker = make_sessionmaker(engine)
     i18n = make_i18n(settings.locales_dir, settings.default_locale)
     clock.set_offset_days(settings.clock_offset_days)
-    catalog = load_catalog(settings.data_dir)
+    catalog = load_catalog(settings.data_dir, settings.cache_dir)
     warm_up()
     bot = build_bot(settings)
     liveness = Liveness(settings.redis_url, settings.redis_key("alive"))

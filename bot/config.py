@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     log_level: str = "INFO"
     data_dir: Path = ROOT / "data"
+    # what start-up builds from data/ (the danger detector), kept for the next start; empty: built at every start
+    cache_dir: Path | None = ROOT / "var" / "cache"
     locales_dir: Path = ROOT / "locales"
     polling_timeout: int = 10
     telegram_timeout: float = 20.0
@@ -184,6 +186,11 @@ class Settings(BaseSettings):
         if not v.startswith(("http://", "https://")):
             raise ValueError("must be an http(s):// URL")
         return v.rstrip("/")
+
+    @field_validator("cache_dir", mode="before")
+    @classmethod
+    def _no_cache(cls, v: object) -> object:
+        return None if v == "" else v
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

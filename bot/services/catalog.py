@@ -108,21 +108,24 @@ class Catalog:
         return pairs
 
 
-def load_catalog(data_dir: Path) -> Catalog:
+def load_catalog(data_dir: Path, cache_dir: Path | None = None) -> Catalog:
     """Everything in ``data_dir``, read once per process and per state of its files: a changed file (a new
     modification time) is read again. Half a second of parsing and lemmatising, which a process forked after the
-    first load (the end-to-end tests' bot starts) does not pay again."""
+    first load (the end-to-end tests' bot starts) does not pay again. With ``cache_dir`` the danger detector built
+    from the files is kept there for the next start (bot/services/compiled.py)."""
     files = sorted(p for p in Path(data_dir).rglob("*") if p.is_file())
-    return _catalog_for(Path(data_dir), tuple((str(p), p.stat().st_mtime_ns) for p in files))
+    return _catalog_for(Path(data_dir), tuple((str(p), p.stat().st_mtime_ns) for p in files), cache_dir)
 
 
 @functools.lru_cache(maxsize=4)
-def _catalog_for(data_dir: Path, files: tuple[tuple[str, int], ...]) -> Catalog:
+def _catalog_for(
+    data_dir: Path, files: tuple[tuple[str, int], ...], cache_dir: Path | None = None
+) -> Catalog:
     checkin.load(
         Path(data_dir)
     )  # the check-in's questionnaire: a broken file stops the start like other content
     content = content_mod.load_content(data_dir)
-    detector = crisis.load_detector(data_dir)
+    detector = crisis.load_detector(data_dir, cache_dir)
     measures = ms.load_catalogue(data_dir)
     return Catalog(
         data_dir=data_dir,

@@ -27,7 +27,7 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from bot.services import yamlsafe
+from bot.services import compiled, yamlsafe
 from bot.services.bounded import WORDS, remember
 from bot.services.crisis_compile import Match, Phrase, Slot, _add_form, _compiled
 from bot.services.crisis_lexicon import (
@@ -158,6 +158,11 @@ class CrisisDetector:
                 if form == word or len(form) >= EN_TYPO_MIN_LEN - 1:
                     _add_form(self._c.forms, shared, form, word)
         self._typo_forms = sorted(f for f in self._c.forms if len(f) >= TYPO_MIN_LEN)
+        self._index_deletions()
+
+    def _index_deletions(self) -> None:
+        """The typo index over ``_typo_forms``. It holds Python's ``hash()`` of strings, which differs from one
+        process to the next: never pickled (see ``__getstate__``), rebuilt where the detector is loaded."""
         # built in numpy arrays: a sorted list of 280,000 (hash, number) tuples left the process 35 MB larger
         lengths = [len(form) for form in self._typo_forms]
         hashes = np.fromiter(
@@ -171,6 +176,18 @@ class CrisisDetector:
         self._delete_hashes.frombytes(hashes[order].tobytes())
         self._delete_forms = array("i")
         self._delete_forms.frombytes(numbers[order].tobytes())
+
+    # A detector built once is kept in a file (bot/services/compiled.py): what a process's hash seed or its traffic
+    # shaped stays out of it.
+    _NOT_KEPT = ("_delete_hashes", "_delete_forms", "_word_cache", "_recent", "_typo_read")
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k not in self._NOT_KEPT}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._word_cache, self._recent, self._typo_read = {}, OrderedDict(), {}
+        self._index_deletions()
 
     @classmethod
     def from_path(cls, path: Path | str = DEFAULT_LEXICON_PATH) -> CrisisDetector:
@@ -567,18 +584,38 @@ class CrisisDetector:
 _WORDS = re.compile(r"\w+")
 
 
+# the modules a detector is built by: a change to one of them builds a kept detector anew (bot/services/compiled.py)
+_BUILT_BY = tuple(
+    Path(__file__).with_name(f"{name}.py")
+    for name in (
+        "crisis",
+        "crisis_compile",
+        "crisis_lexicon",
+        "crisis_model",
+        "crisis_text",
+        "bounded",
+        "morph",
+        "yamlsafe",
+    )
+)
+
+
 @functools.lru_cache(maxsize=4)
-def _detector_for(path: str, mtime: float, model_mtime: float) -> CrisisDetector:
-    return CrisisDetector.from_path(path)
+def _detector_for(
+    path: str, mtime: float, model_mtime: float, cache_dir: Path | None = None
+) -> CrisisDetector:
+    inputs = (Path(path), Path(path).with_name(MODEL_FILE), *_BUILT_BY)
+    return compiled.cached("crisis-detector", inputs, lambda: CrisisDetector.from_path(path), cache_dir)
 
 
-def load_detector(data_dir: Path | str | None = None) -> CrisisDetector:
+def load_detector(data_dir: Path | str | None = None, cache_dir: Path | None = None) -> CrisisDetector:
     """The detector for ``data_dir/crisis_lexicon.yaml`` (default: the repository's data/) with the second
-    opinion of ``crisis_model.json`` beside it when that file exists; cached per file."""
+    opinion of ``crisis_model.json`` beside it when that file exists; cached per file in the process and, with
+    ``cache_dir``, kept there for the next start."""
     path = Path(data_dir) / LEXICON_FILE if data_dir is not None else DEFAULT_LEXICON_PATH
     model_path = path.with_name(MODEL_FILE)
     model_mtime = model_path.stat().st_mtime if model_path.exists() else 0.0
-    return _detector_for(str(path), path.stat().st_mtime, model_mtime)
+    return _detector_for(str(path), path.stat().st_mtime, model_mtime, cache_dir)
 
 
 def load_lexicon(path: Path | str) -> Lexicon:

@@ -65,7 +65,8 @@ def serve(path: str) -> None:
     # everything in the repository's data/, the crisis detector with it (a second and a half of parsing and
     # lemmatising per start otherwise); cached per file and modification time, so a test that edits a copy of data/
     # still gets its own
-    load_catalog(Settings.model_fields["data_dir"].default)
+    # (and with the default cache directory, as the children's build_app asks for it: bot/services/compiled.py)
+    load_catalog(Settings.model_fields["data_dir"].default, Settings.model_fields["cache_dir"].default)
 
     children: dict[int, int | None] = {}
 
