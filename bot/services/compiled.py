@@ -31,6 +31,10 @@ T = TypeVar("T")
 LIBRARIES = ("pymorphy3", "pymorphy3-dicts-ru", "numpy", "pydantic")
 
 
+def short_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def key_of(inputs: Iterable[Path]) -> str:
     """A digest of the files' names and bytes, Python's version and the libraries' versions."""
     digest = hashlib.sha256(sys.version.encode())

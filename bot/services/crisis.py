@@ -605,7 +605,9 @@ def _detector_for(
     path: str, mtime: float, model_mtime: float, cache_dir: Path | None = None
 ) -> CrisisDetector:
     inputs = (Path(path), Path(path).with_name(MODEL_FILE), *_BUILT_BY)
-    return compiled.cached("crisis-detector", inputs, lambda: CrisisDetector.from_path(path), cache_dir)
+    # one kept detector per lexicon file: a second data directory does not replace the first one's
+    name = f"crisis-detector-{compiled.short_digest(str(Path(path).resolve()))}"
+    return compiled.cached(name, inputs, lambda: CrisisDetector.from_path(path), cache_dir)
 
 
 def load_detector(data_dir: Path | str | None = None, cache_dir: Path | None = None) -> CrisisDetector:

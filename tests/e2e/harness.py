@@ -180,6 +180,10 @@ class BotProcess:
             **leader_ttl,
             **env,
         }
+        if (
+            "DATA_DIR" in env and "CACHE_DIR" not in env
+        ):  # a test's own data: its detector kept with the test's files
+            self.env["CACHE_DIR"] = str(workdir / "cache")
         self.proc: subprocess.Popen | ZygoteChild | None = None
         self.start_cmd = list(BOT_RUN)  # benchmarks run other bots through the harness
 
