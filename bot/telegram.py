@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -27,6 +27,7 @@ from aiogram.exceptions import (
 from aiogram.methods import AnswerCallbackQuery, GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import LinkPreviewOptions, Update
+from aiohttp import ClientError, ClientTimeout
 from pydantic import ValidationError
 
 from bot.config import Settings
@@ -261,6 +262,7 @@ def unreadable_update(item: Any, exc: ValidationError) -> None:
 
 
 _RESPONSE_MODELS: dict[object, type] = {}
+_JSON = {"Content-Type": "application/json"}
 
 
 class Session(AiohttpSession):
@@ -273,6 +275,42 @@ class Session(AiohttpSession):
     """
 
     pacer: Pacer | None = None
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
+    ) -> TelegramType:
+        """aiogram's request with its parameters as one JSON object instead of an urlencoded form, when nothing is
+        uploaded. The values are the form's own (aiogram's ``prepare_value``: strings, objects as JSON text), which
+        the Bot API reads from a JSON body exactly as from a form (a string value is taken as it is). aiogram's form
+        quoted every character in Python: with the form it built, about 6 % of the bot's CPU (py-spy, closed loop
+        of 40 families). A file to upload goes the form's way (multipart)."""
+        files: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        for key, value in method.model_dump(warnings=False).items():
+            prepared = self.prepare_value(value, bot=bot, files=files)
+            if prepared:  # as aiogram's form: no empty fields
+                body[key] = prepared
+        if files:
+            return await super().make_request(bot, method, timeout)
+        session = await self.create_session()
+        url = self.api.api_url(token=bot.token, method=method.__api_method__)
+        try:
+            async with session.post(
+                url,
+                data=self.json_dumps(body),
+                headers=_JSON,
+                timeout=ClientTimeout(total=self.timeout if timeout is None else timeout),
+            ) as resp:
+                raw_result = await resp.text()
+        except TimeoutError as exc:
+            raise TelegramNetworkError(method=method, message="Request timeout error") from exc
+        except ClientError as exc:
+            raise TelegramNetworkError(method=method, message=f"{type(exc).__name__}: {exc}") from exc
+        response = self.check_response(bot=bot, method=method, status_code=resp.status, content=raw_result)
+        return cast(TelegramType, response.result)
 
     def check_response(self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str):
         key = method.__returning__
