@@ -607,7 +607,7 @@ def _detector_for(
     inputs = (Path(path), Path(path).with_name(MODEL_FILE), *_BUILT_BY)
     # one kept detector per lexicon file: a second data directory does not replace the first one's
     name = f"crisis-detector-{compiled.short_digest(str(Path(path).resolve()))}"
-    return compiled.cached(name, inputs, lambda: CrisisDetector.from_path(path), cache_dir)
+    return compiled.cached(name, inputs, lambda: CrisisDetector.from_path(path), cache_dir, CrisisDetector)
 
 
 def load_detector(data_dir: Path | str | None = None, cache_dir: Path | None = None) -> CrisisDetector:

@@ -303,7 +303,15 @@ async def test_kill_mid_broadcast_no_duplicates(fake, tmp_path, stop_bots):
     # in flight when the bot was killed (claimed, the answer not yet recorded): sent or not, never sent again; at
     # most one per sender worker (4). Everyone else but the family who blocked the bot got exactly one.
     in_flight = statuses.get("unknown", 0)
-    assert 45 in missing and len(missing) - 1 <= in_flight <= 4, (missing, statuses)
+    assert 45 in missing and in_flight <= 4, (missing, statuses)
+    status_of = dict(
+        db_rows(
+            proc,
+            "SELECT f.tg_user_id, r.status FROM broadcast_recipients r JOIN families f ON f.id = r.family_id",
+        )
+    )
+    assert status_of[users[45].id] == "blocked"
+    assert all(status_of[users[i].id] == "unknown" for i in missing if i != 45), (missing, status_of)
     assert "Заблокировали бот: 1" in coord.messages()[-1]["text"]
 
 

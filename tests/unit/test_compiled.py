@@ -3,6 +3,7 @@ and a danger detector read back in another process detects exactly as one built 
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -21,29 +22,49 @@ def test_built_once_read_back_and_built_anew_when_an_input_changes(tmp_path):
         builds.append(source.read_text())
         return {"words": source.read_text()}
 
-    assert compiled.cached("thing", [source], build, cache) == {"words": "один"}
-    assert compiled.cached("thing", [source], build, cache) == {"words": "один"}
+    assert compiled.cached("thing", [source], build, cache, dict) == {"words": "один"}
+    assert compiled.cached("thing", [source], build, cache, dict) == {"words": "один"}
     assert builds == ["один"]  # the second came from the file
     source.write_text("два")
-    assert compiled.cached("thing", [source], build, cache) == {"words": "два"}
+    assert compiled.cached("thing", [source], build, cache, dict) == {"words": "два"}
     assert builds == ["один", "два"]
     assert len(list(cache.glob("thing-*.pickle"))) == 1  # the old one removed
-    assert compiled.cached("thing", [source], build, None) == {"words": "два"}  # no cache: built
+    assert compiled.cached("thing", [source], build, None, dict) == {"words": "два"}  # no cache: built
     assert builds == ["один", "два", "два"]
+    assert oct(cache.stat().st_mode & 0o777) == oct(0o700)  # the bot's user alone
 
 
-def test_a_torn_file_is_built_anew_and_an_unwritable_directory_only_costs_the_build(tmp_path):
-    source = tmp_path / "source.txt"
+def test_what_is_not_kept_or_not_read(tmp_path):
+    source, cache = tmp_path / "source.txt", tmp_path / "cache"
     source.write_text("x")
-    cache = tmp_path / "cache"
-    compiled.cached("thing", [source], lambda: [1, 2, 3], cache)
+    compiled.cached("thing", [source], lambda: [1, 2, 3], cache, list)
     [kept] = cache.glob("thing-*.pickle")
-    kept.write_bytes(kept.read_bytes()[:5])  # a file cut short
-    assert compiled.cached("thing", [source], lambda: [4], cache) == [4]
-    assert compiled.cached("thing", [source], lambda: [5], cache) == [4]  # the rebuilt one was kept
+    kept.write_bytes(kept.read_bytes()[:5])  # a file cut short: built anew, and the new one kept
+    assert compiled.cached("thing", [source], lambda: [4], cache, list) == [4]
+    assert compiled.cached("thing", [source], lambda: [5], cache, list) == [4]
+    kept.chmod(0o666)  # writable by others: not read (and replaced)
+    assert compiled.cached("thing", [source], lambda: [6], cache, list) == [6]
+    assert compiled.cached("thing", [source], lambda: {"not": "a list"}, cache, dict) == {"not": "a list"}
+    assert compiled.cached("thing", [source], lambda: [7], cache, list) == [7]  # a dict kept: not a list
+
+    def edited_meanwhile() -> list:
+        source.write_text("y")  # an input changed while it was built: not kept under the old key
+        return [8]
+
+    source.write_text("z")
+    assert compiled.cached("thing", [source], edited_meanwhile, cache, list) == [8]
+    source.write_text("z")
+    assert compiled.cached("thing", [source], lambda: [9], cache, list) == [9]
+
+    import threading
+
+    lock = threading.Lock()  # cannot be pickled: the start goes on with it, and nothing is left behind
+    assert compiled.cached("lock", [source], lambda: lock, cache, type(lock)) is lock
+    assert not list(cache.glob("*lock*"))
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
-    assert compiled.cached("thing", [source], lambda: [6], blocker / "cache") == [6]
+    assert compiled.cached("thing", [source], lambda: [10], blocker / "cache", list) == [10]
+    assert compiled.cached("thing", [tmp_path / "missing"], lambda: [11], cache, list) == [11]
 
 
 _DETECT = """
@@ -69,8 +90,18 @@ def test_a_detector_read_back_in_another_process_detects_as_one_built_there(tmp_
 
     judge = load((ROOT / "tests/data/danger_independent3/independent.yaml").read_text(encoding="utf-8"))
     messages = [m["text"] for m in judge["messages"][::4]]
-    # typos the index exists for, one letter wrong, missing, doubled or swapped
-    messages += ["хачу умиреть", "он меня избевает", "ибил меня", "ноож у мужа", "пабил ребёнка", "суицыд"]
+    # typos found only through the typo index (each is missed by this detector with the index emptied)
+    typos = [
+        "ибил меня",
+        "пабил ребёнка",
+        "хочу павеситься",
+        "я парезала вены",
+        "муж душыт меня",
+        "изнасилавал",
+        "порезаоа руки",
+        "голадаем",
+    ]
+    messages += typos
 
     def run(cache: str, seed: str) -> list:
         env = {**os.environ, "PYTHONHASHSEED": seed}
@@ -93,4 +124,12 @@ def test_a_detector_read_back_in_another_process_detects_as_one_built_there(tmp_
     assert run(str(cache), "3") == built  # read back under another hash seed
     assert kept.stat().st_mtime_ns == written  # read, not built and written again
     assert sum(hit is not None for hit in built) > len(messages) // 3  # the sample does exercise the detector
-    assert all(hit is not None for hit in built[-6:-1]), built[-6:]  # and the typo index
+    assert all(hit is not None for hit in built[-len(typos) :]), built[-len(typos) :]  # and the typo index
+    from array import array
+
+    from bot.services.crisis import load_detector
+
+    without_index = copy.copy(load_detector())
+    without_index._delete_hashes, without_index._delete_forms = array("q"), array("i")
+    without_index._word_cache, without_index._recent = {}, type(without_index._recent)()
+    assert [t for t in typos if without_index.detect(t) is not None] == []  # they need the index
