@@ -180,9 +180,8 @@ class BotProcess:
             **leader_ttl,
             **env,
         }
-        if (
-            "DATA_DIR" in env and "CACHE_DIR" not in env
-        ):  # a test's own data: its detector kept with the test's files
+        # a test's own data: its danger detector is kept with the test's files, not in the repository's var/cache
+        if "DATA_DIR" in env and "CACHE_DIR" not in env:
             self.env["CACHE_DIR"] = str(workdir / "cache")
         self.proc: subprocess.Popen | ZygoteChild | None = None
         self.start_cmd = list(BOT_RUN)  # benchmarks run other bots through the harness

@@ -313,11 +313,15 @@ class FakeTelegram(BotMethods):
             if left <= 0:
                 raise TimeoutError(f"condition not met within {timeout} s")
             waiter = asyncio.get_running_loop().create_future()
-            self._call_waiters.setdefault(chat_id, []).append(waiter)
+            waiters = self._call_waiters.setdefault(chat_id, [])
+            waiters.append(waiter)
             try:
                 await asyncio.wait_for(waiter, left)
             except TimeoutError:
-                pass
+                if waiter in waiters:  # not woken: not left behind for a chat that may never get a call
+                    waiters.remove(waiter)
+                    if not waiters and self._call_waiters.get(chat_id) is waiters:
+                        del self._call_waiters[chat_id]
 
     def _wake(self, chat_id: Any) -> None:
         try:
