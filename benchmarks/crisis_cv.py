@@ -38,6 +38,9 @@ not see it. Printed:
      parenthood; teenagers about themselves; older people and carers).
    Each lexicon was improved afterwards, so these are estimates for the detector of that time; the later one is
    the closer to today's. They are the figures to compare with the independent judge set.
+4. the same, all rounds together, for each raise threshold, with the share of every-day questions (tests/data/
+   intents_tune.yaml) that get a signal: how RAISE_ABOVE is chosen (the largest recall minus the mean of the two
+   false-alarm rates).
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ import sys
 import tempfile
 import zlib
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -62,6 +67,8 @@ from bot.services.crisis_model import (  # noqa: E402
 )
 
 FOLDS = 5
+EVERYDAY = ROOT / "tests" / "data" / "intents_tune.yaml"
+RAISE_CHOICES = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.01)  # 1.01: no raise
 # (the lexicon before it was edited for them, the parts of the corpus it had never been edited for)
 ROUNDS = (
     ("990a602", ("own", "second")),
@@ -167,12 +174,14 @@ def estimate(verbose: bool = False) -> dict:
     lex_hits = [alone.detect(i["text"]) for i in items]
     out["lexicon_alone"] = figures(lex_hits, items)
     out["rounds"] = []
+    unseen: list[tuple[CrisisDetector, list[dict]]] = []
     for commit, parts in ROUNDS:
         before = lexicon_before(commit)
         if before is None:
             continue
         old = cv_detector(before, items, prob, models)
         sel = [i for i in items if i["part"] in parts]
+        unseen.append((old, sel))
         old_alone = CrisisDetector(old.lexicon)
         out["rounds"].append(
             (
@@ -182,6 +191,27 @@ def estimate(verbose: bool = False) -> dict:
                 figures([old_alone.detect(i["text"]) for i in sel], sel),
             )
         )
+    # 4. the raise threshold on all of them together (how RAISE_ABOVE is chosen), and on every-day questions
+    out["raise"] = []
+    shipped = CrisisDetector.from_path()
+    everyday = [
+        i["text"]
+        for i in yaml.safe_load(EVERYDAY.read_text(encoding="utf-8"))["items"]
+        if i["intent"] != "danger"
+    ]
+    for t in RAISE_CHOICES:
+        shipped.raise_above = t
+        shipped._recent.clear()
+        asked = sum(shipped.detect(text) is not None for text in everyday) / len(everyday)
+        hits_t: list = []
+        sel_t: list[dict] = []
+        for det, sel in unseen:
+            det.raise_above = t
+            det._recent.clear()
+            hits_t += [det.detect(i["text"]) for i in sel]
+            sel_t += sel
+        if sel_t:
+            out["raise"].append((t, figures(hits_t, sel_t), asked))
     out["hits"], out["lex_hits"] = hits, lex_hits
     return out
 
@@ -202,7 +232,7 @@ def main() -> None:
     missed = [n for n in danger if lex_hits[n] is None]
     silent = [n for n in benign if lex_hits[n] is None]
     print(f"  raising 'possible' where the lexicon is silent ({len(missed)} danger, {len(silent)} harmless):")
-    for t in (0.8, 0.9, 0.92, 0.93, 0.95, 0.97):
+    for t in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
         mark = "   <- shipped (RAISE_ABOVE)" if abs(t - RAISE_ABOVE) < 1e-9 else ""
         print(
             f"    p >= {t:.2f}: finds {sum(prob[n] >= t for n in missed)}, "
@@ -238,6 +268,22 @@ def main() -> None:
             print(line(f"{commit} on {'+'.join(parts)}: lexicon alone", lex_f))
     else:
         print("\n3. no git history: the estimate on unseen wordings needs the lexicons of " + str(ROUNDS))
+    if r["raise"]:
+
+        def score(f: dict, asked: float) -> float:
+            return f["recall"] - (f["fa"] + asked) / 2
+
+        best = max(r["raise"], key=lambda x: score(x[1], x[2]))[0]
+        print(
+            "\n4. RAISE_ABOVE on unseen wordings (all of part 3 together) and on every-day questions (the shipped "
+            "detector on tests/data/intents_tune.yaml, none about danger): the threshold with the largest recall minus "
+            "the mean of the two false-alarm rates (a missed danger message weighs as much as a false alarm)"
+        )
+        for t, f, asked in r["raise"]:
+            label = "no raise" if t > 1 else f"p >= {t:.2f}"
+            mark = "   <- the choice" if t == best else ""
+            mark += "   <- shipped (RAISE_ABOVE)" if abs(t - RAISE_ABOVE) < 1e-9 else ""
+            print(line(f"{label} ({score(f, asked):.3f})", f) + f"   every-day asked {asked:.3f}" + mark)
 
     if verbose:
         hits = r["hits"]

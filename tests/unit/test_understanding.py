@@ -174,11 +174,28 @@ def test_small_talk_is_never_read_as_a_request_for_a_person(understander):
         assert decided is None or decided.action not in ("specialist", "suggest"), (text, decided)
 
 
+def read_as(understander: Understander, text: str, label: str) -> str | None:
+    """The key the family's message is routed by: a possible danger signal gets the safety check and the message
+    goes on (handlers/family/crisis.py), so a message not labelled danger is routed by its other readings."""
+    reading = understander.understand(text, "ru", "RU-PNZ")
+    return reading.key if label == "danger" else reading.apart_from_danger().key
+
+
 def test_the_tuning_set_is_read_as_labelled(understander):
     items = labelled("tune")
-    wrong = [(t, label, understander.understand(t, "ru", "RU-PNZ").key) for t, label in items]
+    wrong = [(t, label, read_as(understander, t, label)) for t, label in items]
     wrong = [w for w in wrong if w[1] != w[2]]
     assert len(wrong) / len(items) <= 0.15, wrong
+
+
+def test_few_everyday_questions_get_the_safety_check(catalog):
+    """Every-day messages of both labelled sets, none of them about danger: few are asked «Вы сейчас в
+    безопасности?» (the question is still answered after it), none gets the emergency reply. 2026-12-07: 18 of 265
+    (6 before RAISE_ABOVE went from 0.90 to 0.60; benchmarks/crisis_cv.py part 4 weighs both)."""
+    everyday = [t for name in SETS for t, label in labelled(name) if label != "danger"]
+    hits = [(t, h) for t in everyday if (h := catalog.detector.detect(t)) is not None]
+    assert not [t for t, h in hits if h.clear], hits
+    assert len(hits) / len(everyday) <= 0.08, hits
 
 
 def test_a_greeting_with_a_question_is_the_question(understander):
