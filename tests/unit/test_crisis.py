@@ -698,6 +698,7 @@ def test_round11_weaker_signals_are_found(detector: CrisisDetector, text: str) -
         "бабушка раздала рассаду соседям",
         "учитель рассказал про старое ружьё деда на уроке истории",
         "дочь упала с самоката, ссадина на коленке, всё хорошо",
+        "сын переночевал у друга после дня рождения",
         "на даче холодно, ходим в куртках до обеда",
         "не вижу смысла подавать на пособие",
         "мама гуглила как приготовить утку",
@@ -705,17 +706,6 @@ def test_round11_weaker_signals_are_found(detector: CrisisDetector, text: str) -
 )
 def test_round11_near_misses_stay_quiet(detector: CrisisDetector, text: str) -> None:
     assert detector.detect(text) is None, text
-
-
-@pytest.mark.parametrize("text", ["сын переночевал у друга после дня рождения"])
-def test_a_false_alarm_of_the_raise_is_the_safety_check_never_the_emergency_reply(
-    detector: CrisisDetector, text: str
-) -> None:
-    """Since RAISE_ABOVE went from 0.90 to 0.60 (recall on unseen wordings 0.837 -> 0.946, false alarms 0.120 ->
-    0.149), some harmless messages the lexicon is silent on read as danger to the model: they are asked «Вы сейчас
-    в безопасности?», and nothing more."""
-    hit = detector.detect(text)
-    assert hit is not None and hit.pattern_ids == ["model"] and hit.level == "possible", hit
 
 
 @pytest.mark.parametrize(
