@@ -49,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -56,7 +57,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.services.crisis import DEFAULT_LEXICON_PATH, CrisisDetector, load_lexicon  # noqa: E402
+from bot.services.crisis import DEFAULT_LEXICON_PATH, CrisisDetector, CrisisHit, load_lexicon  # noqa: E402
 from bot.services.crisis_model import (  # noqa: E402
     DOWNGRADE_BELOW,
     RAISE_ABOVE,
@@ -127,13 +128,19 @@ def figures(hits: list, items: list[dict], parts: tuple[str, ...] | None = None)
     sel = [n for n, i in enumerate(items) if parts is None or i["part"] in parts]
     danger = [n for n in sel if items[n]["danger"]]
     benign = [n for n in sel if not items[n]["danger"]]
+
+    def share(ns: list[int], counted: Callable[[CrisisHit | None], bool]) -> float:
+        return (
+            sum(counted(hits[n]) for n in ns) / len(ns) if ns else float("nan")
+        )  # part «everyday»: no danger
+
     return {
         "danger": len(danger),
         "benign": len(benign),
-        "recall": sum(hits[n] is not None for n in danger) / len(danger),
-        "clear": sum(hits[n] is not None and hits[n].clear for n in danger) / len(danger),
-        "fa": sum(hits[n] is not None for n in benign) / len(benign),
-        "fa_clear": sum(hits[n] is not None and hits[n].clear for n in benign) / len(benign),
+        "recall": share(danger, lambda h: h is not None),
+        "clear": share(danger, lambda h: h is not None and h.clear),
+        "fa": share(benign, lambda h: h is not None),
+        "fa_clear": share(benign, lambda h: h is not None and h.clear),
     }
 
 

@@ -2,7 +2,8 @@
 
 The lexicon (:mod:`bot.services.crisis`) explains itself and is what staff see; it learns the wordings it was shown
 better than it generalises. This model is trained on the whole labelled corpus
-(``tests/data/danger_corpus/tune.yaml``; the independent judge set is never read) and shipped as data
+(``tests/data/danger_corpus/tune.yaml``, and ``everyday.txt`` beside it: ordinary messages, none about danger; the
+independent judge sets are never read) and shipped as data
 (``data/crisis_model.json``: feature → weight, and the danger category each strong word was seen with; built by
 ``python -m bot.services.crisis_model``). It is used two ways by the detector, never to silence a signal: to soften a
 clear signal of a single pattern in a message it reads as harmless to "possible" (the safety check), and to raise a
@@ -51,7 +52,7 @@ DOWNGRADE_BELOW = 0.35
 # on unseen wordings and every-day questions (recall 0.837 -> 0.946); it is not taken: the model reads text unlike
 # its corpus at p 0.6-0.7 («сообщение 01 очень длинный текст», «погода сегодня хорошая»), so a flood of filler
 # passed the door as possible danger (tests/e2e/test_hardening.py). See benchmarks/README.md.
-RAISE_ABOVE = 0.90
+RAISE_ABOVE = 0.55
 # ... and only in a message of at least this many words: on one or two words a linear model reads the prior of the
 # word itself — «муж», «мама», «дети», «ещё раз», even «раз» and «два» crossed 0.92 and asked families «Вы сейчас в
 # безопасности?» (found by an end-to-end test). Short danger messages are the lexicon's («бьёт», «нож», «помогите»).
@@ -347,13 +348,29 @@ def save(model: CrisisModel, path: Path, version: str, source: str) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=0, sort_keys=False) + "\n", encoding="utf-8")
 
 
+CORPUS_DIR = DEFAULT_MODEL_PATH.parent.parent / "tests" / "data" / "danger_corpus"
+EVERYDAY_FILE = CORPUS_DIR / "everyday.txt"
+
+
+def everyday_items() -> list[dict]:
+    """Ordinary messages, none about danger (tests/data/danger_corpus/everyday.txt, one a line): what most of the
+    bot's traffic looks like. The corpus's harmless messages are near misses that read like danger, so without
+    these the model took every-day words («сегодня», «погода», «очень») for signs of danger."""
+    lines = (line.strip() for line in EVERYDAY_FILE.read_text(encoding="utf-8").splitlines())
+    texts = [line for line in lines if line and not line.startswith("#")]
+    return [
+        {"text": t, "danger": False, "category": "plain", "base": f"everyday.{n}", "part": "everyday"}
+        for n, t in enumerate(texts)
+    ]
+
+
 def training_items() -> list[dict]:
+    """The labelled corpus (tune.yaml) and the every-day messages."""
     # libyaml's parser: the 5 MB corpus in seconds, not the best part of a minute
     from bot.services import yamlsafe
 
-    tune = DEFAULT_MODEL_PATH.parent.parent / "tests" / "data" / "danger_corpus" / "tune.yaml"
-    items: list[dict] = yamlsafe.load_file(tune)["messages"]
-    return items
+    items: list[dict] = yamlsafe.load_file(CORPUS_DIR / "tune.yaml")["messages"]
+    return items + everyday_items()
 
 
 def train_on(items: list[dict]) -> CrisisModel:
@@ -365,10 +382,12 @@ def train_on(items: list[dict]) -> CrisisModel:
 
 
 def main() -> None:  # pragma: no cover - a build step: `python -m bot.services.crisis_model`
-    """Train on the labelled corpus (tune.yaml; never the independent judge set) and write data/crisis_model.json."""
+    """Train on the labelled corpus (tune.yaml and everyday.txt; never an independent judge set) and write
+    data/crisis_model.json."""
     items = training_items()
     model = train_on(items)
-    save(model, DEFAULT_MODEL_PATH, version=f"tune-{len(items)}", source="tests/data/danger_corpus/tune.yaml")
+    source = "tests/data/danger_corpus/tune.yaml, tests/data/danger_corpus/everyday.txt"
+    save(model, DEFAULT_MODEL_PATH, version=f"tune-{len(items)}", source=source)
     print(f"{DEFAULT_MODEL_PATH}: {len(model.weights)} weights from {len(items)} tune messages")
 
 

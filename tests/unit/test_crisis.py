@@ -344,13 +344,22 @@ CORPUS = Path(__file__).resolve().parent.parent / "data" / "danger_corpus"
 # twelve more authors' bases, parts own8a-c to own11a-c, whose long harmless messages tell past and others'
 # dangers beside danger words; part own7 is in it and the lexicon was not edited for it). In part own10 alone the
 # false alarms are 0.117: the exceptions that would quiet them would have to reach over neighbouring words, and such
-# reaches silenced live danger (test_an_exception_beside_live_danger_does_not_silence_it).
-TUNE_MIN_RECALL = 0.965
-TUNE_MAX_FALSE_ALARMS = 0.065
+# reaches silenced live danger (test_an_exception_beside_live_danger_does_not_silence_it). With RAISE_ABOVE 0.55 and the
+# model trained with everyday.txt too (2026-12-07): 0.995 / 0.066.
+TUNE_MIN_RECALL = 0.985
+TUNE_MAX_FALSE_ALARMS = 0.07
 
 
 def _corpus() -> list[dict]:
-    return training_items()
+    """tune.yaml, as generate.py writes it (training_items() adds everyday.txt after it)."""
+    return [i for i in training_items() if i["part"] != "everyday"]
+
+
+def test_the_everyday_messages_are_harmless_training_messages() -> None:
+    everyday = [i for i in training_items() if i["part"] == "everyday"]
+    assert len(everyday) >= 1500
+    assert all(not i["danger"] and i["category"] == "plain" and i["text"].strip() for i in everyday)
+    assert len({i["base"] for i in everyday}) == len(everyday)  # each its own group in cross-validation
 
 
 def _figures(detector: CrisisDetector, items: list[dict]) -> tuple[float, float, list[str]]:
@@ -503,7 +512,6 @@ def test_a_clear_signal_outranks_a_possible_one(detector: CrisisDetector) -> Non
     [
         "посоветуйте фильм про домашнее насилие для урока",
         "с какого возраста можно оставлять ребёнка одного дома",
-        "кот пропал, дети плачут",
         "в детстве меня били, как не повторить это со своими детьми",
         "на работе завал, хочется повеситься, шучу",
     ],
@@ -698,7 +706,6 @@ def test_round11_weaker_signals_are_found(detector: CrisisDetector, text: str) -
         "бабушка раздала рассаду соседям",
         "учитель рассказал про старое ружьё деда на уроке истории",
         "дочь упала с самоката, ссадина на коленке, всё хорошо",
-        "сын переночевал у друга после дня рождения",
         "на даче холодно, ходим в куртках до обеда",
         "не вижу смысла подавать на пособие",
         "мама гуглила как приготовить утку",
@@ -706,6 +713,17 @@ def test_round11_weaker_signals_are_found(detector: CrisisDetector, text: str) -
 )
 def test_round11_near_misses_stay_quiet(detector: CrisisDetector, text: str) -> None:
     assert detector.detect(text) is None, text
+
+
+@pytest.mark.parametrize("text", ["сын переночевал у друга после дня рождения", "кот пропал, дети плачут"])
+def test_a_false_alarm_of_the_raise_is_the_safety_check_never_the_emergency_reply(
+    detector: CrisisDetector, text: str
+) -> None:
+    """Since RAISE_ABOVE went from 0.90 to 0.55 (recall on unseen wordings 0.825 -> 0.946, false alarms 0.118 ->
+    0.150; benchmarks/crisis_cv.py part 4), some near misses the lexicon is silent on read as danger to the model:
+    they are asked «Вы сейчас в безопасности?» and nothing more (the message itself is answered as usual)."""
+    hit = detector.detect(text)
+    assert hit is not None and hit.pattern_ids == ["model"] and hit.level == "possible", hit
 
 
 @pytest.mark.parametrize(
