@@ -127,7 +127,9 @@ def test_pacer_lets_urgent_sends_pass_ordinary_ones_waiting_for_the_shared_bucke
         await send(1, "first", False)  # empties the bucket
         ordinary = [asyncio.create_task(send(10 + i, "ordinary", False)) for i in range(30)]
         await asyncio.sleep(0.002)  # they are waiting now
-        sent_before = len(order)  # a loaded machine may wake late: sends that went before the danger one existed
+        sent_before = len(
+            order
+        )  # a loaded machine may wake late: sends that went before the danger one existed
         danger = asyncio.create_task(send(99, "danger", urgent))
         await asyncio.gather(*ordinary, danger)
         return order.index("danger") - sent_before
