@@ -68,7 +68,7 @@ from bot.services.crisis_model import (  # noqa: E402
 )
 
 FOLDS = 5
-EVERYDAY = ROOT / "tests" / "data" / "intents_tune.yaml"
+EVERYDAY_QUESTIONS = ROOT / "tests" / "data" / "intents_tune.yaml"
 RAISE_CHOICES = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.01)  # 1.01: no raise
 # (the lexicon before it was edited for them, the parts of the corpus it had never been edited for)
 ROUNDS = (
@@ -130,9 +130,8 @@ def figures(hits: list, items: list[dict], parts: tuple[str, ...] | None = None)
     benign = [n for n in sel if not items[n]["danger"]]
 
     def share(ns: list[int], counted: Callable[[CrisisHit | None], bool]) -> float:
-        return (
-            sum(counted(hits[n]) for n in ns) / len(ns) if ns else float("nan")
-        )  # part «everyday»: no danger
+        # part «everyday» has no danger message: its recall is no figure
+        return sum(counted(hits[n]) for n in ns) / len(ns) if ns else float("nan")
 
     return {
         "danger": len(danger),
@@ -203,18 +202,16 @@ def estimate(verbose: bool = False) -> dict:
     shipped = CrisisDetector.from_path()
     everyday = [
         i["text"]
-        for i in yaml.safe_load(EVERYDAY.read_text(encoding="utf-8"))["items"]
+        for i in yaml.safe_load(EVERYDAY_QUESTIONS.read_text(encoding="utf-8"))["items"]
         if i["intent"] != "danger"
     ]
     for t in RAISE_CHOICES:
         shipped.raise_above = t
-        shipped._recent.clear()
         asked = sum(shipped.detect(text) is not None for text in everyday) / len(everyday)
         hits_t: list = []
         sel_t: list[dict] = []
         for det, sel in unseen:
             det.raise_above = t
-            det._recent.clear()
             hits_t += [det.detect(i["text"]) for i in sel]
             sel_t += sel
         if sel_t:

@@ -119,9 +119,8 @@ async def run(kind: str, families: int, flood: int, database: str) -> dict:
                 capture_output=True,
             )
         out: dict = {}
-        if (
-            kind == "bot"
-        ):  # the first start after a change of data/ or code builds the detector (bot/services/compiled.py)
+        # the first start after a change of data/ or code builds the detector (bot/services/compiled.py)
+        if kind == "bot":
             first = fake.user(next(_ids), "Анна", language_code="ru")
             first.send_text("/start")
             started = time.perf_counter()

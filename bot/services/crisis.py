@@ -105,7 +105,7 @@ class CrisisDetector:
         letters (the benchmark measures what each adds); ``model`` is the statistical second opinion."""
         self.lexicon = lexicon
         self.model = model
-        self.raise_above = RAISE_ABOVE  # benchmarks/crisis_cv.py compares others
+        self._raise_above = RAISE_ABOVE
         self._typos = typos
         self._latin = latin
         self._c = _compiled(lexicon)
@@ -189,6 +189,17 @@ class CrisisDetector:
         self.__dict__.update(state)
         self._word_cache, self._recent, self._typo_read = {}, OrderedDict(), {}
         self._index_deletions()
+
+    @property
+    def raise_above(self) -> float:
+        """The second opinion's probability from which it raises a signal where the lexicon is silent (RAISE_ABOVE;
+        benchmarks/crisis_cv.py compares others)."""
+        return self._raise_above
+
+    @raise_above.setter
+    def raise_above(self, value: float) -> None:
+        self._raise_above = value
+        self._recent.clear()  # the answers kept for the last texts were given under the old threshold
 
     @classmethod
     def from_path(cls, path: Path | str = DEFAULT_LEXICON_PATH) -> CrisisDetector:
@@ -570,7 +581,7 @@ class CrisisDetector:
             return None
         opinion = self.model.opinion(text)
         # no content word weighing towards danger («он меня не трогает» leans on «он» and «я»): nothing to show
-        if opinion.probability < self.raise_above or not opinion.evidence:
+        if opinion.probability < self._raise_above or not opinion.evidence:
             return None
         category = self.model.category(opinion.evidence) or "suicide"
         return CrisisHit(
