@@ -36,6 +36,8 @@ not see it. Printed:
      passing among other words).
    - the lexicon of 9916f48 (edited for round 10) on parts «own11a», «own11b», «own11c» (pregnancy, newborns and early
      parenthood; teenagers about themselves; older people and carers).
+   - the lexicon of f839dfd (edited for round 11) on parts «own12a», «own12b», «own12c» (near misses: dangers past
+     or other people's, feelings and figures of speech, bodies, homes and money — beside live danger worded the same).
    Each lexicon was improved afterwards, so these are estimates for the detector of that time; the later one is
    the closer to today's. They are the figures to compare with the independent judge set.
 4. the same, all rounds together, for each raise threshold, with the share of every-day questions (tests/data/
@@ -84,6 +86,7 @@ ROUNDS = (
     ("f6e1d28", ("own9a", "own9b", "own9c")),
     ("74b8036", ("own10a", "own10b", "own10c")),
     ("9916f48", ("own11a", "own11b", "own11c")),
+    ("f839dfd", ("own12a", "own12b", "own12c")),
 )
 
 
