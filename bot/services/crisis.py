@@ -675,10 +675,11 @@ def validate(data_dir: Path) -> list[str]:
     return []
 
 
-# Words that say «now» or «again»: an exception's reach (a past, a frame) stops at them, so «в детстве меня били,
-# мне сейчас 30 и муж меня душит» or «раньше пил, сейчас опять бьёт» keep their live half. The exception's own
+# Words that say «now», «today» or «again»: an exception's reach (a past, a frame) stops at them, so «в детстве меня
+# били, мне сейчас 30 и муж меня душит», «раньше пил, сейчас опять бьёт» or «после пожара прошлой зимой жили у
+# родственников, сегодня и оттуда выгнали» keep their live half. The exception's own
 # words may include one («мне сейчас 30»): only the words beyond the match are reached.
-LIVE_NOW = frozenset({"сейчас", "щас", "счас", "щаз", "опять", "снова", "now", "again"})
+LIVE_NOW = frozenset({"сейчас", "щас", "счас", "щаз", "сегодня", "опять", "снова", "now", "today", "again"})
 
 
 def _reached(tokens: list[Token], start: int, step: int, reach: int) -> list[int]:
