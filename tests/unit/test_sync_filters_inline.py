@@ -9,12 +9,7 @@ from datetime import UTC, datetime
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.types import Chat, Message, Update, User
 
-from bot.app import build_dispatcher
-from bot.config import Settings
-from bot.db.engine import make_engine, make_sessionmaker
 from bot.dispatcher import run_sync_callbacks_inline
-from bot.i18n import make_i18n
-from bot.services.catalog import load_catalog
 
 
 def _update(text: str) -> Update:
@@ -67,14 +62,8 @@ def test_sync_filters_run_on_the_loops_thread_and_decide_as_before() -> None:
     assert aiogram_answered == answered
 
 
-def test_the_bots_dispatcher_has_no_filter_left_for_a_thread(tmp_path) -> None:
-    settings = Settings(
-        bot_token="123456:ABCdefGHIjklMNO", database_url=f"sqlite+aiosqlite:///{tmp_path}/x.sqlite3"
-    )
-    i18n = make_i18n(settings.locales_dir, settings.default_locale)
-    dp = build_dispatcher(
-        settings, make_sessionmaker(make_engine(settings.database_url)), i18n, load_catalog(settings.data_dir)
-    )
+def test_the_bots_dispatcher_has_no_filter_left_for_a_thread(bots_dispatcher: Dispatcher) -> None:
+    dp = bots_dispatcher
     left = [
         obj
         for router in dp.chain_tail
