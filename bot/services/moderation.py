@@ -112,6 +112,7 @@ class FloodDoor:
 
     def __init__(self, window: float = 60.0, max_users: int = 50_000) -> None:
         self._windows = _Windows(window, max_users)
+        self._reads = _Windows(window, max_users)  # messages about to be dropped that were read whole
         self._exempt: set[int] = set()
 
     def admits(self, user_id: int, limit: int, now: float | None = None) -> bool:
@@ -124,6 +125,16 @@ class FloodDoor:
                 log.info("flood: a person's messages over the limit are dropped at the door for a while")
             return False
         passed.append(now)
+        return True
+
+    def may_read_whole(self, user_id: int, limit: int, now: float | None = None) -> bool:
+        """Whether a long message about to be dropped may still be read whole for danger (bot/dispatcher.py): up to
+        ``limit`` a window per person, so that a flood of long texts cannot hold the event loop for seconds."""
+        now = time.monotonic() if now is None else now
+        reads = self._reads.recent(user_id, now)
+        if len(reads) >= limit:
+            return False
+        reads.append(now)
         return True
 
     def give_back(self, user_id: int) -> None:

@@ -65,6 +65,13 @@ def test_flood_door_drops_only_what_the_gate_would_drop_after_telling():
     assert all(staff.admits(4, 3, now=t) for t in range(10))
 
 
+def test_flood_door_reads_a_few_dropped_messages_whole_a_minute_per_person():
+    door = FloodDoor(window=60)
+    assert [door.may_read_whole(1, 3, now=t) for t in range(5)] == [True, True, True, False, False]
+    assert door.may_read_whole(2, 3, now=5)  # another person has their own
+    assert door.may_read_whole(1, 3, now=61)  # the window moved on
+
+
 async def test_shared_flood_gate_counts_one_family_across_instances_and_lets_through_when_redis_is_down():
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379") + "/15"
     try:
