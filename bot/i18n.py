@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,31 +9,11 @@ from typing import Any
 
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from bot.config import SUPPORTED_LOCALES
+from bot.services.texts import DOMAIN, compile_catalogs
 
-DOMAIN = "messages"
-
-
-def compile_catalogs(locales_dir: Path, *, force: bool = False) -> list[Path]:
-    """Compile every stale `.po` into `.mo` (skips ones whose `.mo` is newer). Returns what was written."""
-    written = []
-    for po_path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
-        mo_path = po_path.with_suffix(".mo")
-        if not force and mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        with po_path.open("rb") as f:
-            catalog = read_po(f, locale=po_path.parent.parent.name)
-        # written aside and renamed into place: processes starting together (instances, test workers) never read
-        # a half-written catalogue (CI once saw "unpack requires a buffer of 4 bytes" from an empty .mo)
-        part = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
-        with part.open("wb") as f:
-            write_mo(f, catalog)
-        os.replace(part, mo_path)
-        written.append(mo_path)
-    return written
+__all__ = ["DOMAIN", "DbI18nMiddleware", "compile_catalogs", "guess_locale", "locale_scope", "make_i18n"]
 
 
 def make_i18n(locales_dir: Path, default_locale: str) -> I18n:

@@ -11,30 +11,19 @@ from pydantic import Field, model_validator
 
 from bot.services import dates
 from bot.services.content_base import LANGS, PRIVACY_FILE, I18n, _load_model, _Model
+from bot.services.texts import ngettext
 
 # ------------------------------------------------------------------------------------------------
 # Privacy notice
 # ------------------------------------------------------------------------------------------------
 
 
-def _ru_plural(n: int, one: str, few: str, many: str) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
-
-
 def format_days(days: int, lang: str) -> str:
     """180 → «180 дней» / "180 days"; 1095 → «3 года» / "3 years"."""
     if days and days % 365 == 0:
         n = days // 365
-        return f"{n} {_ru_plural(n, 'год', 'года', 'лет')}" if lang == "ru" else f"{n} year{'s' * (n != 1)}"
-    return (
-        f"{days} {_ru_plural(days, 'день', 'дня', 'дней')}"
-        if lang == "ru"
-        else f"{days} day{'s' * (days != 1)}"
-    )
+        return ngettext("{n} year", "{n} years", n, lang).format(n=n)
+    return ngettext("{n} day", "{n} days", days, lang).format(n=days)
 
 
 class Retention(_Model):

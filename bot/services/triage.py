@@ -44,6 +44,7 @@ from bot.services.content_base import (
     read_yaml,
     strip_anchor_keys,
 )
+from bot.services.texts import gettext
 
 __all__ = [
     "CATEGORIES",
@@ -613,7 +614,7 @@ class TriagePath:
         """Plain lines for the case card: «Вопрос — ответ», then the outcome title."""
         lines = [f"• {q} — {a}" for q, a in self.summary(lang)]
         if self.outcome is not None:
-            lines.append(("Итог: " if lang == "ru" else "Outcome: ") + self.outcome.title.get(lang))
+            lines.append(gettext("Outcome: {title}", lang).format(title=self.outcome.title.get(lang)))
         return "\n".join(lines)
 
     def to_record(self) -> dict[str, Any]:

@@ -127,3 +127,37 @@ def test_the_check_fails_a_catalogue_without_plural_forms_or_with_a_bare_number(
 def test_amounts_keep_together():
     assert format_money(728921.90, "ru") == "728\u00a0921,90\u00a0₽"
     assert format_money(1013156.67, "ru") == "1\u00a0013\u00a0156,67\u00a0₽"
+
+
+@pytest.mark.parametrize(
+    ("days", "ru", "en"),
+    [
+        (1, "1 день", "1 day"),
+        (3, "3 дня", "3 days"),
+        (11, "11 дней", "11 days"),
+        (21, "21 день", "21 days"),
+        (365, "1 год", "1 year"),
+        (1095, "3 года", "3 years"),
+        (1825, "5 лет", "5 years"),
+    ],
+)
+def test_the_services_own_words_take_plural_forms_from_the_catalogues(days, ru, en):
+    """The domain services (no aiogram) read locales/ too (bot/services/texts.py): the privacy notice's retention
+    periods and the screener's weeks and ages once had plural rules written by hand (and «1 weeks» in English)."""
+    from bot.services.measures.formatting import _num_text
+    from bot.services.privacy_notice import format_days
+
+    assert (format_days(days, "ru"), format_days(days, "en")) == (ru, en)
+    weeks = {1: ("1 неделя", "1 week"), 3: ("3 недели", "3 weeks"), 11: ("11 недель", "11 weeks")}
+    if days in weeks:
+        assert (_num_text(days, "weeks", "ru"), _num_text(days, "weeks", "en")) == weeks[days]
+
+
+def test_the_services_own_sentences_are_read_from_the_catalogues():
+    from bot.services.measures.engine import DISCLAIMER
+    from bot.services.texts import gettext
+
+    assert DISCLAIMER.ru == gettext(DISCLAIMER.en, "ru") != DISCLAIMER.en
+    assert DISCLAIMER.ru.startswith("Бот не является госорганом")
+    assert gettext("at most {amount}", "en") == gettext("up to {amount}", "en") == "up to {amount}"
+    assert gettext("at most {amount}", "ru") == "не больше {amount}" != gettext("up to {amount}", "ru")

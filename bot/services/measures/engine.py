@@ -16,6 +16,7 @@ from bot.services.measures.formatting import NBSP, describe_value, format_date, 
 from bot.services.measures.income import income_threshold, pm_check_where
 from bot.services.measures.loader import Catalogue, default_catalogue
 from bot.services.measures.models import Amount, Condition, Measure, Question, Text
+from bot.services.texts import N_, gettext
 
 Status = Literal["met", "not_met", "unknown"]
 Group = Literal["likely", "maybe", "other"]
@@ -43,25 +44,23 @@ ANSWERED_VIA: dict[str, tuple[str, ...]] = {
     "children_birth_years": ("children_birth_dates",),
 }
 
-DISCLAIMER = Text(
-    ru="Бот не является госорганом и не принимает решений о выплатах. Окончательное решение — за СФР или органом "
-    "соцзащиты. Проверьте условия на Госуслугах или позвоните в СФР: 8-800-100-00-01.",
-    en="The bot is not a government body and does not decide on payments. The final decision is made by the Social "
-    "Fund (SFR) or the social protection office. Check the conditions on Gosuslugi or call the SFR: 8-800-100-00-01.",
+DISCLAIMER = Text.of(
+    N_(
+        "The bot is not a government body and does not decide on payments. The final decision is made by the Social Fund (SFR) or the social protection office. Check the conditions on Gosuslugi or call the SFR: 8-800-100-00-01."
+    )
 )
-NO_REGION_NOTE = Text(
-    ru="Региональные меры зависят от региона. Укажите регион — или узнайте о них на сайте соцзащиты вашего региона "
-    "и на Госуслугах.",
-    en="Regional measures depend on the region. Tell us your region, or look them up on your regional social "
-    "protection website and on Gosuslugi.",
+NO_REGION_NOTE = Text.of(
+    N_(
+        "Regional measures depend on the region. Tell us your region, or look them up on your regional social protection website and on Gosuslugi."
+    )
 )
-SOURCED_CAVEAT = Text(
-    ru="Сумма — по сообщениям СМИ со ссылкой на официальные органы; на официальном сайте мы её ещё не сверили.",
-    en="The amount is from media reports quoting official bodies; we have not yet checked it on the official site.",
+SOURCED_CAVEAT = Text.of(
+    N_(
+        "The amount is from media reports quoting official bodies; we have not yet checked it on the official site."
+    )
 )
-STALE_NOTE = Text(
-    ru="Информация может быть устаревшей: мы собрали её {as_of} и ещё не перепроверили.",
-    en="This information may be out of date: we collected it on {as_of} and have not re-checked it yet.",
+STALE_NOTE = Text.of(
+    N_("This information may be out of date: we collected it on {as_of} and have not re-checked it yet.")
 )
 
 # ----------------------------------------------------------------------------------------------------- evaluation
@@ -139,19 +138,16 @@ class _Node:
 
 
 _GROUP_LABELS = {
-    "all": Text(ru="Должны выполняться все условия:", en="All of these must hold:"),
-    "any": Text(ru="Достаточно одного из условий:", en="At least one of these must hold:"),
-    "not": Text(ru="Не должно быть так:", en="This must not be the case:"),
+    "all": Text.of(N_("All of these must hold:")),
+    "any": Text.of(N_("At least one of these must hold:")),
+    "not": Text.of(N_("This must not be the case:")),
 }
-_SELF_CHECK_DETAIL = Text(
-    ru="Бот не может это проверить — проверьте сами.",
-    en="The bot cannot check this — please check it yourself.",
-)
-_UNCONFIRMED_DETAIL = Text(ru="Это правило мы не смогли подтвердить.", en="We could not confirm this rule.")
-_NOT_ASKED = Text(ru="вы ещё не ответили на этот вопрос", en="you have not answered this yet")
-_DONT_KNOW = Text(ru="вы ответили «не знаю»", en="you answered «don't know»")
-_NOT_ENOUGH = Text(ru="не хватает ответов, чтобы это определить", en="we need more answers to tell")
-_NOT_IN_FORCE = Text(ru="это правило сейчас не действует", en="this rule is not in force now")
+_SELF_CHECK_DETAIL = Text.of(N_("The bot cannot check this — please check it yourself."))
+_UNCONFIRMED_DETAIL = Text.of(N_("We could not confirm this rule."))
+_NOT_ASKED = Text.of(N_("you have not answered this yet"))
+_DONT_KNOW = Text.of(N_("you answered «don't know»"))
+_NOT_ENOUGH = Text.of(N_("we need more answers to tell"))
+_NOT_IN_FORCE = Text.of(N_("this rule is not in force now"))
 
 
 _NO_DETAIL = Text(ru="—", en="—")  # never shown: ask_next builds no results
@@ -206,7 +202,7 @@ class _Evaluator:
 
     def eval(self, c: Condition, depth: int) -> _Node:
         if (c.valid_from and self.on < c.valid_from) or (c.valid_to and self.on > c.valid_to):
-            label = c.label or _GROUP_LABELS.get(c.kind) or Text(ru="Правило", en="Rule")
+            label = c.label or _GROUP_LABELS.get(c.kind) or Text.of(N_("Rule"))
             item = TraceItem(c.kind, "not_met", label, _NOT_IN_FORCE, depth)
             return _Node(c, "not_met", item)
         kind = c.kind
@@ -292,11 +288,15 @@ def _self_checks(node: _Node) -> list[Text]:
 # ------------------------------------------------------------------------------------------------------- amounts
 
 _PERIOD = {
-    "monthly": Text(ru="в месяц", en="a month"),
-    "yearly": Text(ru="в год", en="a year"),
-    "per_leave": Text(ru="за весь отпуск", en="for the whole leave"),
-    "per_child": Text(ru="на ребёнка", en="per child"),
+    "monthly": Text.of(N_("a month")),
+    "yearly": Text.of(N_("a year")),
+    "per_leave": Text.of(N_("for the whole leave")),
+    "per_child": Text.of(N_("per child")),
 }
+
+
+# «не больше», «до», «не меньше» (English says «up to» for the first two: locales/en)
+_BOUND = {"max": N_("at most {amount}"), "up_to": N_("up to {amount}"), "min": N_("at least {amount}")}
 
 
 def amount_text(a: Amount, lang: str, as_of: date | None = None) -> str | None:
@@ -314,24 +314,21 @@ def amount_text(a: Amount, lang: str, as_of: date | None = None) -> str | None:
             num = f"{a.value:g}%".replace(".", "," if not en else ".")
         else:
             num = format_money(a.value, lang)
-        prefix = {
-            "max": "up to " if en else "не больше ",
-            "up_to": "up to " if en else "до ",
-            "min": "at least " if en else "не меньше ",
-        }.get(a.kind, "")
+        bound = _BOUND.get(a.kind)
+        body = gettext(bound, lang).format(amount=num) if bound else num
         period = _PERIOD.get(a.periodicity)
-        body = f"{prefix}{num}" + (f" {period.get(lang)}" if period else "")
+        body += f" {period.get(lang)}" if period else ""
     checked = a.as_of or as_of
     reported = ""
     if checked is not None:
-        reported = (
-            f"as of {format_date(checked, lang)}" if en else f"по данным на {format_date(checked, lang)}"
-        )
+        reported = gettext(N_("as of {date}"), lang).format(date=format_date(checked, lang))
     if a.valid_from is not None:
         since = format_date(a.valid_from, lang)
-        when = (f" from {since}" if en else f" с {since}") + (f" ({reported})" if reported else "")
+        when = (
+            " " + gettext(N_("from {date}"), lang).format(date=since) + (f" ({reported})" if reported else "")
+        )
     else:
-        year = f"{a.year}" if en else f"{a.year} г."
+        year = gettext(N_("the year {year}"), lang).format(year=a.year)
         when = f" ({year}; {reported})" if reported else f" ({year})"
     label = f"{a.label.get(lang)}: " if a.label else ""
     return f"{label}{body}{when}"
@@ -435,11 +432,11 @@ class ScreeningResult:
 
 def _level_label(m: Measure, cat: Catalogue) -> Text:
     if m.stage == "bill":
-        return Text(ru="Федеральный закон: ещё не действует", en="Federal law: not in force yet")
+        return Text.of(N_("Federal law: not in force yet"))
     if m.level == "federal":
-        return Text(ru="Федеральная мера", en="Federal measure")
+        return Text.of(N_("Federal measure"))
     name = cat.region_name(m.region) or Text(ru=m.region or "", en=m.region or "")
-    return Text(ru=f"Мера региона: {name.ru}", en=f"Regional measure: {name.en}")
+    return Text.of(N_("Regional measure: {name}")).fill(name=name)
 
 
 def _in_force(measure: Measure, on: date) -> bool:
@@ -472,7 +469,7 @@ def evaluate_measure(
         item = TraceItem(
             "fact",
             "not_met",
-            Text(ru="Мера действует в это время", en="The measure is in force"),
+            Text.of(N_("The measure is in force")),
             _NOT_IN_FORCE,
             0,
         )
@@ -495,10 +492,7 @@ def evaluate_measure(
     stale = measure.review_by < on
     as_of = measure.as_of
     stale_note = (
-        Text(
-            ru=STALE_NOTE.ru.format(as_of=format_date(as_of, "ru")),
-            en=STALE_NOTE.en.format(as_of=format_date(as_of, "en")),
-        )
+        STALE_NOTE.fill(as_of=Text(ru=format_date(as_of, "ru"), en=format_date(as_of, "en")))
         if stale
         else None
     )
@@ -545,10 +539,10 @@ def screen(
     if region and region in cat.regions:
         note = cat.regions[region].measures_note
     elif region:
-        note = Text(
-            ru="Меры вашего региона мы пока не собрали. Узнайте о них на сайте соцзащиты вашего региона и на Госуслугах.",
-            en="We have not collected your region's measures yet. Look them up on your regional social protection "
-            "website and on Gosuslugi.",
+        note = Text.of(
+            N_(
+                "We have not collected your region's measures yet. Look them up on your regional social protection website and on Gosuslugi."
+            )
         )
     else:
         note = NO_REGION_NOTE

@@ -9,6 +9,7 @@ from bot.services import dates
 from bot.services.measures.facts import INF, NO_CHILDREN, Interval
 from bot.services.measures.loader import Catalogue
 from bot.services.measures.models import FactDef
+from bot.services.texts import gettext, ngettext
 
 _RU_MONTHS = "января февраля марта апреля мая июня июля августа сентября октября ноября декабря".split()
 
@@ -33,27 +34,13 @@ def format_money(value: float, lang: str) -> str:
     return f"{grouped}{NBSP}₽"
 
 
-def _plural_ru(n: int, one: str, few: str, many: str) -> str:
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
-
-
 def _age_text(years: float, lang: str) -> str:
     months_total = round(years * 12)
     y, m = divmod(months_total, 12)
-    if lang == "en":
-        parts = [f"{y} year{'s' if y != 1 else ''}"] if y else []
-        if m:
-            parts.append(f"{m} month{'s' if m != 1 else ''}")
-        return " ".join(parts) or "under 1 month"
-    parts = [f"{y} {_plural_ru(y, 'год', 'года', 'лет')}"] if y else []
+    parts = [ngettext("{n} year", "{n} years", y, lang).format(n=y)] if y else []
     if m:
-        parts.append(f"{m} мес.")
-    return " ".join(parts) or "меньше месяца"
+        parts.append(ngettext("{n} month", "{n} months", m, lang).format(n=m))
+    return " ".join(parts) or gettext("under 1 month", lang)
 
 
 def _num_text(v: float, unit: str | None, lang: str) -> str:
@@ -61,33 +48,28 @@ def _num_text(v: float, unit: str | None, lang: str) -> str:
         return _age_text(v, lang)
     n = int(v) if float(v).is_integer() else v
     if unit == "weeks":
-        return f"{n} {'weeks' if lang == 'en' else _plural_ru(int(v), 'неделя', 'недели', 'недель')}"
+        return ngettext("{n} week", "{n} weeks", int(v), lang).format(n=n)
     if unit == "days":
-        return f"{n} {'days' if lang == 'en' else _plural_ru(int(v), 'день', 'дня', 'дней')}"
+        return ngettext("{n} day", "{n} days", int(v), lang).format(n=n)
     return str(n)
 
 
 def describe_value(fd: FactDef | None, value: Any, lang: str, catalogue: Catalogue | None = None) -> str:
-    en = lang == "en"
     unit = fd.unit if fd else None
     if value is NO_CHILDREN:
-        return "no children yet" if en else "детей пока нет"
+        return gettext("no children yet", lang)
     if isinstance(value, bool):
-        return ("yes" if value else "no") if en else ("да" if value else "нет")
+        return gettext("yes", lang) if value else gettext("no", lang)
     if isinstance(value, Interval):
         if value.exact:
             return _num_text(value.lo, unit, lang)
         if value.hi == INF:
             if value.lo <= 0:
-                return "unknown" if en else "неизвестно"
+                return gettext("unknown", lang)
             return (
                 f"{_num_text(value.lo, unit, lang)}+"
                 if unit != "years"
-                else (
-                    f"at least {_age_text(value.lo, lang)}"
-                    if en
-                    else f"не меньше {_age_text(value.lo, lang)}"
-                )
+                else gettext("at least {age}", lang).format(age=_age_text(value.lo, lang))
             )
         lo, hi = _num_text(value.lo, unit, lang), _num_text(value.hi, unit, lang)
         return f"{lo} – {hi}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.services.measures.loader import Catalogue, default_catalogue
 from bot.services.measures.models import Text
+from bot.services.texts import N_
 
 # --------------------------------------------------------------------------------------------------- income / ПМ
 
@@ -39,13 +40,12 @@ def pm_check_where(region: str | None, year: int, catalogue: Catalogue | None = 
         return entry.check_where
     table = cat.pm.get(year)
     if table is not None:
-        return Text(
-            ru="Прожиточный минимум устанавливает правительство региона. Его можно узнать на сайте соцзащиты региона, "
-            "в МФЦ или на Госуслугах.",
-            en="The subsistence minimum is set by the regional government. Find it on the regional social protection "
-            "website, at an MFC or on Gosuslugi.",
+        return Text.of(
+            N_(
+                "The subsistence minimum is set by the regional government. Find it on the regional social protection website, at an MFC or on Gosuslugi."
+            )
         )
-    return Text(ru="Проверьте на Госуслугах.", en="Check on Gosuslugi.")
+    return Text.of(N_("Check on Gosuslugi."))
 
 
 def income_level_for(

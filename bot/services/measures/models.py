@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.services.texts import gettext
+
 Lang = Literal["ru", "en"]
 
 
@@ -23,6 +25,18 @@ class Strict(BaseModel):
 class Text(Strict):
     ru: str = Field(min_length=1)
     en: str = Field(min_length=1)
+
+    @classmethod
+    def of(cls, msgid: str) -> Text:
+        """One of the services' own sentences (not data) in both languages, from locales/ (bot/services/texts.py)."""
+        return cls(ru=gettext(msgid, "ru"), en=gettext(msgid, "en"))
+
+    def fill(self, **values: Text | str) -> Text:
+        """The text with its {placeholders} filled in, each language with its own value."""
+        return Text(
+            ru=self.ru.format(**{k: v.ru if isinstance(v, Text) else v for k, v in values.items()}),
+            en=self.en.format(**{k: v.en if isinstance(v, Text) else v for k, v in values.items()}),
+        )
 
     def get(self, lang: str) -> str:
         return self.en if lang == "en" else self.ru
