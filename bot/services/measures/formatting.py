@@ -11,8 +11,6 @@ from bot.services.measures.loader import Catalogue
 from bot.services.measures.models import FactDef
 from bot.services.texts import gettext, ngettext
 
-_RU_MONTHS = "января февраля марта апреля мая июня июля августа сентября октября ноября декабря".split()
-
 
 def format_date(d: date, lang: str) -> str:
     """«1 февраля 2026 г.» / «1 February 2026»."""
