@@ -46,12 +46,15 @@ ANSWERED_VIA: dict[str, tuple[str, ...]] = {
 
 DISCLAIMER = Text.of(
     N_(
-        "The bot is not a government body and does not decide on payments. The final decision is made by the Social Fund (SFR) or the social protection office. Check the conditions on Gosuslugi or call the SFR: 8-800-100-00-01."
+        "The bot is not a government body and does not decide on payments. The final decision is made by the "
+        "Social Fund (SFR) or the social protection office. Check the conditions on Gosuslugi or call the "
+        "SFR: 8-800-100-00-01."
     )
 )
 NO_REGION_NOTE = Text.of(
     N_(
-        "Regional measures depend on the region. Tell us your region, or look them up on your regional social protection website and on Gosuslugi."
+        "Regional measures depend on the region. Tell us your region, or look them up on your regional social"
+        " protection website and on Gosuslugi."
     )
 )
 SOURCED_CAVEAT = Text.of(
@@ -541,7 +544,8 @@ def screen(
     elif region:
         note = Text.of(
             N_(
-                "We have not collected your region's measures yet. Look them up on your regional social protection website and on Gosuslugi."
+                "We have not collected your region's measures yet. Look them up on your regional social protection "
+                "website and on Gosuslugi."
             )
         )
     else:

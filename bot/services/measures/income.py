@@ -42,7 +42,8 @@ def pm_check_where(region: str | None, year: int, catalogue: Catalogue | None = 
     if table is not None:
         return Text.of(
             N_(
-                "The subsistence minimum is set by the regional government. Find it on the regional social protection website, at an MFC or on Gosuslugi."
+                "The subsistence minimum is set by the regional government. Find it on the regional social protection"
+                " website, at an MFC or on Gosuslugi."
             )
         )
     return Text.of(N_("Check on Gosuslugi."))
