@@ -51,6 +51,9 @@ class ClaimingDispatcher(Dispatcher):
     _chat_turns: dict[int | None, list[Any]] | None = (
         None  # chat → [its lock, updates holding or awaiting it]
     )
+    _read_whole_danger: set[int] | None = (
+        None  # updates the door let through for danger it found past their start
+    )
 
     async def feed_update(self, bot: Any, update: Update, **kwargs: Any) -> Any:
         """Admission at the door, fairness between chats, and the danger lane.
@@ -61,7 +64,10 @@ class ClaimingDispatcher(Dispatcher):
         in order), so one family's flood of messages takes one place in the line, not two hundred, and the
         other families' answers do not wait for it. A private message with a danger signal waits for nothing
         (its emergency answer goes first at Telegram's pace too: bot/telegram.py, urgent_sends)."""
-        if self._is_danger(update):
+        whole = self._read_whole_danger
+        if (whole is not None and update.update_id in whole) or self._is_danger(update):
+            if whole is not None:
+                whole.discard(update.update_id)
             return await super().feed_update(bot, update, **kwargs)
         if self._admission is None or self._chat_turns is None:
             self._admission, self._chat_turns = asyncio.Semaphore(ADMITTED), {}
@@ -100,13 +106,18 @@ class ClaimingDispatcher(Dispatcher):
             return True
         if door.admits(message.from_user.id, settings.flood_messages_per_minute):
             return True
-        # about to be dropped: a long one is read whole first
+        # about to be dropped: a long one is read whole first; if it holds danger it goes in the danger lane
         text = message.text or message.caption or ""
-        return (
+        if not (
             len(text) > DOOR_READS
             and door.may_read_whole(message.from_user.id, DROP_READS_A_MINUTE)
             and self._is_danger(update, DROP_READS)
-        )
+        ):
+            return False
+        if self._read_whole_danger is None:
+            self._read_whole_danger = set()
+        self._read_whole_danger.add(update.update_id)
+        return True
 
     def _is_danger(self, update: Update, reads: int = DOOR_READS) -> bool:
         message = update.message

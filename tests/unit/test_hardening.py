@@ -72,6 +72,44 @@ def test_flood_door_reads_a_few_dropped_messages_whole_a_minute_per_person():
     assert door.may_read_whole(1, 3, now=61)  # the window moved on
 
 
+async def test_a_long_message_the_door_would_drop_is_read_whole_and_danger_in_it_waits_for_nothing():
+    """Over the flood limit, a long message is read whole before it is dropped (bot/dispatcher.py): danger past its
+    first DOOR_READS characters lets it through, and it then passes by the line of ordinary updates."""
+    import asyncio
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from aiogram import Bot
+    from aiogram.types import Chat, Message, Update, User
+
+    from bot.dispatcher import DOOR_READS, ClaimingDispatcher
+    from bot.services.crisis import load_detector
+
+    def update(n: int, text: str) -> Update:
+        chat, user = Chat(id=7, type="private"), User(id=7, is_bot=False, first_name="A")
+        when = datetime.now(UTC)
+        return Update(
+            update_id=n, message=Message(message_id=n, date=when, chat=chat, from_user=user, text=text)
+        )
+
+    dp = ClaimingDispatcher()
+    dp["flood_door"], dp["settings"] = FloodDoor(window=60), SimpleNamespace(flood_messages_per_minute=1)
+    dp["catalog"] = SimpleNamespace(detector=load_detector())
+    filler = "просто текст для проверки " * 30
+    assert len(filler) > DOOR_READS
+    danger = update(4, filler + "помогите, муж бьёт меня и детей")
+    admitted = await dp._through_the_door([update(1, "раз"), update(2, "два"), update(3, filler), danger])
+    assert [u.update_id for u in admitted] == [1, 2, 4]  # the limit, the one told, and the danger read whole
+    dp._admission, dp._chat_turns = asyncio.Semaphore(0), {}  # the line is full
+    bot = Bot(TOKEN)
+    try:
+        await asyncio.wait_for(dp.feed_update(bot, danger), 5)  # passes by it
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(dp.feed_update(bot, update(5, filler)), 0.3)  # an ordinary one waits
+    finally:
+        await bot.session.close()
+
+
 async def test_shared_flood_gate_counts_one_family_across_instances_and_lets_through_when_redis_is_down():
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379") + "/15"
     try:
