@@ -47,7 +47,8 @@ def N_(message: str) -> str:
 @functools.cache
 def _translations(lang: str) -> _gettext.NullTranslations:
     compile_catalogs(LOCALES_DIR)
-    return _gettext.translation(DOMAIN, LOCALES_DIR, languages=[lang], fallback=True)
+    # no fallback: a missing catalogue would show the English msgids to a Russian-speaking family without a word
+    return _gettext.translation(DOMAIN, LOCALES_DIR, languages=[lang])
 
 
 def gettext(message: str, lang: str) -> str:
