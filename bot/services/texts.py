@@ -52,8 +52,12 @@ def _translations(lang: str) -> _gettext.NullTranslations:
 
 
 def gettext(message: str, lang: str) -> str:
-    return _translations(lang).gettext(message)
+    return _translations(_supported(lang)).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int, lang: str) -> str:
-    return _translations(lang).ngettext(singular, plural, n)
+    return _translations(_supported(lang)).ngettext(singular, plural, n)
+
+
+def _supported(lang: str) -> str:
+    return "en" if lang == "en" else "ru"  # as Text.get reads a language
