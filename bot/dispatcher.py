@@ -83,9 +83,10 @@ class ClaimingDispatcher(Dispatcher):
                 del self._chat_turns[chat]
 
     async def _through_the_door(self, batch: list[Update]) -> list[Update]:
-        """The batch without a flood's excess. The door reads each message for danger (up to 1 ms for the start of
-        a long one, about 5 ms for a long one it drops, read whole): other updates in hand get the event loop after each
-        message dropped and every few admitted, so a batch of a hundred long messages does not hold it for long."""
+        """The batch without a flood's excess. The door reads each message for danger (up to 1 ms for the start
+        of a long one, about 5 ms for a long one it drops, read whole): other updates in hand get the event loop
+        after each message dropped and every few admitted, so a batch of a hundred long messages does not hold it
+        for long."""
         admitted = []
         for n, update in enumerate(batch, 1):
             if self._admitted_at_door(update):

@@ -31,11 +31,11 @@ class Text(Strict):
         """One of the services' own sentences (not data) in both languages, from locales/ (bot/services/texts.py)."""
         return cls(ru=gettext(msgid, "ru"), en=gettext(msgid, "en"))
 
-    def fill(self, **values: Text | str) -> Text:
+    def fill(self, **values: Text) -> Text:
         """The text with its {placeholders} filled in, each language with its own value."""
         return Text(
-            ru=self.ru.format(**{k: v.ru if isinstance(v, Text) else v for k, v in values.items()}),
-            en=self.en.format(**{k: v.en if isinstance(v, Text) else v for k, v in values.items()}),
+            ru=self.ru.format(**{k: v.ru for k, v in values.items()}),
+            en=self.en.format(**{k: v.en for k, v in values.items()}),
         )
 
     def get(self, lang: str) -> str:
