@@ -4,7 +4,7 @@ The services import no aiogram, so they read the same gettext catalogues themsel
 code as its English msgid, marked with ``N_`` where it is defined apart from its use (pybabel extracts ``N_``,
 ``gettext`` and ``ngettext``: ``make i18n``), and ``gettext(msgid, lang)`` / ``ngettext(one, many, n, lang)`` give it
 in a family's language — plural forms by the catalogue's rule, never by hand. The catalogues are those of the
-repository (``locales/``, the default of ``Settings.locales_dir``), compiled when stale as at the bot's start."""
+repository (``locales/``), compiled when stale as at the bot's start."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from bot.config import ROOT
+
 DOMAIN = "messages"
-LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+LOCALES_DIR = ROOT / "locales"  # the default of Settings.locales_dir
 
 
 def compile_catalogs(locales_dir: Path, *, force: bool = False) -> list[Path]:
