@@ -297,6 +297,9 @@ def build() -> list[dict]:
         ("bases_own12a.txt", "own12a", "zh"),
         ("bases_own12b.txt", "own12b", "zi"),
         ("bases_own12c.txt", "own12c", "zj"),
+        ("bases_own13a.txt", "own13a", "zk"),
+        ("bases_own13b.txt", "own13b", "zl"),
+        ("bases_own13c.txt", "own13c", "zm"),
     ):
         for row in read_bases(name):
             if row[0] == "danger":
@@ -341,6 +344,9 @@ PARTS = (
     "own12a",
     "own12b",
     "own12c",
+    "own13a",
+    "own13b",
+    "own13c",
     "indep1",
 )
 
@@ -352,8 +358,8 @@ def main() -> None:
         "# do not edit. danger: true/false; category: detector category (danger) or hard/plain (benign);\n"
         "# level: clear | possible (danger only); base: the hand-written base it was written from (the unit of\n"
         "# grouped cross-validation); part: first | second (the old tune and held-out halves) | extra | own | own2 | own3 | own4 | own5 | own6 | own7 | own8a | own8b | own8c | own9a | own9b | own9c | own10a\n"
-        "# | own10b | own10c | own11a | own11b | own11c | own12a | own12b | own12c\n"
-        "# | indep1 (independent set 1, the judge until December 2026).\n"
+        "# | own10b | own10c | own11a | own11b | own11c | own12a | own12b | own12c | own13a\n"
+        "# | own13b | own13c | indep1 (independent set 1, the judge until December 2026).\n"
     )
     body = yaml.safe_dump({"messages": items}, allow_unicode=True, sort_keys=False, width=200)
     (HERE / "tune.yaml").write_text(header + body, encoding="utf-8")
