@@ -347,9 +347,16 @@ CORPUS = Path(__file__).resolve().parent.parent / "data" / "danger_corpus"
 # reaches silenced live danger (test_an_exception_beside_live_danger_does_not_silence_it). With RAISE_ABOVE 0.55 and the
 # model trained with everyday.txt too (2026-12-07): 0.995 / 0.066. Round 12 (parts own12a-c, 3,023 harmless messages
 # written as near misses) came in at 0.991 / 0.082 and, after exceptions for it, 0.991 / 0.070: the gate held, and
-# what is left over it are wordings only an exception reaching over live danger would quiet.
+# what is left over it are wordings only an exception reaching over live danger would quiet. Round 13 (parts
+# own13a-c, 3,272 harmless messages: hypotheticals and fears, work and institutions, short careless messages) came
+# in at 0.183 on its own (the lexicon as it was, the model retrained on it) and, after exceptions for it, 0.116 (0.109 with
+# exceptions that reached over neighbouring words; the probes below showed them silencing live danger, so there are
+# none); the parts before it stay under their gate (0.069). It has a gate of its own rather than raising the old one: a change that
+# brings back false alarms in the older parts still fails here.
 TUNE_MIN_RECALL = 0.985
 TUNE_MAX_FALSE_ALARMS = 0.07
+ROUND13 = frozenset({"own13a", "own13b", "own13c"})
+ROUND13_MAX_FALSE_ALARMS = 0.12
 
 
 def _corpus() -> list[dict]:
@@ -362,14 +369,6 @@ def test_the_everyday_messages_are_harmless_training_messages() -> None:
     assert len(everyday) >= 1500
     assert all(not i["danger"] and i["category"] == "plain" and i["text"].strip() for i in everyday)
     assert len({i["base"] for i in everyday}) == len(everyday)  # each its own group in cross-validation
-
-
-def _figures(detector: CrisisDetector, items: list[dict]) -> tuple[float, float, list[str]]:
-    danger = [i for i in items if i["danger"]]
-    benign = [i for i in items if not i["danger"]]
-    caught = sum(detector.detect(i["text"]) is not None for i in danger)
-    alarms = [i["text"] for i in benign if detector.detect(i["text"]) is not None]
-    return caught / len(danger), len(alarms) / len(benign), alarms
 
 
 def _generator():  # type: ignore[no-untyped-def]
@@ -409,10 +408,29 @@ def test_corpus_is_large_labelled_and_generated() -> None:
 
 
 def test_tune_recall_and_false_alarms(detector: CrisisDetector) -> None:
-    recall, false_alarms, alarms = _figures(detector, _corpus())
-    print(f"\n[tune, in-sample] recall {recall:.3f}, false alarms {false_alarms:.3f}")
+    corpus = _corpus()
+    found = [detector.detect(i["text"]) is not None for i in corpus]
+    danger = [hit for i, hit in zip(corpus, found, strict=True) if i["danger"]]
+    recall = sum(danger) / len(danger)
+
+    def alarms_in(round13: bool) -> tuple[float, list[str]]:
+        benign = [
+            (i, hit)
+            for i, hit in zip(corpus, found, strict=True)
+            if not i["danger"] and (i["part"] in ROUND13) == round13
+        ]
+        alarms = [i["text"] for i, hit in benign if hit]
+        return len(alarms) / len(benign), alarms
+
+    false_alarms, alarms = alarms_in(False)
+    false_alarms13, alarms13 = alarms_in(True)
+    print(
+        f"\n[tune, in-sample] recall {recall:.3f}, false alarms {false_alarms:.3f} before round 13, "
+        f"{false_alarms13:.3f} in it"
+    )
     assert recall >= TUNE_MIN_RECALL
     assert false_alarms <= TUNE_MAX_FALSE_ALARMS, alarms
+    assert false_alarms13 <= ROUND13_MAX_FALSE_ALARMS, alarms13
 
 
 # --------------------------------------------------------------------------- generalisation features
@@ -716,10 +734,11 @@ def test_round11_near_misses_stay_quiet(detector: CrisisDetector, text: str) -> 
     assert detector.detect(text) is None, text
 
 
-# The model retrained with round 12 (2026-12-07) reads «кот пропал, дети плачут» as harmless now and «на даче холодно,
-# ходим в куртках до обеда» (a round-11 near miss the lexicon is silent on) as danger: it was moved here.
+# The model retrained with round 12 (2026-12-07) read «кот пропал, дети плачут» as harmless and «на даче холодно,
+# ходим в куртках до обеда» (a round-11 near miss the lexicon is silent on) as danger; retrained with round 13 it reads
+# that one as harmless again (p 0.50) and still raises «голова болит после вчерашнего» (p 0.84), a round-13 near miss.
 @pytest.mark.parametrize(
-    "text", ["сын переночевал у друга после дня рождения", "на даче холодно, ходим в куртках до обеда"]
+    "text", ["сын переночевал у друга после дня рождения", "голова болит после вчерашнего"]
 )
 def test_a_false_alarm_of_the_raise_is_the_safety_check_never_the_emergency_reply(
     detector: CrisisDetector, text: str
@@ -764,6 +783,47 @@ def test_round12_live_danger_is_found(detector: CrisisDetector, text: str) -> No
     ],
 )
 def test_round12_near_misses_stay_quiet(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is None, (text, detector.explain(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # round 13's exceptions hold the danger word itself, never a reach over neighbouring words: live danger
+        # beside the same frames (a first draft whose frames reached 10 words around silenced the first five)
+        "я магистрантка, муж бьёт меня каждый вечер",
+        "работаю супервизором, муж бьёт меня каждый вечер",
+        "для учебы спрашиваю, меня отчим бьёт",
+        "просто интересуюсь, муж избил меня вчера это побои?",
+        "в литературе пишут что это нормально, он бьёт меня каждый день",
+        "пострадавших от насилия много, я одна из них, он бьёт меня каждый день",
+        "ночую у подруги потому что муж избил меня",
+        "потерялся сын, не нашёлся до сих пор",
+        "ружьё на охоту муж взял и грозит застрелить",
+        "PhD student here, my husband is hitting me right now",
+        "we watched a movie and then he started hitting me",
+    ],
+)
+def test_round13_live_danger_beside_its_frames_is_found(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is not None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # round 13 near misses its exceptions were written for (work and institutions, short careless messages)
+        "Терапевт поликлиники. Составляем для кабинета список ресурсов для пациентов, переживших домашнее насилие",
+        "магистрант, нужны обезличенные данные о количестве обращений по теме суицида",
+        "Пишем лонгрид о подростковых суицидах, какие рекомендации по освещению?",
+        "ночую у подруги сегодня мам не теряй",
+        "убью этот принтер",
+        "телефон не дышит после ванны сушу в рисе",
+        "батя с топором во дворе дрова колет с утра",
+        "police liaison officer from the UK, how does your NGO work with police on domestic violence cases",
+        "he is gonna kill me in fortnite lol",
+    ],
+)
+def test_round13_near_misses_stay_quiet(detector: CrisisDetector, text: str) -> None:
     assert detector.detect(text) is None, (text, detector.explain(text))
 
 
