@@ -802,6 +802,10 @@ def test_round12_near_misses_stay_quiet(detector: CrisisDetector, text: str) -> 
         "ружьё на охоту муж взял и грозит застрелить",
         "PhD student here, my husband is hitting me right now",
         "we watched a movie and then he started hitting me",
+        # live danger of round 13 nothing found before its patterns
+        "добрый вечер резать вдоль или поперек ванну уже набрала пожалуйста ответьте",
+        "смеси для грудничка нет денег ни копейки",
+        "третий день дома ни крошки дети просят есть",
     ],
 )
 def test_round13_live_danger_beside_its_frames_is_found(detector: CrisisDetector, text: str) -> None:
@@ -821,6 +825,8 @@ def test_round13_live_danger_beside_its_frames_is_found(detector: CrisisDetector
         "батя с топором во дворе дрова колет с утра",
         "police liaison officer from the UK, how does your NGO work with police on domestic violence cases",
         "he is gonna kill me in fortnite lol",
+        "режу салат вдоль или поперёк?",
+        "смесь для малыша нет в магазине, какую взять вместо",
     ],
 )
 def test_round13_near_misses_stay_quiet(detector: CrisisDetector, text: str) -> None:
