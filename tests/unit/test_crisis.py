@@ -407,6 +407,7 @@ def test_corpus_is_large_labelled_and_generated() -> None:
     assert module.build() == items, "regenerate it: python tests/data/danger_corpus/generate.py"
 
 
+@pytest.mark.timeout(300)  # 30,000 messages: 50 s beside one busy worker, more beside three
 def test_tune_recall_and_false_alarms(detector: CrisisDetector) -> None:
     corpus = _corpus()
     found = [detector.detect(i["text"]) is not None for i in corpus]
