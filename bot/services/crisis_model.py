@@ -24,6 +24,7 @@ import itertools
 import json
 import math
 import re
+import sys
 import unicodedata
 from array import array
 from bisect import bisect_left
@@ -225,8 +226,10 @@ class CrisisModel:
                 elif section == "weights":
                     keys.append(_key_hash(json.loads(name)))
                     values.append(float(value))
-                elif section == "categories":
-                    categories[json.loads(name)] = json.loads(value)
+                elif (
+                    section == "categories"
+                ):  # five category names for 6,000 words: one string each, not 6,000
+                    categories[json.loads(name)] = sys.intern(json.loads(value))
                 else:
                     head[json.loads(name)] = json.loads(value)
         return cls(
