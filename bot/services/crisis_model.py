@@ -226,9 +226,8 @@ class CrisisModel:
                 elif section == "weights":
                     keys.append(_key_hash(json.loads(name)))
                     values.append(float(value))
-                elif (
-                    section == "categories"
-                ):  # five category names for 6,000 words: one string each, not 6,000
+                elif section == "categories":
+                    # five category names for 6,000 words: one string each, not 6,000 copies (0.6 MB)
                     categories[json.loads(name)] = sys.intern(json.loads(value))
                 else:
                     head[json.loads(name)] = json.loads(value)
