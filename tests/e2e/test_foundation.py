@@ -19,6 +19,18 @@ async def test_start_is_answered_in_the_family_language(bot, fake, new_user):
     assert "112" in reply["text"]
 
 
+async def test_a_first_start_on_an_empty_database_brings_it_to_head(fake, tmp_path, new_user):
+    """Every other test's bot starts on a copy of a database at head. Here the bot starts on an empty one (on
+    PostgreSQL two instances together, one waiting for the other's migration) and migrates it itself."""
+    from bot.db.migrate import script_heads
+
+    proc = await BotProcess(fake, tmp_path, empty_database=True).start()
+    assert {row[0] for row in proc.rows("SELECT version_num FROM alembic_version")} == script_heads()
+    anna = new_user("ru")
+    await onboard(anna)
+    assert proc.rows("SELECT count(*) FROM families WHERE region IS NOT NULL") == [(1,)]
+
+
 async def test_command_menu_is_registered_per_language(bot, fake):
     await fake.wait_for(lambda: len(fake.calls_of("setMyCommands")) >= 3)
     by_lang = {
