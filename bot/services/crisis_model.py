@@ -274,46 +274,44 @@ def train(
     rate: float = 20.0,
     categories: Iterable[str | None] | None = None,
 ) -> CrisisModel:
-    """Logistic regression by full-batch gradient descent (deterministic); needs numpy. ``categories`` (the danger
-    category of each danger text) name the category of a signal the model raises. The rows are L2-normalised, so
-    a large step is stable; 3000 steps reach the optimum closely (400 steps of 2.0 left it badly underfitted)."""
+    """Logistic regression by full-batch gradient descent (deterministic); needs numpy and scipy (the dev extras:
+    training is a build step). ``categories`` (the danger category of each danger text) name the category of a
+    signal the model raises. The rows are L2-normalised, so a large step is stable; 3000 steps reach the optimum
+    closely (400 steps of 2.0 left it badly underfitted)."""
     import numpy as np
+    from scipy.sparse import csr_matrix
 
     texts_list, labels_list = list(texts), [bool(v) for v in labels]
     cats: list[str | None] = list(categories) if categories is not None else [None] * len(texts_list)
-    rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
+    sizes: list[int] = []
     index: dict[str, int] = {}
     ys = []
     feats = [features(text) for text in texts_list]
-    for r, (feat, label) in enumerate(zip(feats, labels_list, strict=True)):
+    for feat, label in zip(feats, labels_list, strict=True):
         for k, v in sorted(feat.items()):
-            rows.append(r)
             cols.append(index.setdefault(k, len(index)))
             vals.append(v)
+        sizes.append(len(feat))
         ys.append(1.0 if label else 0.0)
     n, f = len(ys), len(index)
-    row_a, col_a, val_a = np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp), np.array(vals)
+    starts = np.zeros(n + 1, dtype=np.intp)
+    np.cumsum(sizes, out=starts[1:])
+    # a row's entries stay in the order they were added (scipy keeps unsorted indices as given), so each sum is
+    # added up in the same order as before scipy (numpy's bincount): the same weights to the last bit, 4 times faster
+    x = csr_matrix((np.array(vals), np.array(cols, dtype=np.intp), starts), shape=(n, f))
+    x_t = x.T
     y = np.array(ys)
     pos = y.mean() if n else 0.5
     sample_w = np.where(y > 0, 0.5 / max(pos, 1e-9), 0.5 / max(1 - pos, 1e-9))  # both classes weigh alike
-    # the same sums in the same order as bincount over the rows as they are, but with the rows' entries interleaved
-    # (k-th feature of every row, then the (k+1)-th): consecutive adds go to different rows, not one long chain
-    nth = np.arange(len(row_a)) - np.searchsorted(row_a, np.arange(n))[row_a]
-    by_nth = np.lexsort((row_a, nth))
-    row_z, col_z, val_z = row_a[by_nth], col_a[by_nth], val_a[by_nth]
     w = np.zeros(f)
     b = 0.0
     for _ in range(steps):
-        t = w[col_z]
-        t *= val_z
-        z = np.bincount(row_z, weights=t, minlength=n) + b
+        z = x @ w + b
         p = 1.0 / (1.0 + np.exp(-z))
         g = (p - y) * sample_w / n
-        t = g[row_a]
-        t *= val_a
-        grad_w = np.bincount(col_a, weights=t, minlength=f) + l2 * w
+        grad_w = x_t @ g + l2 * w
         w -= rate * grad_w
         b -= rate * float(g.sum())
     names = sorted(index, key=index.__getitem__)
