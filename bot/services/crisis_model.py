@@ -13,8 +13,8 @@ clear signal of a single pattern in a message it reads as harmless to "possible"
 The thresholds are chosen by 5-fold cross-validation grouped by hand-written base (benchmarks/crisis_cv.py): a fold
 is never scored on a variant of a base it was trained on; part 4 there measures the raise on unseen wordings.
 
-Training is deterministic (full-batch gradient descent from zero weights, fixed steps), takes some seconds and
-needs numpy only; scoring a message is a dictionary lookup per feature (no numpy).
+Training is deterministic (full-batch gradient descent from zero weights, fixed steps), takes about half a
+minute and needs numpy and scipy; scoring a message is a dictionary lookup per feature (neither).
 """
 
 from __future__ import annotations
