@@ -132,11 +132,14 @@ class CrisisDetector:
         # word: a phrase whose first word is absent cannot match. In an `order: any` phrase every word must
         # be present too, so the first one is as good a key as any.
         self._n_exceptions = len(self._c.exceptions)
+        self._clause_stops = (
+            LIVE_NOW | self._c.clause_breaks
+        )  # a reach «within its clause» stops at «а», «но»
         self._flat_phrases = [
             (pattern, phrase) for pattern, phrases in self._c.patterns for phrase in phrases
         ]
         self._phrases_by_first: dict[int, list[int]] = {}
-        for k, (phrase, _reach) in enumerate(self._c.exceptions):
+        for k, (phrase, _reach, _clause) in enumerate(self._c.exceptions):
             self._phrases_by_first.setdefault(phrase.slots[0].sid, []).append(k)
         for k, (_pattern, phrase) in enumerate(self._flat_phrases):
             self._phrases_by_first.setdefault(phrase.slots[0].sid, []).append(self._n_exceptions + k)
@@ -489,7 +492,7 @@ class CrisisDetector:
             self._flat_phrases[k - self._n_exceptions] for k in candidates if k >= self._n_exceptions
         ]
         benign: set[int] = set()
-        for phrase, reach in exceptions:
+        for phrase, reach, in_clause in exceptions:
             for m in self._match_phrase(phrase, tokens, index, cache):
                 # «я не шучу», «это не шутка», «не до шуток»: a negated benign frame is no benign frame
                 if self._frame_negated(m, tokens):
@@ -497,8 +500,9 @@ class CrisisDetector:
                 benign.update(m.positions)
                 if reach:  # the words between the match's own, and up to `reach` around it
                     benign.update(range(m.positions[0], m.positions[-1] + 1))
-                    benign.update(_reached(tokens, m.positions[0], -1, reach))
-                    benign.update(_reached(tokens, m.positions[-1], 1, reach))
+                    stops = self._clause_stops if in_clause else LIVE_NOW
+                    benign.update(_reached(tokens, m.positions[0], -1, reach, stops))
+                    benign.update(_reached(tokens, m.positions[-1], 1, reach, stops))
         sentence_words: dict[int, int] = {}
         for t in tokens:
             if t.lang != "num":
@@ -682,13 +686,15 @@ def validate(data_dir: Path) -> list[str]:
 LIVE_NOW = frozenset({"сейчас", "щас", "счас", "щаз", "сегодня", "опять", "снова", "now", "today", "again"})
 
 
-def _reached(tokens: list[Token], start: int, step: int, reach: int) -> list[int]:
+def _reached(
+    tokens: list[Token], start: int, step: int, reach: int, stops: frozenset[str] = LIVE_NOW
+) -> list[int]:
     """The positions an exception's reach covers from ``start`` in one direction: up to ``reach`` words of the same
-    sentence, not past a word that says «now» or «again»."""
+    sentence, not past a word of ``stops`` (by default the words that say «now» or «again»)."""
     out: list[int] = []
     sentence, i = tokens[start].sentence, start + step
     while 0 <= i < len(tokens) and len(out) < reach and tokens[i].sentence == sentence:
-        if tokens[i].text in LIVE_NOW:
+        if tokens[i].text in stops:
             break
         out.append(i)
         i += step

@@ -81,12 +81,14 @@ class _Compiler:
         self.forms: dict[str, frozenset[str]] = {}
         self._problems: list[str] = []
         self.patterns: list[tuple[Pattern, list[Phrase]]] = []
-        self.exceptions: list[tuple[Phrase, int]] = []
+        self.exceptions: list[tuple[Phrase, int, bool]] = []  # (phrase, reach, the reach stays in its clause)
         self.slots: list[Slot] = []
         for p in lexicon.patterns:
             self.patterns.append((p, [self._phrase(p, s) for s in p.phrases]))
         for e in lexicon.exceptions:
-            self.exceptions.extend((self._phrase(e, s), e.reach) for s in e.phrases)
+            self.exceptions.extend(
+                (self._phrase(e, s), e.reach, e.reach_within == "clause") for s in e.phrases
+            )
         self.negation = frozenset(self._lemmas_of(w) for w in lexicon.negation.words)
         self.pseudo = frozenset(self._lemmas_of(w) for w in lexicon.negation.pseudo)
         self.clause_breaks = frozenset(_yo(w.lower()) for w in lexicon.negation.clause_breaks)

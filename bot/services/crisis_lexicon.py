@@ -91,6 +91,10 @@ class Exception_(_Strict):
     reach: int = Field(
         0, ge=0, le=30, description="also silence danger words this many words around it in the sentence"
     )
+    reach_within: Literal["sentence", "clause"] = Field(
+        "sentence",
+        description="how far the reach goes at most: its sentence, or its clause (not past «а», «но», «однако»)",
+    )
     note: str = ""
 
 

@@ -821,6 +821,38 @@ def test_round13_live_danger_beside_its_frames_is_found(detector: CrisisDetector
 @pytest.mark.parametrize(
     "text",
     [
+        # a story's frame word («тренинг», «вебинар», «диплом», «лекция») silences danger words up to 10 words around
+        # it, but not past «а», «но»: each of these was silenced before
+        "была на тренинге, вернулась а муж избил сына",
+        "сижу на вебинаре а за стеной муж избивает маму",
+        "пишу диплом но муж не даёт, бьёт меня",
+        "смотрю лекцию а отчим душит маму",
+        # violence at home in English, with no verb the patterns knew
+        "I need to report violence at home right now",
+        "there is violence at home, my dad is drunk",
+    ],
+)
+def test_a_story_frame_reaches_no_further_than_its_clause(detector: CrisisDetector, text: str) -> None:
+    hit = detector.detect(text)
+    assert hit is not None and hit.level == "clear", (text, detector.explain(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "пишу реферат о домашнем насилии",
+        "на лекции рассказывали про суицид у подростков",
+        "готовлю доклад про насилие в семье, нужна статистика",
+        "writing an essay about domestic violence statistics",
+    ],
+)
+def test_a_story_frame_still_quiets_its_own_clause(detector: CrisisDetector, text: str) -> None:
+    assert detector.detect(text) is None, (text, detector.explain(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         # round 13 near misses its exceptions were written for (work and institutions, short careless messages)
         "Терапевт поликлиники. Составляем для кабинета список ресурсов для пациентов, переживших домашнее насилие",
         "магистрант, нужны обезличенные данные о количестве обращений по теме суицида",
