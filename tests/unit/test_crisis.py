@@ -840,6 +840,18 @@ def test_a_story_frame_reaches_no_further_than_its_clause(detector: CrisisDetect
 @pytest.mark.parametrize(
     "text",
     [
+        "я не переживу выпила всё что было в аптечке",  # «не» of «не переживу» cancelled «выпила всё … аптечке»
+        "не выдержу больше, наглоталась таблеток",
+    ],
+)
+def test_despair_before_an_act_does_not_negate_it(detector: CrisisDetector, text: str) -> None:
+    hit = detector.detect(text)
+    assert hit is not None and hit.level == "clear", (text, detector.explain(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "пишу реферат о домашнем насилии",
         "на лекции рассказывали про суицид у подростков",
         "готовлю доклад про насилие в семье, нужна статистика",
