@@ -132,9 +132,8 @@ class CrisisDetector:
         # word: a phrase whose first word is absent cannot match. In an `order: any` phrase every word must
         # be present too, so the first one is as good a key as any.
         self._n_exceptions = len(self._c.exceptions)
-        self._clause_stops = (
-            LIVE_NOW | self._c.clause_breaks
-        )  # a reach «within its clause» stops at «а», «но»
+        # the words an exception's reach stops at: «now», «again»; with `reach_within: clause` «а», «но» too
+        self._stops, self._clause_stops = LIVE_NOW, LIVE_NOW | self._c.clause_breaks
         self._flat_phrases = [
             (pattern, phrase) for pattern, phrases in self._c.patterns for phrase in phrases
         ]
@@ -500,7 +499,7 @@ class CrisisDetector:
                 benign.update(m.positions)
                 if reach:  # the words between the match's own, and up to `reach` around it
                     benign.update(range(m.positions[0], m.positions[-1] + 1))
-                    stops = self._clause_stops if in_clause else LIVE_NOW
+                    stops = self._clause_stops if in_clause else self._stops
                     benign.update(_reached(tokens, m.positions[0], -1, reach, stops))
                     benign.update(_reached(tokens, m.positions[-1], 1, reach, stops))
         sentence_words: dict[int, int] = {}
@@ -686,11 +685,9 @@ def validate(data_dir: Path) -> list[str]:
 LIVE_NOW = frozenset({"сейчас", "щас", "счас", "щаз", "сегодня", "опять", "снова", "now", "today", "again"})
 
 
-def _reached(
-    tokens: list[Token], start: int, step: int, reach: int, stops: frozenset[str] = LIVE_NOW
-) -> list[int]:
+def _reached(tokens: list[Token], start: int, step: int, reach: int, stops: frozenset[str]) -> list[int]:
     """The positions an exception's reach covers from ``start`` in one direction: up to ``reach`` words of the same
-    sentence, not past a word of ``stops`` (by default the words that say «now» or «again»)."""
+    sentence, not past a word of ``stops``."""
     out: list[int] = []
     sentence, i = tokens[start].sentence, start + step
     while 0 <= i < len(tokens) and len(out) < reach and tokens[i].sentence == sentence:

@@ -830,21 +830,14 @@ def test_round13_live_danger_beside_its_frames_is_found(detector: CrisisDetector
         # violence at home in English, with no verb the patterns knew
         "I need to report violence at home right now",
         "there is violence at home, my dad is drunk",
-    ],
-)
-def test_a_story_frame_reaches_no_further_than_its_clause(detector: CrisisDetector, text: str) -> None:
-    hit = detector.detect(text)
-    assert hit is not None and hit.level == "clear", (text, detector.explain(text))
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "я не переживу выпила всё что было в аптечке",  # «не» of «не переживу» cancelled «выпила всё … аптечке»
+        # despair before an act is not its negation: «не» of «не переживу» cancelled «выпила всё … аптечке»
+        "я не переживу выпила всё что было в аптечке",
         "не выдержу больше, наглоталась таблеток",
     ],
 )
-def test_despair_before_an_act_does_not_negate_it(detector: CrisisDetector, text: str) -> None:
+def test_live_danger_once_silenced_by_a_frame_or_a_negation_is_clear(
+    detector: CrisisDetector, text: str
+) -> None:
     hit = detector.detect(text)
     assert hit is not None and hit.level == "clear", (text, detector.explain(text))
 
