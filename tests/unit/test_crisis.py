@@ -827,6 +827,9 @@ def test_round13_live_danger_beside_its_frames_is_found(detector: CrisisDetector
         "сижу на вебинаре а за стеной муж избивает маму",
         "пишу диплом но муж не даёт, бьёт меня",
         "смотрю лекцию а отчим душит маму",
+        # ... and these words are a frame only with their subject («тренинг по», «лекция про»)
+        "была на тренинге, вернулась, муж избил сына",
+        "была на тренинге вернулась муж избил сына",
         # violence at home in English, with no verb the patterns knew
         "I need to report violence at home right now",
         "there is violence at home, my dad is drunk",
@@ -847,6 +850,8 @@ def test_live_danger_once_silenced_by_a_frame_or_a_negation_is_clear(
     [
         "пишу реферат о домашнем насилии",
         "на лекции рассказывали про суицид у подростков",
+        "на тренинге говорили о домашнем насилии",
+        "интервью с женщиной, пережившей насилие",
         "готовлю доклад про насилие в семье, нужна статистика",
         "writing an essay about domestic violence statistics",
     ],
