@@ -116,8 +116,9 @@ def test_a_detector_read_back_in_another_process_detects_as_one_built_there(tmp_
         )
         return json.loads(done.stdout)
 
+    built = run("-", "1")
     cache = tmp_path / "cache"
-    built = run(str(cache), "2")  # built there, and kept
+    assert run(str(cache), "2") == built  # built there, and kept
     [kept] = cache.glob("crisis-detector-*.pickle")
     written = kept.stat().st_mtime_ns
     assert run(str(cache), "3") == built  # read back under another hash seed
