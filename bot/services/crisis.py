@@ -132,8 +132,8 @@ class CrisisDetector:
         # word: a phrase whose first word is absent cannot match. In an `order: any` phrase every word must
         # be present too, so the first one is as good a key as any.
         self._n_exceptions = len(self._c.exceptions)
-        # the words an exception's reach stops at: «now», «again»; with `reach_within: clause` «а», «но» too
-        self._stops, self._clause_stops = LIVE_NOW, LIVE_NOW | self._c.clause_breaks
+        # with `reach_within: clause` an exception's reach stops at «а», «но» too, not only at «сейчас», «опять»
+        self._clause_stops = LIVE_NOW | self._c.clause_breaks
         self._flat_phrases = [
             (pattern, phrase) for pattern, phrases in self._c.patterns for phrase in phrases
         ]
@@ -499,7 +499,7 @@ class CrisisDetector:
                 benign.update(m.positions)
                 if reach:  # the words between the match's own, and up to `reach` around it
                     benign.update(range(m.positions[0], m.positions[-1] + 1))
-                    stops = self._clause_stops if in_clause else self._stops
+                    stops = self._clause_stops if in_clause else LIVE_NOW
                     benign.update(_reached(tokens, m.positions[0], -1, reach, stops))
                     benign.update(_reached(tokens, m.positions[-1], 1, reach, stops))
         sentence_words: dict[int, int] = {}
