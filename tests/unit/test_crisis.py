@@ -821,8 +821,8 @@ def test_round13_live_danger_beside_its_frames_is_found(detector: CrisisDetector
 @pytest.mark.parametrize(
     "text",
     [
-        # a story's frame word («тренинг», «вебинар», «диплом», «лекция») silences danger words up to 10 words around
-        # it, but not past «а», «но»: each of these was silenced before
+        # a story's frame («диплом», «курсовая»; «тренинг», «вебинар», «лекция» before they needed their subject)
+        # silences danger words up to 10 words around it, but not past «а», «но»: each of these was silenced before
         "была на тренинге, вернулась а муж избил сына",
         "сижу на вебинаре а за стеной муж избивает маму",
         "пишу диплом но муж не даёт, бьёт меня",
