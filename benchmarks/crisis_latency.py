@@ -7,6 +7,7 @@ Run: .venv/bin/python benchmarks/crisis_latency.py [families]
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -14,6 +15,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# a freshly exec'd bot, as in production (the tests' zygote has imported and built more before forking)
+os.environ["E2E_ZYGOTE"] = "0"
 
 from tests.e2e.harness import TOKEN, BotProcess
 from tests.fake_telegram import FakeTelegram

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# a freshly exec'd bot, as in production (the tests' zygote has imported and built more before forking)
+os.environ["E2E_ZYGOTE"] = "0"
 
 from sqlalchemy import create_engine, insert  # noqa: E402
 
