@@ -256,7 +256,7 @@ class BotProcess:
                 raise RuntimeError(f"bot exited with {self.proc.poll()}:\n{self.log()}")
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"bot did not start polling:\n{self.log()}")
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.05 if self.ports else 0.01)  # webhook mode reads the log each time
         if self.ports:
             self._pusher = WebhookPusher(self.fake, self.ports, CLUSTER_SECRET)
             await self._pusher.__aenter__()
@@ -330,7 +330,7 @@ class BotProcess:
             if asyncio.get_running_loop().time() > deadline:
                 self.proc.kill()
                 raise TimeoutError(f"bot did not stop in time; its log ends:\n{self.log()[-3000:]}")
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.01)
         return self.proc.returncode
 
     def __del__(self) -> None:
