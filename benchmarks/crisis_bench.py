@@ -11,7 +11,7 @@ Prints:
     tests/data/crisis_phrases.yaml set: recall (a danger message gets any answer: the emergency reply or the safety
     check), recall of the clear level alone, and the false-alarm rate on harmless messages; per category; next to
     it the lexicon alone and a baseline (typo tolerance and the Latin reading switched off);
-  - the same figures on the judges, independent sets 2 and 3 (tests/data/danger_independent{2,3}/independent.yaml,
+  - the same figures on the judges, independent sets 2, 3 and 4 (tests/data/danger_independent{2,3,4}/independent.yaml,
     each written by a session that never saw the detector; never tuned on) — alone with --judges-only.
     Independent set 1 (the judge until December 2026) is tuning data now: part «indep1» of tune.yaml;
 then the time of one ``detect()`` call (p50/p95, first pass with cold caches and warm), the 10,000-character
@@ -43,7 +43,14 @@ INDEPENDENT = ROOT / "tests" / "data" / "danger_independent2" / "independent.yam
 # The third independent set (written 2026-12-06 by a session that read none of the detector, its corpus or set 2):
 # a second judge, read for totals only, like set 2.
 INDEPENDENT3 = ROOT / "tests" / "data" / "danger_independent3" / "independent.yaml"
-JUDGES = (("independent set 2 (the judge)", INDEPENDENT), ("independent set 3 (the judge)", INDEPENDENT3))
+# The fourth (written 2026-12-07 by two sessions that read no file of the project): first looked at after round 13
+# and the four safety fixes, when sets 2 and 3 had been looked at ten and five times.
+INDEPENDENT4 = ROOT / "tests" / "data" / "danger_independent4" / "independent.yaml"
+JUDGES = (
+    ("independent set 2 (the judge)", INDEPENDENT),
+    ("independent set 3 (the judge)", INDEPENDENT3),
+    ("independent set 4 (the judge)", INDEPENDENT4),
+)
 PHRASES = ROOT / "tests" / "data" / "crisis_phrases.yaml"
 LONG = 10_000
 
