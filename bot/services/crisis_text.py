@@ -17,6 +17,11 @@ def _yo(s: str) -> str:
     return s.replace("ё", "е")
 
 
+def _hash32(text: str) -> int:
+    """The low 32 bits of Python's ``hash()``, signed (as numpy's cast to int32 keeps them): the typo index's key."""
+    return ((hash(text) & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
+
+
 @functools.lru_cache(maxsize=WORDS)
 def ru_lemmas(word: str) -> frozenset[str]:
     """All normal forms pymorphy3 gives for a (lower-case) Russian word, with ё written as е."""

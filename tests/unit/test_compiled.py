@@ -130,7 +130,7 @@ def test_a_detector_read_back_in_another_process_detects_as_one_built_there(tmp_
     from bot.services.crisis import load_detector
 
     without_index = copy.copy(load_detector())
-    without_index._delete_hashes, without_index._delete_forms = array("q"), array("i")
+    without_index._delete_hashes, without_index._delete_forms = array("i"), array("H")
     without_index._word_cache, without_index._recent = {}, type(without_index._recent)()
     without_index.model = None  # the second opinion reads letter n-grams and raises some of them by itself
     assert [t for t in typos if without_index.detect(t) is not None] == []  # they need the index
