@@ -40,6 +40,8 @@ not see it. Printed:
      or other people's, feelings and figures of speech, bodies, homes and money — beside live danger worded the same).
    - the lexicon of 947a8ed (edited for round 12) on parts «own13a», «own13b», «own13c» (near misses again:
      hypotheticals, plans, fears and questions; work, institutions and official language; short careless messages).
+   - the lexicon of 7f04ae8 (round 13 and four safety fixes) on parts «own14a», «own14b» (near misses again:
+     quoted, forwarded and copied text; non-native Russian and mixed languages).
    Each lexicon was improved afterwards, so these are estimates for the detector of that time; the later one is
    the closer to today's. They are the figures to compare with the independent judge set.
 4. the same, all rounds together, for each raise threshold, with the share of every-day questions (tests/data/
@@ -90,6 +92,7 @@ ROUNDS = (
     ("9916f48", ("own11a", "own11b", "own11c")),
     ("f839dfd", ("own12a", "own12b", "own12c")),
     ("947a8ed", ("own13a", "own13b", "own13c")),
+    ("7f04ae8", ("own14a", "own14b")),
 )
 
 

@@ -232,8 +232,8 @@ class CrisisDetector:
             result = self._missing_letter_lemmas(surface)
         else:
             result = frozenset()
-        if not result and self._typos and lang == "ru" and _DOUBLE.search(surface):  # «ноож»: a held key
-            single = _DOUBLE.sub(r"\1", surface)
+        if not result and self._typos and lang == "ru" and _DOUBLE.search(surface) and not _ru_known(surface):
+            single = _DOUBLE.sub(r"\1", surface)  # «ноож»: a held key; «расселение»: a word
             if single != surface:
                 result = self._lemmas(single, lang)
         return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -353,11 +354,16 @@ CORPUS = Path(__file__).resolve().parent.parent / "data" / "danger_corpus"
 # Drafts got 0.109 with frames reaching over neighbouring words and 0.116 with frame words up to 8 words from the
 # danger word; the probes below showed both silencing live danger. The parts before it stay under their gate
 # (0.070). It has a gate of its own rather than a higher common one: a change that brings back false alarms in the
-# older parts still fails here.
+# older parts still fails here. Round 14 (parts own14a-b, 1,560 harmless messages: quoted and forwarded text,
+# non-native Russian and mixed languages) came in at 0.175 with the detector as shipped (neither its lexicon nor its
+# model had seen it), 0.146 with the model retrained on it and 0.142 after two narrow exceptions; it too has a gate
+# of its own.
 TUNE_MIN_RECALL = 0.985
 TUNE_MAX_FALSE_ALARMS = 0.07
 ROUND13 = frozenset({"own13a", "own13b", "own13c"})
 ROUND13_MAX_FALSE_ALARMS = 0.125
+ROUND14 = frozenset({"own14a", "own14b"})
+ROUND14_MAX_FALSE_ALARMS = 0.145
 
 
 def _corpus() -> list[dict]:
@@ -415,24 +421,24 @@ def test_tune_recall_and_false_alarms(detector: CrisisDetector) -> None:
     danger = [hit for i, hit in zip(corpus, found, strict=True) if i["danger"]]
     recall = sum(danger) / len(danger)
 
-    def alarms_in(round13: bool) -> tuple[float, list[str]]:
+    def alarms_in(parts: Callable[[str], bool]) -> tuple[float, list[str]]:
         benign = [
-            (i, hit)
-            for i, hit in zip(corpus, found, strict=True)
-            if not i["danger"] and (i["part"] in ROUND13) == round13
+            (i, hit) for i, hit in zip(corpus, found, strict=True) if not i["danger"] and parts(i["part"])
         ]
         alarms = [i["text"] for i, hit in benign if hit]
         return len(alarms) / len(benign), alarms
 
-    false_alarms, alarms = alarms_in(False)
-    false_alarms13, alarms13 = alarms_in(True)
+    false_alarms, alarms = alarms_in(lambda part: part not in ROUND13 | ROUND14)
+    false_alarms13, alarms13 = alarms_in(ROUND13.__contains__)
+    false_alarms14, alarms14 = alarms_in(ROUND14.__contains__)
     print(
         f"\n[tune, in-sample] recall {recall:.3f}, false alarms {false_alarms:.3f} before round 13, "
-        f"{false_alarms13:.3f} in it"
+        f"{false_alarms13:.3f} in it, {false_alarms14:.3f} in round 14"
     )
     assert recall >= TUNE_MIN_RECALL
     assert false_alarms <= TUNE_MAX_FALSE_ALARMS, alarms
     assert false_alarms13 <= ROUND13_MAX_FALSE_ALARMS, alarms13
+    assert false_alarms14 <= ROUND14_MAX_FALSE_ALARMS, alarms14
 
 
 # --------------------------------------------------------------------------- generalisation features
@@ -449,6 +455,23 @@ def test_tune_recall_and_false_alarms(detector: CrisisDetector) -> None:
 )
 def test_typos_one_edit_away(detector: CrisisDetector, text: str) -> None:
     assert detector.detect(text) is not None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "дом аварийный, расселять обещают с 2019 года, как ускорить расселение",
+        "у нас на доме табличка аварийный дом расселение в 2025",
+    ],
+)
+def test_a_dictionary_word_with_a_double_letter_is_not_read_as_a_held_key(
+    detector: CrisisDetector, text: str
+) -> None:
+    # «расселять» with one «с» is one letter from «растлевать»: it was read so, and housing questions got the child
+    # abuse signal. A held key is read only in a word no dictionary knows («ноож», «выппил»).
+    assert detector.detect(text) is None, text
+    assert detector.detect("отчим растлевает дочь") is not None
+    assert detector.detect("муж выппил всё и бьёт") is not None
 
 
 def test_typo_tolerance_can_be_switched_off() -> None:
@@ -486,7 +509,14 @@ def test_a_lone_violence_word_is_clear_danger(detector: CrisisDetector, text: st
 
 
 @pytest.mark.parametrize(
-    "text", ["нож для торта", "купила нож для хлеба на кухню, где скидки", "бьёт рекорды"]
+    "text",
+    [
+        "нож для торта",
+        "купила нож для хлеба на кухню, где скидки",
+        "бьёт рекорды",
+        "хочу научить сына резать овощи ножом, ему 10. с какого возраста можно?",  # round 14
+        'the school letter says "missing child drill on Friday", how do I explain drills to a 6 year old',
+    ],
 )
 def test_a_harmless_weapon_word_stays_quiet(detector: CrisisDetector, text: str) -> None:
     assert detector.detect(text) is None, text
@@ -906,6 +936,12 @@ def test_round13_near_misses_stay_quiet(detector: CrisisDetector, text: str) -> 
         # «в игре» silenced eight words around it: grooming met in a game (its reach is one word now)
         "мне 13, в игре чел просит фото голой и пишет что приедет",
         "в игре познакомилась, ему 30, мне 14, зовёт к себе ночевать",
+        # round 14: cooking and a school drill beside live danger; «пристал с ножом к горлу» was not made an idiom
+        "дочь порезала палец ножом когда резала хлеб, кровь не останавливается",
+        "резала овощи а муж выхватил нож и порезал мне руку",
+        "он режет овощи ножом и кричит что зарежет меня",
+        "there was a fire drill today and now my daughter has chest pain and cant breathe",
+        "пристал с ножом к горлу сосед пьяный, угрожает",
     ],
 )
 def test_an_exception_beside_live_danger_does_not_silence_it(detector: CrisisDetector, text: str) -> None:

@@ -290,6 +290,8 @@ BASE_FILES = (
     ("bases_own13a.txt", "own13a", "zk"),
     ("bases_own13b.txt", "own13b", "zl"),
     ("bases_own13c.txt", "own13c", "zm"),
+    ("bases_own14a.txt", "own14a", "zn"),
+    ("bases_own14b.txt", "own14b", "zo"),
 )
 
 
