@@ -55,7 +55,9 @@ DOWNGRADE_BELOW = 0.35
 # false alarm in a hundred where the lexicon had seen every wording. Without everyday.txt the model read unfamiliar
 # text («сообщение 01 очень длинный текст», «погода сегодня хорошая») at p 0.7-0.8, and a lower threshold let a
 # flood's filler pass the door as possible danger (tests/e2e/test_hardening.py). Re-chosen with rounds 12 and 13 in
-# the estimate (25,225 messages): still 0.55 (0.940 / 0.169 / 0.043). See benchmarks/README.md.
+# the estimate (25,225 messages): still 0.55 (0.940 / 0.169 / 0.043). With round 14 (27,385 messages) 0.55 and 0.60
+# tie to three decimals (0.938 / 0.168 / 0.050 and 0.931 / 0.160 / 0.043): the one with more recall stays. See
+# benchmarks/README.md.
 RAISE_ABOVE = 0.55
 # ... and only in a message of at least this many words: on one or two words a linear model reads the prior of the
 # word itself — «муж», «мама», «дети», «ещё раз», even «раз» and «два» crossed 0.92 and asked families «Вы сейчас в
