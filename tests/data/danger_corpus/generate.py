@@ -236,13 +236,63 @@ def variants(text: str, count: int) -> list[tuple[str, str]]:
     return out
 
 
-def read_bases(name: str) -> list[list[str]]:
+def read_bases(name: str, directory: Path = HERE) -> list[list[str]]:
     rows = []
-    for line in (HERE / name).read_text(encoding="utf-8").splitlines():
+    for line in (directory / name).read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
             rows.append([p.strip() for p in line.split("|")])
     return rows
+
+
+def build_judge(directory: Path, prefix: str) -> list[dict]:
+    """An independent judge set's messages (tests/data/danger_independent*/): its bases_danger.txt
+    (``category | level | text``) and bases_benign.txt (``kind | text``), each base as written plus as many variants
+    as in this corpus (danger 2, benign hard 3, benign plain 2); base ids ``<prefix>.d.<category>.<n>`` and
+    ``<prefix>.b.<kind>.<n>``."""
+    items: list[dict] = []
+    counters: dict[str, int] = {}
+    for category, level, text in read_bases("bases_danger.txt", directory):
+        assert level in ("clear", "possible"), (category, level, text)
+        n = counters[category] = counters.get(category, 0) + 1
+        for variant, written in variants(text, 2):
+            base = f"{prefix}.d.{category}.{n}"
+            items.append(
+                {
+                    "text": written,
+                    "danger": True,
+                    "category": category,
+                    "level": level,
+                    "base": base,
+                    "variant": variant,
+                }
+            )
+    for kind, text in read_bases("bases_benign.txt", directory):
+        assert kind in ("hard", "plain"), (kind, text)
+        n = counters[kind] = counters.get(kind, 0) + 1
+        for variant, written in variants(text, 3 if kind == "hard" else 2):
+            base = f"{prefix}.b.{kind}.{n}"
+            items.append(
+                {
+                    "text": written,
+                    "danger": False,
+                    "category": kind,
+                    "level": None,
+                    "base": base,
+                    "variant": variant,
+                }
+            )
+    return items
+
+
+def write_judge(directory: Path, prefix: str, header: str) -> None:
+    """Writes a judge set's independent.yaml (deterministic: the same bases give the same file)."""
+    items = build_judge(directory, prefix)
+    body = yaml.safe_dump({"messages": items}, allow_unicode=True, sort_keys=False, width=200)
+    (directory / "independent.yaml").write_text(header + body, encoding="utf-8")
+    danger = sum(i["danger"] for i in items)
+    bases = len({i["base"] for i in items})
+    print(f"{directory.name}: {danger} danger, {len(items) - danger} benign, {bases} bases")
 
 
 def _rows(split: str, base: str, category: str, level: str | None, text: str) -> list[dict]:

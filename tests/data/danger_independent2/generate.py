@@ -2,14 +2,13 @@
 
     python tests/data/danger_independent2/generate.py
 
-The bases (bases_danger.txt, bases_benign.txt) were written by hand on 2026-12-05 by a separate writer session
-that never read the detector's lexicon, its model, its tuning corpus (tests/data/danger_corpus, except its
-generate.py) or the earlier independent set (tests/data/danger_independent, except its generate.py). The
-variants are made by the very same machinery as the tuning corpus: this script imports `variants` from
-tests/data/danger_corpus/generate.py and does not change it. Every base gives its as-written message and
-the same number of variants as in that corpus (danger: 2, benign hard: 3, benign plain: 2). Base ids use the
-prefix «j.» (j.d.<category>.<n>, j.b.<kind>.<n>) so they never clash with other sets. The output is
-deterministic.
+The bases (bases_danger.txt, bases_benign.txt) were written by hand on 2026-12-05 by a separate writer session that
+never read the detector's lexicon, its model, its tuning corpus (tests/data/danger_corpus, except its generate.py)
+or the earlier independent set (tests/data/danger_independent, except its generate.py). The variants are made by the
+very same machinery as the tuning corpus: `build_judge` in tests/data/danger_corpus/generate.py, with the corpus's
+`variants`, unchanged. Every base gives its as-written message and the same number of variants as in that corpus
+(danger: 2, benign hard: 3, benign plain: 2). Base ids use the prefix «j.» (j.d.<category>.<n>, j.b.<kind>.<n>) so
+they never clash with other sets. The output is deterministic.
 
 This set is a judge only: it must never be used to tune the detector (lexicon, model, thresholds, features).
 """
@@ -18,8 +17,6 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-
-import yaml
 
 HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location(
@@ -40,56 +37,8 @@ HEADER = (
 )
 
 
-def read_bases(name: str) -> list[list[str]]:
-    rows = []
-    for line in (HERE / name).read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            rows.append([p.strip() for p in line.split("|")])
-    return rows
-
-
-def build() -> list[dict]:
-    items: list[dict] = []
-    counters: dict[str, int] = {}
-    for category, level, text in read_bases("bases_danger.txt"):
-        assert level in ("clear", "possible"), (category, level, text)
-        n = counters[category] = counters.get(category, 0) + 1
-        for variant, written in corpus.variants(text, 2):
-            items.append(
-                {
-                    "text": written,
-                    "danger": True,
-                    "category": category,
-                    "level": level,
-                    "base": f"j.d.{category}.{n}",
-                    "variant": variant,
-                }
-            )
-    for kind, text in read_bases("bases_benign.txt"):
-        assert kind in ("hard", "plain"), (kind, text)
-        n = counters[kind] = counters.get(kind, 0) + 1
-        for variant, written in corpus.variants(text, 3 if kind == "hard" else 2):
-            items.append(
-                {
-                    "text": written,
-                    "danger": False,
-                    "category": kind,
-                    "level": None,
-                    "base": f"j.b.{kind}.{n}",
-                    "variant": variant,
-                }
-            )
-    return items
-
-
 def main() -> None:
-    items = build()
-    body = yaml.safe_dump({"messages": items}, allow_unicode=True, sort_keys=False, width=200)
-    (HERE / "independent.yaml").write_text(HEADER + body, encoding="utf-8")
-    danger = sum(i["danger"] for i in items)
-    bases = len({i["base"] for i in items})
-    print(f"independent2: {danger} danger, {len(items) - danger} benign, {bases} bases")
+    corpus.write_judge(HERE, "j", HEADER)
 
 
 if __name__ == "__main__":

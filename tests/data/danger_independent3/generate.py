@@ -2,15 +2,15 @@
 
     python tests/data/danger_independent3/generate.py
 
-The bases (bases_danger.txt, bases_benign.txt) were written by hand on 2026-12-06 by a separate writer session
-that read only three files of the repository: the README.md and generate.py of independent set 2
-(tests/data/danger_independent2) and tests/data/danger_corpus/generate.py. It never read the detector's lexicon,
-its model, its code, its tests or benchmarks, its tuning corpus (tests/data/danger_corpus, except its generate.py)
-or the bases of the earlier independent sets, and never ran the detector. The variants are made by the very same
-machinery as the tuning corpus: this script imports `variants` from tests/data/danger_corpus/generate.py and does
-not change it. Every base gives its as-written message and the same number of variants as in that corpus
-(danger: 2, benign hard: 3, benign plain: 2). Base ids use the prefix «k.» (k.d.<category>.<n>,
-k.b.<kind>.<n>) so they never clash with other sets. The output is deterministic.
+The bases (bases_danger.txt, bases_benign.txt) were written by hand on 2026-12-06 by a separate writer session that
+read only three files of the repository: the README.md and generate.py of independent set 2
+(tests/data/danger_independent2) and tests/data/danger_corpus/generate.py. It never read the detector's lexicon, its
+model, its code, its tests or benchmarks, its tuning corpus (tests/data/danger_corpus, except its generate.py) or
+the bases of the earlier independent sets, and never ran the detector. The variants are made by the very same
+machinery as the tuning corpus: `build_judge` in tests/data/danger_corpus/generate.py, with the corpus's `variants`,
+unchanged. Every base gives its as-written message and the same number of variants as in that corpus (danger: 2,
+benign hard: 3, benign plain: 2). Base ids use the prefix «k.» (k.d.<category>.<n>, k.b.<kind>.<n>) so they never
+clash with other sets. The output is deterministic.
 
 This set is a judge only: it must never be used to tune the detector (lexicon, model, thresholds, features).
 """
@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-
-import yaml
 
 HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location(
@@ -41,56 +39,8 @@ HEADER = (
 )
 
 
-def read_bases(name: str) -> list[list[str]]:
-    rows = []
-    for line in (HERE / name).read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            rows.append([p.strip() for p in line.split("|")])
-    return rows
-
-
-def build() -> list[dict]:
-    items: list[dict] = []
-    counters: dict[str, int] = {}
-    for category, level, text in read_bases("bases_danger.txt"):
-        assert level in ("clear", "possible"), (category, level, text)
-        n = counters[category] = counters.get(category, 0) + 1
-        for variant, written in corpus.variants(text, 2):
-            items.append(
-                {
-                    "text": written,
-                    "danger": True,
-                    "category": category,
-                    "level": level,
-                    "base": f"k.d.{category}.{n}",
-                    "variant": variant,
-                }
-            )
-    for kind, text in read_bases("bases_benign.txt"):
-        assert kind in ("hard", "plain"), (kind, text)
-        n = counters[kind] = counters.get(kind, 0) + 1
-        for variant, written in corpus.variants(text, 3 if kind == "hard" else 2):
-            items.append(
-                {
-                    "text": written,
-                    "danger": False,
-                    "category": kind,
-                    "level": None,
-                    "base": f"k.b.{kind}.{n}",
-                    "variant": variant,
-                }
-            )
-    return items
-
-
 def main() -> None:
-    items = build()
-    body = yaml.safe_dump({"messages": items}, allow_unicode=True, sort_keys=False, width=200)
-    (HERE / "independent.yaml").write_text(HEADER + body, encoding="utf-8")
-    danger = sum(i["danger"] for i in items)
-    bases = len({i["base"] for i in items})
-    print(f"independent3: {danger} danger, {len(items) - danger} benign, {bases} bases")
+    corpus.write_judge(HERE, "k", HEADER)
 
 
 if __name__ == "__main__":

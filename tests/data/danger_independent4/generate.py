@@ -5,10 +5,10 @@
 The bases (bases_danger.txt, bases_benign.txt) were written by hand on 2026-12-07 by two separate writer sessions
 (one for the danger bases, one for the harmless ones) that read no file of the repository and used no search tool:
 the format was given in their brief. They never read the detector's lexicon, its model, its code, its tests or
-benchmarks, its tuning corpus or the earlier independent sets, and never ran the detector. The variants are made
-by the very same machinery as the tuning corpus: this script imports `variants` from
-tests/data/danger_corpus/generate.py and does not change it. Every base gives its as-written message and the same number of variants as in that corpus
-(danger: 2, benign hard: 3, benign plain: 2). Base ids use the prefix «m.» (m.d.<category>.<n>,
+benchmarks, its tuning corpus or the earlier independent sets, and never ran the detector. The variants are made by
+the very same machinery as the tuning corpus: `build_judge` in tests/data/danger_corpus/generate.py, with the
+corpus's `variants`, unchanged. Every base gives its as-written message and the same number of variants as in that
+corpus (danger: 2, benign hard: 3, benign plain: 2). Base ids use the prefix «m.» (m.d.<category>.<n>,
 m.b.<kind>.<n>) so they never clash with other sets. The output is deterministic.
 
 This set is a judge only: it must never be used to tune the detector (lexicon, model, thresholds, features).
@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-
-import yaml
 
 HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location(
@@ -40,56 +38,8 @@ HEADER = (
 )
 
 
-def read_bases(name: str) -> list[list[str]]:
-    rows = []
-    for line in (HERE / name).read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            rows.append([p.strip() for p in line.split("|")])
-    return rows
-
-
-def build() -> list[dict]:
-    items: list[dict] = []
-    counters: dict[str, int] = {}
-    for category, level, text in read_bases("bases_danger.txt"):
-        assert level in ("clear", "possible"), (category, level, text)
-        n = counters[category] = counters.get(category, 0) + 1
-        for variant, written in corpus.variants(text, 2):
-            items.append(
-                {
-                    "text": written,
-                    "danger": True,
-                    "category": category,
-                    "level": level,
-                    "base": f"m.d.{category}.{n}",
-                    "variant": variant,
-                }
-            )
-    for kind, text in read_bases("bases_benign.txt"):
-        assert kind in ("hard", "plain"), (kind, text)
-        n = counters[kind] = counters.get(kind, 0) + 1
-        for variant, written in corpus.variants(text, 3 if kind == "hard" else 2):
-            items.append(
-                {
-                    "text": written,
-                    "danger": False,
-                    "category": kind,
-                    "level": None,
-                    "base": f"m.b.{kind}.{n}",
-                    "variant": variant,
-                }
-            )
-    return items
-
-
 def main() -> None:
-    items = build()
-    body = yaml.safe_dump({"messages": items}, allow_unicode=True, sort_keys=False, width=200)
-    (HERE / "independent.yaml").write_text(HEADER + body, encoding="utf-8")
-    danger = sum(i["danger"] for i in items)
-    bases = len({i["base"] for i in items})
-    print(f"independent4: {danger} danger, {len(items) - danger} benign, {bases} bases")
+    corpus.write_judge(HERE, "m", HEADER)
 
 
 if __name__ == "__main__":
