@@ -516,9 +516,10 @@ def test_a_lone_violence_word_is_clear_danger(detector: CrisisDetector, text: st
         "бьёт рекорды",
         "хочу научить сына резать овощи ножом, ему 10. с какого возраста можно?",  # round 14
         'the school letter says "missing child drill on Friday", how do I explain drills to a 6 year old',
+        "транспортная карта школьника потерялась как восстановить",  # the card, not the child (everyday.txt)
     ],
 )
-def test_a_harmless_weapon_word_stays_quiet(detector: CrisisDetector, text: str) -> None:
+def test_a_harmless_weapon_word_or_lost_thing_stays_quiet(detector: CrisisDetector, text: str) -> None:
     assert detector.detect(text) is None, text
 
 
@@ -942,6 +943,9 @@ def test_round13_near_misses_stay_quiet(detector: CrisisDetector, text: str) -> 
         "он режет овощи ножом и кричит что зарежет меня",
         "there was a fire drill today and now my daughter has chest pain and cant breathe",
         "пристал с ножом к горлу сосед пьяный, угрожает",
+        # a lost card is not a lost child, but a phone or a card written from is no lost item
+        "пишу с телефона подруги ребенок потерялся в тц",
+        "пишу с карты мужа, сын пропал",
     ],
 )
 def test_an_exception_beside_live_danger_does_not_silence_it(detector: CrisisDetector, text: str) -> None:
