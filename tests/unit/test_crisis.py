@@ -474,6 +474,14 @@ def test_a_dictionary_word_with_a_double_letter_is_not_read_as_a_held_key(
     assert detector.detect("муж выппил всё и бьёт") is not None
 
 
+def test_asking_how_not_to_wake_up_gets_the_safety_check(detector: CrisisDetector) -> None:
+    # a round-13 danger message whose typo variant the model retrained with round 14 no longer raised
+    for text in ("как сделать чтобы не проснуться. табетки уже на столе", "как сделать чтоб не проснуться"):
+        hit = detector.detect(text)
+        assert hit is not None and "suicide" in hit.categories, text
+    assert detector.detect("как сделать так чтобы ребенок не проснулся") is None  # a child's sleep
+
+
 def test_typo_tolerance_can_be_switched_off() -> None:
     plain = CrisisDetector(load_lexicon(DEFAULT_LEXICON_PATH), typos=False)
     assert plain.detect("хочу умерть") is None
