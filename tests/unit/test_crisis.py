@@ -475,8 +475,14 @@ def test_a_dictionary_word_with_a_double_letter_is_not_read_as_a_held_key(
 
 
 def test_asking_how_not_to_wake_up_gets_the_safety_check(detector: CrisisDetector) -> None:
-    # a round-13 danger message whose typo variant the model retrained with round 14 no longer raised
-    for text in ("как сделать чтобы не проснуться. табетки уже на столе", "как сделать чтоб не проснуться"):
+    # danger messages of rounds 12 and 13 (or their typo variants) that the model retrained with round 14 no longer
+    # raised: patterns now
+    for text in (
+        "как сделать чтобы не проснуться. табетки уже на столе",
+        "как сделать чтоб не проснуться",
+        "заечм вообще просыпаться",
+        "зачем мне эти выплаты, я всё равно долго не протяну",
+    ):
         hit = detector.detect(text)
         assert hit is not None and "suicide" in hit.categories, text
     assert detector.detect("как сделать так чтобы ребенок не проснулся") is None  # a child's sleep
