@@ -174,12 +174,12 @@ class CrisisDetector:
             dtype=np.int64,
             count=sum(lengths),
         ).astype(np.int32)  # the low 32 bits, as _hash32
-        small = len(self._typo_forms) <= 0xFFFF
-        numbers = np.repeat(np.arange(len(self._typo_forms), dtype=np.uint16 if small else np.int32), lengths)
+        count = len(self._typo_forms)
+        numbers = np.repeat(np.arange(count, dtype=np.uint16 if count <= 0xFFFF else np.int32), lengths)
         order = np.argsort(hashes, kind="stable")  # ties keep the order of the forms, as the tuples' sort did
-        self._delete_hashes = array("i")
+        self._delete_hashes = array(hashes.dtype.char)
         self._delete_hashes.frombytes(hashes[order].tobytes())
-        self._delete_forms = array("H" if small else "i")
+        self._delete_forms = array(numbers.dtype.char)
         self._delete_forms.frombytes(numbers[order].tobytes())
 
     # A detector built once is kept in a file (bot/services/compiled.py): what a process's hash seed or its traffic
