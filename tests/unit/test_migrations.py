@@ -90,17 +90,18 @@ asyncio.run(go())
 """
 
 
-def test_a_start_on_a_database_at_head_does_not_import_alembic_and_one_behind_is_upgraded(db):
-    """Each start in a fresh interpreter, as `python -m bot run` is."""
+def check_start_paths(url: str) -> None:
+    """Each start in a fresh interpreter, as `python -m bot run` is: on a new database alembic creates it, at head
+    one row is read and alembic never imported, one revision behind alembic upgrades it (also run on PostgreSQL:
+    tests/e2e/test_migrate_postgres.py)."""
     import subprocess
     import sys
 
     from bot.config import ROOT
 
-    _, url = db
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
-    def start() -> str:
+    def start() -> list[str]:
         done = subprocess.run(
             [sys.executable, "-c", _START, url], cwd=ROOT, capture_output=True, text=True, check=True
         )
@@ -110,3 +111,8 @@ def test_a_start_on_a_database_at_head_does_not_import_alembic_and_one_behind_is
     assert start() == [head, "False"]  # at head: one row read, alembic never imported
     command.downgrade(alembic_config(url), "-1")
     assert start() == [head, "True"]  # one behind: alembic upgrades it
+
+
+def test_a_start_on_a_database_at_head_does_not_import_alembic_and_one_behind_is_upgraded(db):
+    _, url = db
+    check_start_paths(url)
