@@ -285,10 +285,16 @@ def build_judge(directory: Path, prefix: str) -> list[dict]:
     return items
 
 
-def write_judge(directory: Path, prefix: str, header: str) -> None:
-    """Writes a judge set's independent.yaml (deterministic: the same bases give the same file)."""
+def write_judge(directory: Path, prefix: str, about: str) -> None:
+    """Writes a judge set's independent.yaml (deterministic: the same bases give the same file). ``about``: the
+    header's lines on the set and its writers; the lines every judge set's header ends with are added here."""
     items = build_judge(directory, prefix)
     body = yaml.safe_dump({"messages": items}, allow_unicode=True, sort_keys=False, width=200)
+    header = about + (
+        "# NEVER use this file for tuning the detector: it is a judge only.\n"
+        "# danger: true/false; category: detector category (danger) or hard/plain (benign);\n"
+        f"# level: clear | possible (danger only); base: the hand-written base it was written from (prefix {prefix}.).\n"
+    )
     (directory / "independent.yaml").write_text(header + body, encoding="utf-8")
     danger = sum(i["danger"] for i in items)
     bases = len({i["base"] for i in items})
