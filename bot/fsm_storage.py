@@ -167,7 +167,7 @@ class ShortRedisLock(BaseEventIsolation):
 
     @asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncIterator[None]:
-        from redis.exceptions import LockError
+        from redis.exceptions import ConnectionError, LockError, TimeoutError
 
         name = self.key_builder.build(key, "lock")
         async with self._local.hold(name):
@@ -192,6 +192,11 @@ class ShortRedisLock(BaseEventIsolation):
                     await lock.release()
                 except LockError:
                     log.warning("a chat lock expired before its update was done")
+                except (
+                    ConnectionError,
+                    TimeoutError,
+                ) as exc:  # the update is done; the lock expires by itself
+                    log.warning("a chat lock could not be released (%s); it expires in %s s", exc, self.ttl)
 
     async def close(self) -> None:
         pass
