@@ -38,7 +38,7 @@ from bot.services.crisis_lexicon import (
     LexiconError,
     _pydantic_problems,
 )
-from bot.services.crisis_model import DOWNGRADE_BELOW, MODEL_FILE, RAISE_ABOVE, RAISE_MIN_WORDS, CrisisModel
+from bot.services.crisis_model import MODEL_FILE, RAISE_ABOVE, RAISE_MIN_WORDS, CrisisModel
 from bot.services.crisis_text import (
     _BOT_COMMAND,
     _CYR,
@@ -133,8 +133,8 @@ class CrisisDetector:
         # word: a phrase whose first word is absent cannot match. In an `order: any` phrase every word must
         # be present too, so the first one is as good a key as any.
         self._n_exceptions = len(self._c.exceptions)
-        # with `reach_within: clause` an exception's reach stops at «а», «но» too, not only at «сейчас», «опять»
-        self._clause_stops = LIVE_NOW | self._c.clause_breaks
+        # with `reach_within: clause` a reach stops at «а», «но», «вернулась» too, not only at «сейчас», «опять»
+        self._clause_stops = LIVE_NOW | self._c.clause_breaks | self._c.scene_changes
         self._flat_phrases = [
             (pattern, phrase) for pattern, phrases in self._c.patterns for phrase in phrases
         ]
@@ -571,11 +571,12 @@ class CrisisDetector:
         categories = sorted(cat_sev, key=lambda c: (-cat_sev[c], order.get(c, len(order)), c))
         opinion = None
         if level == "clear" and len(pattern_ids) == 1 and self.model is not None:
-            # One pattern alone is where the lexicon's false alarms are (cross-validated on the tune part);
-            # the model never silences a signal, it only softens it to the safety check.
+            # One pattern alone is where the lexicon's false alarms are: the model softens it to the safety check,
+            # or silences it when all but sure it is harmless (several patterns are never overruled)
             opinion = self.model.probability(text)
-            if opinion < DOWNGRADE_BELOW:
-                level = "possible"
+            if (single := CrisisModel.single_pattern_level(opinion)) is None:
+                return None
+            level = single
         return CrisisHit(categories, pattern_ids, matched, max(cat_sev.values()), level, opinion)
 
     def _raised(self, text: str) -> CrisisHit | None:
@@ -588,14 +589,9 @@ class CrisisDetector:
         # no content word weighing towards danger («он меня не трогает» leans on «он» and «я»): nothing to show
         if opinion.probability < self._raise_above or not opinion.evidence:
             return None
-        category = self.model.category(opinion.evidence) or "suicide"
+        category, p = self.model.category(opinion.evidence) or "suicide", opinion.probability
         return CrisisHit(
-            [category],
-            ["model"],
-            opinion.evidence[:3],
-            self.severity.get(category, 1),
-            "possible",
-            opinion.probability,
+            [category], ["model"], opinion.evidence[:3], self.severity.get(category, 1), "possible", p
         )
 
 

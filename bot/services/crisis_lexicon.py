@@ -49,6 +49,10 @@ class NegationRules(_Strict):
     before: int = Field(2, ge=0, le=6, description="a negation this many words before a phrase cancels it")
     pseudo: list[str] = Field(default_factory=list, description="«не знаю», «не только»: not a negation")
     clause_breaks: list[str] = Field(default_factory=list, description="words that end a clause: но, а")
+    scene_changes: list[str] = Field(
+        default_factory=list,
+        description="words after which a story's frame is over («вернулась»): a clause-bound reach stops there",
+    )
 
 
 class Pattern(_Strict):

@@ -357,13 +357,15 @@ CORPUS = Path(__file__).resolve().parent.parent / "data" / "danger_corpus"
 # older parts still fails here. Round 14 (parts own14a-b, 1,560 harmless messages: quoted and forwarded text,
 # non-native Russian and mixed languages) came in at 0.175 with the detector as shipped (neither its lexicon nor its
 # model had seen it), 0.146 with the model retrained on it and 0.142 after two narrow exceptions; it too has a gate
-# of its own.
+# of its own. Since the model may silence a single clear pattern it is all but sure of (SILENCE_BELOW: no danger
+# message of the corpus or of any round's unseen bases below it in cross-validation): 0.057 before round 13, 0.104
+# in it, 0.112 in round 14 (were 0.0695, 0.122, 0.142), recall 0.989; the gates followed.
 TUNE_MIN_RECALL = 0.985
-TUNE_MAX_FALSE_ALARMS = 0.07
+TUNE_MAX_FALSE_ALARMS = 0.06
 ROUND13 = frozenset({"own13a", "own13b", "own13c"})
-ROUND13_MAX_FALSE_ALARMS = 0.125
+ROUND13_MAX_FALSE_ALARMS = 0.11
 ROUND14 = frozenset({"own14a", "own14b"})
-ROUND14_MAX_FALSE_ALARMS = 0.145
+ROUND14_MAX_FALSE_ALARMS = 0.12
 
 
 def _corpus() -> list[dict]:
@@ -875,6 +877,11 @@ def test_round13_live_danger_beside_its_frames_is_found(detector: CrisisDetector
         # ... and these words are a frame only with their subject («тренинг по», «лекция про»)
         "была на тренинге, вернулась, муж избил сына",
         "была на тренинге вернулась муж избил сына",
+        # ... and a frame is over once its teller comes back (`scene_changes`: «вернулась», «пришла»), even with a
+        # subject and commas only
+        "была на тренинге по работе, вернулась, муж избил сына",
+        "Проводила интервью для диплома у респондентки дома, вернулся муж и начал её душить прямо при мне",
+        "сидела на лекции про выгорание, пришла домой а отчим бьёт маму",
         # violence at home in English, with no verb the patterns knew
         "I need to report violence at home right now",
         "there is violence at home, my dad is drunk",
