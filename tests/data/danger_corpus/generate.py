@@ -348,6 +348,8 @@ BASE_FILES = (
     ("bases_own13c.txt", "own13c", "zm"),
     ("bases_own14a.txt", "own14a", "zn"),
     ("bases_own14b.txt", "own14b", "zo"),
+    ("bases_own15a.txt", "own15a", "zp"),
+    ("bases_own15b.txt", "own15b", "zq"),
 )
 
 
