@@ -493,6 +493,9 @@ class CrisisDetector:
             self._flat_phrases[k - self._n_exceptions] for k in candidates if k >= self._n_exceptions
         ]
         benign: set[int] = set()
+        reached: set[int] = (
+            set()
+        )  # around an exception: not past a danger said to be now or again («опять бьёт»)
         for phrase, reach, in_clause in exceptions:
             for m in self._match_phrase(phrase, tokens, index, cache):
                 # «я не шучу», «это не шутка», «не до шуток»: a negated benign frame is no benign frame
@@ -502,8 +505,8 @@ class CrisisDetector:
                 if reach:  # the words between the match's own, and up to `reach` around it
                     benign.update(range(m.positions[0], m.positions[-1] + 1))
                     stops = self._clause_stops if in_clause else LIVE_NOW
-                    benign.update(_reached(tokens, m.positions[0], -1, reach, stops))
-                    benign.update(_reached(tokens, m.positions[-1], 1, reach, stops))
+                    reached.update(_reached(tokens, m.positions[0], -1, reach, stops))
+                    reached.update(_reached(tokens, m.positions[-1], 1, reach, stops))
         sentence_words: dict[int, int] = {}
         for t in tokens:
             if t.lang != "num":
@@ -511,7 +514,8 @@ class CrisisDetector:
         out: list[tuple[Match, str]] = []
         for pattern, phrase in phrases_to_try:
             for m in self._match_phrase(phrase, tokens, index, cache):
-                if benign.intersection(m.positions):
+                live = m.positions[0] > 0 and tokens[m.positions[0] - 1].text in LIVE_NOW
+                if benign.intersection(m.positions) or (not live and reached.intersection(m.positions)):
                     if rejected is not None:
                         rejected.append(m)
                     continue

@@ -889,6 +889,10 @@ def test_round13_live_danger_beside_its_frames_is_found(detector: CrisisDetector
         "была на тренинге по работе, вернулась, муж избил сына",
         "Проводила интервью для диплома у респондентки дома, вернулся муж и начал её душить прямо при мне",
         "сидела на лекции про выгорание, пришла домой а отчим бьёт маму",
+        # a danger said to be happening now or again («опять», «сейчас») is beyond an exception's reach: a laugh or a
+        # past told beside it silenced these
+        "ну всё, муж опять грозится меня убить 😂 только в этот раз взял ружьё из сейфа",
+        "сосед опять грозится спалить наш дом если собака ещё раз к его курам залезет, в прошлом году у других сарай поджигал",
         # violence at home in English, with no verb the patterns knew
         "I need to report violence at home right now",
         "there is violence at home, my dad is drunk",
