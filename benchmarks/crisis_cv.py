@@ -9,8 +9,7 @@ through the detector exactly as shipped (lexicon, softening, raising) with the p
 not see it. Printed:
 
 1. the model alone per threshold, and the choice of RAISE_ABOVE (a "possible" signal where the lexicon is silent)
-   and DOWNGRADE_BELOW (a single-pattern clear signal softened to "possible") and SILENCE_BELOW (such a signal
-   silenced: the danger messages it would lose, in-sample; section 3 shows it on unseen wordings);
+   and DOWNGRADE_BELOW (a single-pattern clear signal softened to "possible");
 2. the detector per part of the corpus. The lexicon is hand-written on all of it, so these figures are in-sample
    for the lexicon and cross-validated for the model only;
 3. the estimate on unseen wordings: for each round of bases written in December 2026, the lexicon as it was
@@ -68,7 +67,6 @@ from bot.services.crisis import DEFAULT_LEXICON_PATH, CrisisDetector, CrisisHit,
 from bot.services.crisis_model import (  # noqa: E402
     DOWNGRADE_BELOW,
     RAISE_ABOVE,
-    SILENCE_BELOW,
     CrisisModel,
     Opinion,
     train_on,
@@ -268,22 +266,6 @@ def main() -> None:
         )
         mark = "   <- shipped (DOWNGRADE_BELOW)" if abs(t - DOWNGRADE_BELOW) < 1e-9 else ""
         print(f"    t={t:.2f}: {soft_d} danger and {soft_b} harmless messages softened to 'possible'{mark}")
-    print(
-        "  silencing it below t (SILENCE_BELOW; the unseen rounds of section 3 are read with the shipped t):"
-    )
-    for t in (0.01, 0.02, 0.03, 0.05, 0.1):
-        lone = [
-            n
-            for n in danger + benign
-            if lex_hits[n] and lex_hits[n].clear and len(lex_hits[n].pattern_ids) == 1
-        ]
-        lost = [n for n in lone if items[n]["danger"] and prob[n] < t]
-        quiet = sum(1 for n in lone if not items[n]["danger"] and prob[n] < t)
-        mark = "   <- shipped (SILENCE_BELOW)" if abs(t - SILENCE_BELOW) < 1e-9 else ""
-        print(f"    t={t:.2f}: {len(lost)} danger messages lost, {quiet} harmless quieted{mark}")
-        if verbose:
-            for n in lost:
-                print(f"      lost (p {prob[n]:.3f}): {items[n]['text'][:120]}")
 
     print("\n2. the detector as shipped, model cross-validated, lexicon IN-SAMPLE (written on all of it):")
     print(line("all", r["all"]))

@@ -38,7 +38,7 @@ from bot.services.crisis_lexicon import (
     LexiconError,
     _pydantic_problems,
 )
-from bot.services.crisis_model import MODEL_FILE, RAISE_ABOVE, RAISE_MIN_WORDS, CrisisModel
+from bot.services.crisis_model import DOWNGRADE_BELOW, MODEL_FILE, RAISE_ABOVE, RAISE_MIN_WORDS, CrisisModel
 from bot.services.crisis_text import (
     _BOT_COMMAND,
     _CYR,
@@ -493,9 +493,8 @@ class CrisisDetector:
             self._flat_phrases[k - self._n_exceptions] for k in candidates if k >= self._n_exceptions
         ]
         benign: set[int] = set()
-        reached: set[int] = (
-            set()
-        )  # around an exception: not past a danger said to be now or again («опять бьёт»)
+        # around an exception, but not over a danger said to be now or again («опять бьёт»)
+        reached: set[int] = set()
         for phrase, reach, in_clause in exceptions:
             for m in self._match_phrase(phrase, tokens, index, cache):
                 # «я не шучу», «это не шутка», «не до шуток»: a negated benign frame is no benign frame
@@ -575,12 +574,11 @@ class CrisisDetector:
         categories = sorted(cat_sev, key=lambda c: (-cat_sev[c], order.get(c, len(order)), c))
         opinion = None
         if level == "clear" and len(pattern_ids) == 1 and self.model is not None:
-            # One pattern alone is where the lexicon's false alarms are: the model softens it to the safety check,
-            # or silences it when all but sure it is harmless (several patterns are never overruled)
+            # One pattern alone is where the lexicon's false alarms are (cross-validated on the tune part);
+            # the model never silences a signal, it only softens it to the safety check.
             opinion = self.model.probability(text)
-            if (single := CrisisModel.single_pattern_level(opinion)) is None:
-                return None
-            level = single
+            if opinion < DOWNGRADE_BELOW:
+                level = "possible"
         return CrisisHit(categories, pattern_ids, matched, max(cat_sev.values()), level, opinion)
 
     def _raised(self, text: str) -> CrisisHit | None:

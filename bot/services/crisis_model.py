@@ -31,7 +31,6 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from bot.services.bounded import remember
 from bot.services.crisis_text import _CYR, _russian_in_latin, _yo
@@ -47,13 +46,6 @@ CHAR_N = 4
 # A clear signal from one pattern in a message the model gives less than this is shown as "possible" (the safety
 # check). Chosen by 5-fold cross-validation grouped by base (benchmarks/crisis_cv.py).
 DOWNGRADE_BELOW = 0.35
-# Below this the model silences such a signal: it is all but sure the message is harmless. In grouped
-# cross-validation (benchmarks/crisis_cv.py, 2026-12-07) no danger message, of the corpus or of any round's unseen
-# bases, lies below 0.03; under 0.02 are 300-odd harmless ones (a past or someone else's trouble told for a
-# practical question: «муж покончил с собой в прошлом году, положена ли пенсия по потере кормильца»).
-SILENCE_BELOW = 0.02
-
-
 # A message the lexicon is silent on and the model gives at least this gets a "possible" signal. Chosen by
 # benchmarks/crisis_cv.py, part 4: on unseen wordings (every round's bases read by the lexicon as it was before it was
 # edited for them, with the cross-validated model; 16,710 messages) and on every-day questions (tests/data/
@@ -202,14 +194,6 @@ def _key_hash(key: str) -> int:
 
 
 class CrisisModel:
-    @staticmethod
-    def single_pattern_level(probability: float) -> Literal["clear", "possible"] | None:
-        """The level of a clear signal found by one pattern alone, given the model's probability of danger: kept,
-        softened to the safety check, or (all but sure the message is harmless) silenced."""
-        if probability < SILENCE_BELOW:
-            return None
-        return "possible" if probability < DOWNGRADE_BELOW else "clear"
-
     def __init__(
         self,
         weights: dict[str, float] | PackedWeights,

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from bot.services.crisis import DEFAULT_LEXICON_PATH, CrisisDetector, load_lexicon
 from bot.services.crisis_model import (
     DEFAULT_MODEL_PATH,
-    DOWNGRADE_BELOW,
     RAISE_ABOVE,
-    SILENCE_BELOW,
     CrisisModel,
     features,
     train_on,
@@ -41,31 +37,22 @@ def test_features_read_latin_typed_russian_and_normalise() -> None:
     assert features("") == {} and features("🙂🙂") == {}
 
 
-def test_second_opinion_softens_a_single_pattern_and_silences_it_only_when_all_but_sure(lexicon) -> None:  # type: ignore[no-untyped-def]
-    doubtful = CrisisDetector(
-        lexicon, model=CrisisModel({}, math.log(0.1 / 0.9))
-    )  # p = 0.1 for every message
-    harmless = CrisisDetector(
-        lexicon, model=CrisisModel({}, -10.0)
-    )  # p < 0.0001: all but sure it is harmless
+def test_second_opinion_softens_a_single_pattern_but_never_silences(lexicon) -> None:  # type: ignore[no-untyped-def]
+    harmless = CrisisDetector(lexicon, model=CrisisModel({}, -10.0))  # reads every message as harmless
     alarmed = CrisisDetector(lexicon, model=CrisisModel({}, 10.0))
     alone = CrisisDetector(lexicon)
     text = "он меня бьёт каждый день"
     base = alone.detect(text)
     assert base is not None and base.level == "clear" and len(base.pattern_ids) == 1
-    soft = doubtful.detect(text)
+    soft = harmless.detect(text)
     assert soft is not None and soft.level == "possible" and soft.evidence == base.evidence
-    assert soft.second_opinion is not None and SILENCE_BELOW < soft.second_opinion < DOWNGRADE_BELOW
-    assert harmless.detect(text) is None  # below SILENCE_BELOW: silenced
+    assert soft.second_opinion is not None and soft.second_opinion < 0.01
     kept = alarmed.detect(text)
     assert kept is not None and kept.level == "clear" and kept.second_opinion is not None
     assert harmless.detect("подскажите про пособие на ребёнка") is None  # the model adds no signal here
-    several = "муж угрожает убить"  # more than one pattern: the lexicon is trusted, however sure the model is
+    several = "муж угрожает убить"  # more than one pattern: the lexicon is trusted
     hit = harmless.detect(several)
     assert hit is not None and len(hit.pattern_ids) > 1 and hit.level == "clear"
-    possible = "он иногда замахивается"  # a "possible" pattern is not the model's to silence
-    assert alone.detect(possible) is not None and alone.detect(possible).level == "possible"
-    assert harmless.detect(possible) is not None
 
 
 @pytest.mark.parametrize(
