@@ -54,6 +54,7 @@ from bot.services.crisis_text import (
     Token,
     _en_inflections,
     _hash32,
+    _net_is_predicate,
     _one_edit,
     _ru_known,
     _russian_in_latin,
@@ -437,12 +438,13 @@ class CrisisDetector:
         for i in range(start, last + 1):
             if i in used:
                 continue
-            tok = tokens[i]
+            tok, nxt = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else None
             if tok.lemmas.isdisjoint(neg) and tok.text not in neg:
                 continue
             if i < first and tok.clause != tokens[first].clause:
                 continue
-            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if tok.text == "нет" and _net_is_predicate(tokens, i):
+                continue
             if nxt is not None and not (nxt.lemmas.isdisjoint(pseudo) and nxt.text not in pseudo):
                 continue
             return True

@@ -249,6 +249,19 @@ def _is_verb(word: str) -> bool:
 
 
 @functools.lru_cache(maxsize=4_096)
+def _genitive_noun(word: str) -> bool:
+    return any(p.tag.POS == "NOUN" and "gent" in p.tag for p in analyzer().parse(word) if p.score > 0.1)
+
+
+def _net_is_predicate(tokens: list[Token], i: int) -> bool:
+    """«нет» at ``i`` as «there is no …» («сил нет», «ночлега нет, сидим на вокзале»), not a negation of the words
+    after it: right after a noun in the genitive, or right before a verb (Russian negates a verb with «не»)."""
+    return (i > 0 and _genitive_noun(tokens[i - 1].text)) or (
+        i + 1 < len(tokens) and _is_verb(tokens[i + 1].text)
+    )
+
+
+@functools.lru_cache(maxsize=4_096)
 def _is_infinitive(word: str) -> bool:
     return any(p.tag.POS == "INFN" for p in analyzer().parse(word) if p.score > 0.1)
 

@@ -164,6 +164,8 @@ def test_each_category(detector: CrisisDetector, text: str, category: str) -> No
         "нас не выгоняют, просто дорого",
         "дети не голодают",
         "отец никогда не бил",
+        "у нас нет насилия в семье, вопрос про алименты",  # «нет» after a pronoun still negates
+        "нет, он меня не бьёт",
     ],
 )
 def test_negation_cancels(detector: CrisisDetector, text: str) -> None:
@@ -893,6 +895,10 @@ def test_round13_live_danger_beside_its_frames_is_found(detector: CrisisDetector
         # past told beside it silenced these
         "ну всё, муж опять грозится меня убить 😂 только в этот раз взял ружьё из сейфа",
         "сосед опять грозится спалить наш дом если собака ещё раз к его курам залезет, в прошлом году у других сарай поджигал",
+        # «нет» as «there is no …» after a noun, or before a verb, negates nothing after it
+        "мы беженцы только что приехали с детьми документов почти нет ночлега нет сидим на автовокзале куда обратиться",
+        "денег нет сил нет сегодня купила много таблеток для себя",
+        "нет света нет тепла минус 25",
         # violence at home in English, with no verb the patterns knew
         "I need to report violence at home right now",
         "there is violence at home, my dad is drunk",
