@@ -54,7 +54,7 @@ from bot.services.crisis_text import (
     Token,
     _en_inflections,
     _hash32,
-    _net_is_predicate,
+    _negates_other_words,
     _one_edit,
     _ru_known,
     _russian_in_latin,
@@ -443,7 +443,7 @@ class CrisisDetector:
                 continue
             if i < first and tok.clause != tokens[first].clause:
                 continue
-            if tok.text == "нет" and _net_is_predicate(tokens, i):
+            if _negates_other_words(tokens, i, first):
                 continue
             if nxt is not None and not (nxt.lemmas.isdisjoint(pseudo) and nxt.text not in pseudo):
                 continue

@@ -253,12 +253,16 @@ def _genitive_noun(word: str) -> bool:
     return any(p.tag.POS == "NOUN" and "gent" in p.tag for p in analyzer().parse(word) if p.score > 0.1)
 
 
-def _net_is_predicate(tokens: list[Token], i: int) -> bool:
-    """«нет» at ``i`` as «there is no …» («сил нет», «ночлега нет, сидим на вокзале»), not a negation of the words
-    after it: right after a noun in the genitive, or right before a verb (Russian negates a verb with «не»)."""
-    return (i > 0 and _genitive_noun(tokens[i - 1].text)) or (
-        i + 1 < len(tokens) and _is_verb(tokens[i + 1].text)
-    )
+def _negates_other_words(tokens: list[Token], i: int, first: int) -> bool:
+    """The negation at ``i`` is about other words than the phrase starting at ``first``: «нет» as «there is no …»
+    («сил нет», «ночлега нет, сидим на вокзале»: right after a noun in the genitive, or right before a verb — Russian
+    negates a verb with «не»), or «не» with a verb of its own before a phrase that starts with no verb («не пойду,
+    верёвку в сарае приладил»)."""
+    word, after = tokens[i].text, tokens[i + 1].text if i + 1 < len(tokens) else ""
+    if word == "нет":
+        return (i > 0 and _genitive_noun(tokens[i - 1].text)) or _is_verb(after)
+    head = tokens[first].text
+    return word == "не" and i + 1 < first and _is_verb(after) and not (_is_verb(head) or _is_infinitive(head))
 
 
 @functools.lru_cache(maxsize=4_096)

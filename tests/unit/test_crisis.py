@@ -166,6 +166,7 @@ def test_each_category(detector: CrisisDetector, text: str, category: str) -> No
         "отец никогда не бил",
         "у нас нет насилия в семье, вопрос про алименты",  # «нет» after a pronoun still negates
         "нет, он меня не бьёт",
+        "он не хочет бить",  # the phrase starts with a verb: «не» before it still negates
     ],
 )
 def test_negation_cancels(detector: CrisisDetector, text: str) -> None:
@@ -899,6 +900,10 @@ def test_round13_live_danger_beside_its_frames_is_found(detector: CrisisDetector
         "мы беженцы только что приехали с детьми документов почти нет ночлега нет сидим на автовокзале куда обратиться",
         "денег нет сил нет сегодня купила много таблеток для себя",
         "нет света нет тепла минус 25",
+        # «не» with a verb of its own before a phrase that starts with no verb negates that verb only
+        "ia ne poidu veryovku v sarae uje priladil",
+        "муж сидит на полу правая рука не поднимается лицо перекосило",
+        "бывший не вернул сына после выходных пишет что увезёт туда где я не найду",
         # violence at home in English, with no verb the patterns knew
         "I need to report violence at home right now",
         "there is violence at home, my dad is drunk",
