@@ -193,6 +193,8 @@ def test_negation_inside_a_pattern_still_fires(detector: CrisisDetector) -> None
         "меня выгнали с работы, какие пособия положены",
         "инвалидность после инсульта, какие льготы",
         "как оформить маткапитал",
+        "ремонт нас просто убьёт по деньгам, можно ли многодетным субсидию на капремонт?",
+        "муж грозится отсудить квартиру, законно ли это если она куплена на маткапитал?",
     ],
 )
 def test_benign_uses(detector: CrisisDetector, text: str) -> None:
@@ -973,6 +975,9 @@ def test_round13_near_misses_stay_quiet(detector: CrisisDetector, text: str) -> 
         "готовили сюрприз, а он пришел пьяный и избил меня",
         "для педсовета некогда, ученик сказал что повесится сегодня",
         "school project can wait, my dad is hitting my mom right now",
+        # round 15's exceptions (a lawsuit threatened, «убьёт по деньгам»), beside live danger
+        "муж грозится отсудить квартиру, а вчера снова избил меня",
+        "ремонт нас убьёт по деньгам, а муж грозит убить меня",
         # an older exception's reach stops at «сейчас», «опять», «now»: a past named first, live danger after it
         "в детстве меня били, мне сейчас 30 и муж меня душит",
         "раньше пил, сейчас опять пьяный бьет детей",
