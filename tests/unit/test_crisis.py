@@ -365,7 +365,8 @@ CORPUS = Path(__file__).resolve().parent.parent / "data" / "danger_corpus"
 # model had seen it), 0.146 with the model retrained on it and 0.142 after two narrow exceptions; it too has a gate
 # of its own. Round 15 (parts own15a-b, 1,560 harmless messages: the bot's own practical requests where hard words
 # appear; villages, hard jobs and military families) came in at 0.173 with the detector as shipped before it
-# (neither lexicon nor model had seen it) and at 0.167 with the model retrained on it; a gate of its own. In the
+# (neither lexicon nor model had seen it), 0.167 with the model retrained on it and 0.162 after two narrow
+# exceptions; a gate of its own. In the
 # older parts the retraining moved the model's raises (a few more), and «опять», «сейчас» before danger words now
 # keep them from an exception's reach (4 false alarms more, one base: «я сегодня бездомный, мама делает ремонт 😂»;
 # 5 danger messages found): 0.0695 -> 0.0704 together, so that gate went to 0.071.
@@ -376,7 +377,7 @@ ROUND13_MAX_FALSE_ALARMS = 0.125
 ROUND14 = frozenset({"own14a", "own14b"})
 ROUND14_MAX_FALSE_ALARMS = 0.145
 ROUND15 = frozenset({"own15a", "own15b"})
-ROUND15_MAX_FALSE_ALARMS = 0.17
+ROUND15_MAX_FALSE_ALARMS = 0.165
 
 
 def _corpus() -> list[dict]:
