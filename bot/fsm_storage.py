@@ -192,10 +192,8 @@ class ShortRedisLock(BaseEventIsolation):
                     await lock.release()
                 except LockError:
                     log.warning("a chat lock expired before its update was done")
-                except (
-                    ConnectionError,
-                    TimeoutError,
-                ) as exc:  # the update is done; the lock expires by itself
+                # Redis away: the update is done all the same, and the lock expires by itself
+                except (ConnectionError, TimeoutError) as exc:
                     log.warning("a chat lock could not be released (%s); it expires in %s s", exc, self.ttl)
 
     async def close(self) -> None:

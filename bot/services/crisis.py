@@ -593,10 +593,9 @@ class CrisisDetector:
         # no content word weighing towards danger («он меня не трогает» leans on «он» and «я»): nothing to show
         if opinion.probability < self._raise_above or not opinion.evidence:
             return None
-        category, p = self.model.category(opinion.evidence) or "suicide", opinion.probability
-        return CrisisHit(
-            [category], ["model"], opinion.evidence[:3], self.severity.get(category, 1), "possible", p
-        )
+        category = self.model.category(opinion.evidence) or "suicide"
+        severity, p = self.severity.get(category, 1), opinion.probability
+        return CrisisHit([category], ["model"], opinion.evidence[:3], severity, "possible", p)
 
 
 _WORDS = re.compile(r"\w+")
