@@ -195,6 +195,8 @@ def test_negation_inside_a_pattern_still_fires(detector: CrisisDetector) -> None
         "как оформить маткапитал",
         "ремонт нас просто убьёт по деньгам, можно ли многодетным субсидию на капремонт?",
         "муж грозится отсудить квартиру, законно ли это если она куплена на маткапитал?",
+        "кончики волос почернели после краски, что делать",
+        "листья у фикуса почернели по краям",
     ],
 )
 def test_benign_uses(detector: CrisisDetector, text: str) -> None:
@@ -921,6 +923,23 @@ def test_live_danger_once_silenced_by_a_frame_or_a_negation_is_clear(
 ) -> None:
     hit = detector.detect(text)
     assert hit is not None and hit.level == "clear", (text, detector.explain(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # round 15: a wound or frostbitten fingers going black; a child made to stand in the frost
+        "У папы диабет, на ноге рана две недели не заживает, почернела по краям. Как получить направление к хирургу?",
+        "обморозил пальцы на рыбалке, кончики почернели, болят уже меньше. ждать до автобуса или как",
+        "мальчик в классе рассказал что папа заставляет его стоять на морозе в одних трусах, стоит ли сообщать",
+    ],
+)
+def test_round15_danger_is_found(detector: CrisisDetector, text: str) -> None:
+    hit = detector.detect(text)
+    assert hit is not None and hit.pattern_ids != ["model"], (
+        text,
+        detector.explain(text),
+    )  # the lexicon's own
 
 
 @pytest.mark.parametrize(
