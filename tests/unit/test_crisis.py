@@ -197,6 +197,7 @@ def test_negation_inside_a_pattern_still_fires(detector: CrisisDetector) -> None
         "муж грозится отсудить квартиру, законно ли это если она куплена на маткапитал?",
         "кончики волос почернели после краски, что делать",
         "листья у фикуса почернели по краям",
+        "муж на вахте жалуется что там повеситься можно от скуки, есть онлайн-кружки?",
     ],
 )
 def test_benign_uses(detector: CrisisDetector, text: str) -> None:
@@ -998,6 +999,8 @@ def test_round13_near_misses_stay_quiet(detector: CrisisDetector, text: str) -> 
         # round 15's exceptions (a lawsuit threatened, «убьёт по деньгам»), beside live danger
         "муж грозится отсудить квартиру, а вчера снова избил меня",
         "ремонт нас убьёт по деньгам, а муж грозит убить меня",
+        "хочу повеситься от тоски",
+        "от скуки хочу повеситься, а если честно я уже верёвку купила",
         # an older exception's reach stops at «сейчас», «опять», «now»: a past named first, live danger after it
         "в детстве меня били, мне сейчас 30 и муж меня душит",
         "раньше пил, сейчас опять пьяный бьет детей",
