@@ -54,6 +54,8 @@ class ClaimingDispatcher(Dispatcher):
     _read_whole_danger: set[int] | None = (
         None  # updates the door let through for danger it found past their start
     )
+    _in_webhook = 0  # webhook updates being handled; _webhook_idle is set when there are none
+    _webhook_idle: asyncio.Event | None = None
 
     async def feed_update(self, bot: Any, update: Update, **kwargs: Any) -> Any:
         """Admission at the door, fairness between chats, and the danger lane.
@@ -130,12 +132,23 @@ class ClaimingDispatcher(Dispatcher):
 
     async def emit_shutdown(self, *args: Any, **kwargs: Any) -> None:
         """Let the updates still being handled finish (up to 10 s) before the shutdown handlers run: aiogram stops
-        polling without waiting for them, and its first shutdown handler closes the FSM storage (Redis) under them
-        — then they fail half-way (their claims would replay them at the next start, but the family waits)."""
-        running = set(self._handle_update_tasks)
+        polling without waiting for them, aiohttp runs them before it waits for the webhook's requests, and
+        aiogram's first shutdown handler closes the FSM storage (Redis) under them — then they fail half-way (a
+        Redis command in flight: «Connection closed by server»; their claims would replay them at the next start,
+        but the family waits)."""
+        running: set[asyncio.Future[Any]] = set(self._handle_update_tasks)
+        idle = None
+        if self._in_webhook and self._webhook_idle is not None:
+            idle = asyncio.ensure_future(self._webhook_idle.wait())
+            running.add(idle)
         if running:
-            log.info("waiting for %d update(s) still being handled", len(running))
+            log.info(
+                "waiting for %d update(s) still being handled",
+                len(running) - (idle is not None) + self._in_webhook,
+            )
             await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+        if idle is not None:
+            idle.cancel()
         await super().emit_shutdown(*args, **kwargs)
 
     async def feed_webhook_update(self, bot: Any, update: Any, _timeout: float = 55, **kwargs: Any) -> Any:
@@ -149,7 +162,16 @@ class ClaimingDispatcher(Dispatcher):
             update = updates[0]
         if not self._admitted_at_door(update):
             return None
-        return await super().feed_webhook_update(bot, update, _timeout, **kwargs)
+        if self._webhook_idle is None:
+            self._webhook_idle = asyncio.Event()
+        self._in_webhook += 1
+        self._webhook_idle.clear()
+        try:
+            return await super().feed_webhook_update(bot, update, _timeout, **kwargs)
+        finally:
+            self._in_webhook -= 1
+            if not self._in_webhook:
+                self._webhook_idle.set()
 
     async def _listen_updates(  # type: ignore[override]
         self,
