@@ -92,7 +92,7 @@ class _Compiler:
         self.negation = frozenset(self._lemmas_of(w) for w in lexicon.negation.words)
         self.pseudo = frozenset(self._lemmas_of(w) for w in lexicon.negation.pseudo)
         self.clause_breaks = frozenset(_yo(w.lower()) for w in lexicon.negation.clause_breaks)
-        self.scene_changes = frozenset(_yo(w.lower()) for w in lexicon.negation.scene_changes)
+        self.scene_changes = frozenset(_yo(w.lower()) for w in lexicon.settings.scene_changes)
         shared: dict[frozenset[str], frozenset[str]] = {}
         for lemma in sorted(self.vocab):
             if _CYR.search(lemma):

@@ -42,6 +42,10 @@ class Settings(_Strict):
     gap: int = Field(2, ge=0, le=10, description="words allowed between neighbouring words of a phrase")
     wide_gap: int = Field(8, ge=1, le=30, description="words allowed where a phrase has '...'")
     window: int = Field(6, ge=1, le=30, description="span of an `order: any` phrase, in words")
+    scene_changes: list[str] = Field(
+        default_factory=list,
+        description="words after which a story's frame is over («вернулась»): a clause-bound reach stops there",
+    )
 
 
 class NegationRules(_Strict):
@@ -49,10 +53,6 @@ class NegationRules(_Strict):
     before: int = Field(2, ge=0, le=6, description="a negation this many words before a phrase cancels it")
     pseudo: list[str] = Field(default_factory=list, description="«не знаю», «не только»: not a negation")
     clause_breaks: list[str] = Field(default_factory=list, description="words that end a clause: но, а")
-    scene_changes: list[str] = Field(
-        default_factory=list,
-        description="words after which a story's frame is over («вернулась»): a clause-bound reach stops there",
-    )
 
 
 class Pattern(_Strict):
