@@ -161,7 +161,6 @@ def test_a_chat_lock_whose_redis_went_away_ends_its_update_with_a_warning_not_an
     import logging
     import os
     import shutil
-    import socket
     import subprocess
 
     import pytest
@@ -169,15 +168,14 @@ def test_a_chat_lock_whose_redis_went_away_ends_its_update_with_a_warning_not_an
     from aiogram.fsm.storage.redis import RedisStorage
 
     from bot.fsm_storage import ShortRedisLock
+    from tests.e2e.harness import free_port
 
     server = shutil.which("redis-server")
     if server is None:  # CI installs and starts Redis: there a missing server fails the test
         if os.environ.get("CI"):
             pytest.fail("redis-server is missing")
         pytest.skip("needs redis-server")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         cwd=tmp_path,
